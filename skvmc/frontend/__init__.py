@@ -1,0 +1,243 @@
+"""The frontend: a skill folder (SKILL.md + bundle) to a module in the ``skill`` dialect.
+
+Stages: read and decode (``source``), split and check the frontmatter (``frontmatter``), parse
+the body with ``grammar/skill.lark`` into a flat sequence of line blocks, nest them
+(``blocks``), then lower the nodes to immutable ops, hoisting the bundle references to the top
+of the module so every op that mentions a file can take it as an operand.
+"""
+
+from __future__ import annotations
+
+import os
+
+from lark.exceptions import UnexpectedInput
+
+from skvmc import grammar
+from skvmc.diagnostics import CompileError, DiagnosticEngine
+from skvmc.frontend import frontmatter as fm
+from skvmc.frontend.blocks import BlockBuilder, Node, finish_inline
+from skvmc.frontend.refs import BundleIndex, find_links, find_refs, list_bundle
+from skvmc.frontend.source import SkillSource, UsageError, read_skill
+from skvmc.ir import Location, Operation, Value, module
+from skvmc.dialects import skill
+
+__all__ = ["parse_skill", "parse_source", "UsageError"]
+
+
+def _parser():
+    return grammar.load("skill", lexer="contextual")
+
+
+def _terminal_regex(name: str):
+    import re
+
+    return re.compile(_parser().get_terminal(name).pattern.to_regexp())
+
+
+def close_open_fences(text: str, first_body_line: int, file: str, diags: DiagnosticEngine) -> str:
+    """Warn about a fence that is never closed and close it at the end of the file.
+
+    Mirrors the grammar's fence terminals (taken from the grammar itself, so the two cannot
+    drift): a fence only ends at its own kind of closer, so an unclosed one would swallow the
+    rest of the file and fail the parse; closing it at EOF is what Markdown renderers do too.
+    """
+    openers = {"`": _terminal_regex("BT_OPEN"), "~": _terminal_regex("TILDE_OPEN")}
+    closers = {"`": _terminal_regex("BT_CLOSE"), "~": _terminal_regex("TILDE_CLOSE")}
+    blank = _terminal_regex("BLANK")
+    lines = text.split("\n")
+    open_kind, open_line = None, 0
+    for number in range(first_body_line, len(lines)):
+        line = lines[number - 1] + "\n"
+        if open_kind is None:
+            if blank.fullmatch(line):
+                continue
+            for kind, rx in openers.items():
+                if rx.fullmatch(line):
+                    open_kind, open_line = kind, number
+                    break
+        elif closers[open_kind].fullmatch(line):
+            open_kind = None
+    if open_kind is None:
+        return text
+    col = len(lines[open_line - 1]) - len(lines[open_line - 1].lstrip()) + 1
+    diags.warning("code fence is never closed; it runs to the end of the file",
+                  Location(file, open_line, col), code="fence-unclosed")
+    return text + ("```" if open_kind == "`" else "~~~") + "\n"
+
+
+def _blocks(text: str, file: str, diags: DiagnosticEngine) -> Node:
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as err:  # the grammar accepts every line, so this is a bug guard
+        diags.error(f"cannot parse SKILL.md: {type(err).__name__}",
+                    Location(file, getattr(err, "line", 1), getattr(err, "column", 1)))
+        raise CompileError("parse failed") from None
+    builder = BlockBuilder()
+    for block in tree.children[1:]:
+        toks = block.children
+        first = toks[0]
+        line = first.value.rstrip("\n")
+        kind = block.data
+        if kind == "heading":
+            builder.heading(line, first.line)
+        elif kind == "list_item":
+            builder.list_item(line, first.line)
+        elif kind == "text_line":
+            builder.text_line(line, first.line)
+        elif kind == "blank":
+            builder.blank()
+        elif kind == "rule":
+            builder.rule(line, first.line)
+        elif kind == "quote_line":
+            builder.quote_line(line, first.line)
+        elif kind == "table_head":
+            builder.table_head(line, toks[1].value.rstrip("\n"), first.line)
+        elif kind == "table_row":
+            builder.table_row(line, first.line)
+        elif kind == "html_line":
+            builder.html_line(line, first.line)
+        elif kind == "fence":
+            builder.fence(line, [t.value for t in toks[1:-1]], first.line)
+        else:  # pragma: no cover - the grammar has no other block kinds
+            raise AssertionError(kind)
+    finish_inline(builder.root)
+    return builder.root
+
+
+class _Lowering:
+    """Nodes -> ops. Refs are numbered first, then step/code results in document order."""
+
+    def __init__(self, file: str, bundle: BundleIndex):
+        self.file = file
+        self.bundle = bundle
+        self.refs: dict[str, tuple[Value, Location]] = {}
+        self.counter = 0
+
+    def _fresh(self, type_) -> Value:
+        value = Value(str(self.counter), type_)
+        self.counter += 1
+        return value
+
+    def collect_refs(self, node: Node) -> None:
+        text = node.attrs.get("text") or node.attrs.get("body") or ""
+        node.attrs["_refs"] = find_refs(text, self.bundle) if node.kind != "html" else []
+        for path in node.attrs["_refs"]:
+            if path not in self.refs:
+                self.refs[path] = (self._fresh(skill.FILE), Location(self.file, node.line, node.col))
+        for child in node.children:
+            self.collect_refs(child)
+
+    def ref_ops(self) -> list[Operation]:
+        ops = []
+        for path, (value, loc) in self.refs.items():
+            exists, actual = self.bundle.resolve(path)
+            ops.append(skill.REF.build(results=(value,), path=path, exists=exists,
+                                       actual=actual, loc=loc))
+        return ops
+
+    def lower(self, node: Node) -> Operation:
+        loc = Location(self.file, node.line, node.col)
+        operands = tuple(self.refs[p][0] for p in node.attrs.pop("_refs", []))
+        a = node.attrs
+        if node.kind == "section":
+            return skill.SECTION.build(level=a["level"], title=a["title"], loc=loc,
+                                       regions=[[self.lower(c) for c in node.children]])
+        if node.kind == "step":
+            result = (self._fresh(skill.VALUE),)
+            children = [self.lower(c) for c in node.children]
+            return skill.STEP.build(
+                operands=operands, results=result, text=a["text"], ordered=a["ordered"],
+                marker=a["marker"], number=a.get("number"), check=a.get("check"),
+                links=tuple(find_links(a["text"])) or None, regions=[children], loc=loc)
+        if node.kind == "text":
+            return skill.TEXT.build(operands=operands, text=a["text"],
+                                    links=tuple(find_links(a["text"])) or None, loc=loc)
+        if node.kind == "code":
+            return skill.CODE.build(operands=operands, results=(self._fresh(skill.VALUE),),
+                                    lang=a["lang"], info=a.get("info"), body=a["body"],
+                                    fence=a["fence"], loc=loc)
+        if node.kind == "table":
+            return skill.TABLE.build(header=a["header"], align=a["align"], rows=a["rows"], loc=loc)
+        if node.kind == "quote":
+            return skill.QUOTE.build(operands=operands, text=a["text"], kind=a.get("kind"),
+                                     links=tuple(find_links(a["text"])) or None, loc=loc)
+        if node.kind == "rule":
+            return skill.RULE.build(loc=loc)
+        if node.kind == "html":
+            return skill.HTML.build(text=a["text"], loc=loc)
+        raise AssertionError(node.kind)
+
+
+def _warn_missing_refs(ops: list[Operation], diags: DiagnosticEngine) -> None:
+    for op in ops:
+        if op.attr("exists"):
+            continue
+        actual = op.attr("actual")
+        if actual:
+            diags.warning(f"'{op.attr('path')}' is not in the skill folder, but '{actual}' is "
+                          "(letter case differs; case-sensitive file systems will not find it)",
+                          op.loc, code="ref-case")
+        else:
+            diags.warning(f"'{op.attr('path')}' is referenced but not in the skill folder",
+                          op.loc, code="ref-missing")
+
+
+def harness_keys() -> dict[str, list[str]]:
+    """Non-spec frontmatter key -> harnesses whose descriptors say they understand it.
+
+    Spec keys are skipped so only the extras a harness adds are listed.
+    """
+    from skvmc import targets
+
+    out: dict[str, list[str]] = {}
+    for harness in targets.list_harnesses():
+        for key in harness.frontmatter_keys:
+            if key not in fm.frontmatter_schema()["properties"]:
+                out.setdefault(key, []).append(harness.name)
+    return out
+
+
+def parse_source(src: SkillSource, diags: DiagnosticEngine,
+                 bundle_files: list[str] | None = None) -> Operation:
+    """Parse decoded skill text. Raises CompileError after reporting errors."""
+    file = src.file
+    split = fm.split(src.text, file, diags)
+    if split is None:
+        raise CompileError("no frontmatter")
+    raw, end_line = split
+    front = fm.parse(raw, end_line, file, diags)
+    if front is None:
+        raise CompileError("bad frontmatter")
+    folder = os.path.basename(os.path.normpath(os.path.abspath(src.skill_dir)))
+    if not fm.check(front, folder, file, diags, harness_keys()):
+        raise CompileError("bad frontmatter")
+    text = close_open_fences(src.text, end_line + 1, file, diags)
+    root = _blocks(text, file, diags)
+    files = bundle_files if bundle_files is not None else list_bundle(src.skill_dir)
+    lowering = _Lowering(file, BundleIndex(files))
+    lowering.collect_refs(root)
+    refs = lowering.ref_ops()
+    _warn_missing_refs(refs, diags)
+    header = skill.FRONTMATTER.build(
+        name=str(front.fields.get("name", "")), description=str(front.fields.get("description", "")),
+        fields=fm.to_attr(front.fields), raw=raw, loc=Location(file, 1, 1))
+    body = [lowering.lower(child) for child in root.children]
+    attributes = {"skill_dir": folder, "source": file}
+    if src.line_ending != "lf":
+        attributes["line_ending"] = src.line_ending
+    if src.bom:
+        attributes["bom"] = True
+    return module([header, *refs, *body], attributes, loc=Location(file, 1, 1))
+
+
+def parse_skill(path: str, diags: DiagnosticEngine,
+                bundle_files: list[str] | None = None) -> Operation:
+    """Parse the skill folder (or SKILL.md) at ``path`` into a ``skill`` module.
+
+    Errors are reported to ``diags`` and raise CompileError; a missing path raises UsageError.
+    ``bundle_files`` overrides the folder listing (tests use a manifest of the real bundle).
+    """
+    src = read_skill(path, diags)
+    if src is None:
+        raise CompileError("unreadable skill")
+    return parse_source(src, diags, bundle_files)

@@ -1,0 +1,247 @@
+"""The IR core: locations, types, values, operations and regions.
+
+Everything is immutable (frozen, slotted attrs classes). A pass is a pure function from one
+module to another; it rebuilds what it changes with ``attrs.evolve``. Locations ride on every
+operation but take no part in equality, so "the pass changed nothing" is ``before == after``.
+
+Attribute values are plain Python data restricted to: str, int, float, bool, None, tuples of
+attribute values, and :class:`FrozenDict` of str -> attribute value. That keeps them hashable
+and makes the textual form obvious.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+
+class FrozenDict(Mapping):
+    """An insertion-ordered, hashable, read-only mapping used for dictionary attributes."""
+
+    __slots__ = ("_items", "_hash")
+
+    def __init__(self, items: Mapping | tuple = ()):
+        pairs = tuple(items.items()) if isinstance(items, Mapping) else tuple(items)
+        self._items = dict(pairs)
+        self._hash = None
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self):
+        return len(self._items)
+
+    def __hash__(self):
+        if self._hash is None:
+            self._hash = hash(tuple(self._items.items()))
+        return self._hash
+
+    def __eq__(self, other):
+        if isinstance(other, FrozenDict):
+            return tuple(self._items.items()) == tuple(other._items.items())
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __repr__(self):
+        return f"FrozenDict({self._items!r})"
+
+    def set(self, key: str, value) -> FrozenDict:
+        """A copy with ``key`` set (kept in place if present, appended otherwise)."""
+        new = dict(self._items)
+        new[key] = value
+        return FrozenDict(new)
+
+    def without(self, key: str) -> FrozenDict:
+        return FrozenDict({k: v for k, v in self._items.items() if k != key})
+
+
+def freeze(value: Any) -> Any:
+    """Turn JSON-like Python data into attribute values (lists -> tuples, dicts -> FrozenDict)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, Mapping):
+        return FrozenDict({str(k): freeze(v) for k, v in value.items()})
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"not an attribute value: {value!r} ({type(value).__name__})")
+
+
+def thaw(value: Any) -> Any:
+    """The inverse of :func:`freeze`: attribute values back to JSON-able lists and dicts."""
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    if isinstance(value, FrozenDict):
+        return {k: thaw(v) for k, v in value.items()}
+    return value
+
+
+@attrs.frozen(slots=True)
+class Location:
+    """A point in a source file: 1-based line and column."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+UNKNOWN_LOC = Location("<unknown>", 0, 0)
+
+
+@attrs.frozen(slots=True)
+class Type:
+    """An IR type such as ``!skill.value``; ``dialect`` is empty for builtin types."""
+
+    dialect: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"!{self.dialect}.{self.name}" if self.dialect else self.name
+
+
+@attrs.frozen(slots=True)
+class Value:
+    """An SSA value: its name (without ``%``) and its type."""
+
+    name: str
+    type: Type
+
+    def __str__(self) -> str:
+        return f"%{self.name}"
+
+
+def _attr_converter(value):
+    return value if isinstance(value, FrozenDict) else freeze(dict(value))
+
+
+@attrs.frozen(slots=True)
+class Region:
+    """A single-block region: an ordered tuple of operations."""
+
+    ops: tuple[Operation, ...] = attrs.field(default=(), converter=tuple)
+
+
+@attrs.frozen(slots=True)
+class Operation:
+    """A generic operation. Op definitions (``skvmc.opdef``) give each name its shape."""
+
+    name: str
+    operands: tuple[Value, ...] = attrs.field(default=(), converter=tuple)
+    results: tuple[Value, ...] = attrs.field(default=(), converter=tuple)
+    attributes: FrozenDict = attrs.field(factory=FrozenDict, converter=_attr_converter)
+    regions: tuple[Region, ...] = attrs.field(default=(), converter=tuple)
+    loc: Location = attrs.field(default=UNKNOWN_LOC, eq=False, hash=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def result(self) -> Value:
+        if len(self.results) != 1:
+            raise ValueError(f"{self.name} has {len(self.results)} results, not one")
+        return self.results[0]
+
+    def attr(self, key: str, default: Any = None) -> Any:
+        return self.attributes.get(key, default)
+
+    def with_attrs(self, **updates: Any) -> Operation:
+        """A copy with attributes set; a value of ``None`` removes the attribute."""
+        new = dict(self.attributes)
+        for key, value in updates.items():
+            if value is None:
+                new.pop(key, None)
+            else:
+                new[key] = freeze(value)
+        return attrs.evolve(self, attributes=FrozenDict(new))
+
+    def with_ops(self, ops, region: int = 0) -> Operation:
+        """A copy whose ``region``-th region holds ``ops``."""
+        regions = list(self.regions)
+        regions[region] = Region(tuple(ops))
+        return attrs.evolve(self, regions=tuple(regions))
+
+    @property
+    def body(self) -> tuple[Operation, ...]:
+        """The operations of the first region (empty when the op has none)."""
+        return self.regions[0].ops if self.regions else ()
+
+    def walk(self) -> Iterator[Operation]:
+        """Pre-order walk over this op and every op nested in its regions."""
+        yield self
+        for region in self.regions:
+            for op in region.ops:
+                yield from op.walk()
+
+
+MODULE_OP = "builtin.module"
+
+
+def module(ops=(), attributes: Mapping | None = None, loc: Location = UNKNOWN_LOC) -> Operation:
+    """Build the top-level ``builtin.module`` holding ``ops``."""
+    return Operation(
+        MODULE_OP, attributes=FrozenDict(freeze(dict(attributes or {}))),
+        regions=(Region(tuple(ops)),), loc=loc,
+    )
+
+
+def walk(op: Operation) -> Iterator[Operation]:
+    return op.walk()
+
+
+def fresh_namer(root: Operation):
+    """A function returning value names not used anywhere in ``root`` (numbers, counting up)."""
+    used = {v.name for op in root.walk() for v in op.results}
+    counter = 0
+    for name in used:
+        if name.isdigit():
+            counter = max(counter, int(name) + 1)
+
+    def next_name() -> str:
+        nonlocal counter
+        while str(counter) in used:
+            counter += 1
+        name = str(counter)
+        used.add(name)
+        counter += 1
+        return name
+
+    return next_name
+
+
+def map_ops(root: Operation, fn) -> Operation:
+    """Rebuild ``root`` bottom-up, replacing each nested op by ``fn(op)``.
+
+    ``fn`` returns an Operation, ``None`` (drop it) or a list of Operations (splice them).
+    ``root`` itself is not passed to ``fn``. Unchanged subtrees are returned as-is, so a
+    no-op rewrite keeps object identity as well as equality.
+    """
+    if not root.regions:
+        return root
+    new_regions = []
+    changed = False
+    for region in root.regions:
+        new_ops: list[Operation] = []
+        for op in region.ops:
+            inner = map_ops(op, fn)
+            out = fn(inner)
+            if out is None:
+                changed = True
+                continue
+            if isinstance(out, Operation):
+                out = [out]
+            if len(out) != 1 or out[0] is not op:
+                changed = True
+            new_ops.extend(out)
+        new_regions.append(Region(tuple(new_ops)) if changed else region)
+    if not changed:
+        return root
+    return attrs.evolve(root, regions=tuple(new_regions))

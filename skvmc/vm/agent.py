@@ -1,0 +1,301 @@
+"""The bounded agent loop: one skill step (ASK) or a whole uncompiled skill (baseline).
+
+Each turn the model answers with one JSON action (the schema is passed to ``model.complete``
+so constrained-decoding servers enforce it)::
+
+    {"action": "exec", "argv": ["python", "x.py"]}              run a command (no shell)
+    {"action": "exec", "language": "python", "code": "..."}    run code written to a temp file
+    {"action": "read", "path": "data.csv"}
+    {"action": "write", "path": "out.txt", "content": "..."}
+    {"action": "answer", "answer": ...}                          finish the step ("done" too)
+
+Weak models are met halfway: the first JSON object in the text is used; a fenced code block
+is run as code; plain text is taken as the answer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import sys
+import threading
+import time
+from typing import Any
+
+import attrs
+import jsonschema
+
+from skvmc.bytecode.isa import ACT_EXEC, ACT_READ, ACT_WRITE
+from skvmc.vm.host import Cancelled, Host, SandboxError
+
+OBSERVATION_CAP = 4000
+
+
+class ModelError(Exception):
+    """The model call failed (network, server, bad credentials ...): exit code 3."""
+
+
+class RunTimeout(Exception):
+    """The run's deadline passed: exit code 4."""
+
+
+@attrs.define
+class Turn:
+    text: str
+    action: dict | None
+    result: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    latency_s: float = 0.0
+    model: str = ""
+
+    def record(self) -> dict:
+        return attrs.asdict(self)
+
+
+@attrs.define
+class StepOutcome:
+    ok: bool
+    value: Any = None
+    error: str = ""
+    turns: list[Turn] = attrs.Factory(list)
+
+    @property
+    def prompt_tokens(self):
+        return sum(t.prompt_tokens for t in self.turns)
+
+    @property
+    def completion_tokens(self):
+        return sum(t.completion_tokens for t in self.turns)
+
+    @property
+    def cost(self):
+        costs = [t.cost for t in self.turns if t.cost is not None]
+        return sum(costs) if costs else None
+
+
+def action_schema(mask: int, answer_schema: dict | None = None) -> dict:
+    """The JSON schema of one action, restricted to the allowed ones."""
+    variants = []
+    if mask & ACT_EXEC:
+        variants.append({"type": "object", "required": ["action", "argv"], "properties": {
+            "action": {"const": "exec"},
+            "argv": {"type": "array", "items": {"type": "string"}, "minItems": 1}}})
+        variants.append({"type": "object", "required": ["action", "language", "code"],
+                         "properties": {"action": {"const": "exec"},
+                                        "language": {"enum": ["python", "bash"]},
+                                        "code": {"type": "string"}}})
+    if mask & ACT_READ:
+        variants.append({"type": "object", "required": ["action", "path"], "properties": {
+            "action": {"const": "read"}, "path": {"type": "string"}}})
+    if mask & ACT_WRITE:
+        variants.append({"type": "object", "required": ["action", "path", "content"],
+                         "properties": {"action": {"const": "write"}, "path": {"type": "string"},
+                                        "content": {"type": "string"}}})
+    variants.append({"type": "object", "required": ["action", "answer"], "properties": {
+        "action": {"const": "answer"}, "answer": answer_schema or {}}})
+    return {"anyOf": variants} if len(variants) > 1 else variants[0]
+
+
+def system_prompt(mask: int, answer_schema: dict | None, preamble: str = "") -> str:
+    lines = [preamble.strip()] if preamble.strip() else []
+    lines.append("You work in a sandboxed directory. Reply with exactly one JSON object "
+                 "choosing one action:")
+    if mask & ACT_EXEC:
+        lines.append('  {"action": "exec", "argv": ["cmd", "arg", ...]}  run a command')
+        lines.append('  {"action": "exec", "language": "python", "code": "..."}  run code')
+    if mask & ACT_READ:
+        lines.append('  {"action": "read", "path": "relative/path"}')
+    if mask & ACT_WRITE:
+        lines.append('  {"action": "write", "path": "relative/path", "content": "..."}')
+    lines.append('  {"action": "answer", "answer": ...}  when the step is done')
+    if answer_schema:
+        lines.append("The answer must match this JSON schema: "
+                     + json.dumps(answer_schema, sort_keys=True))
+    return "\n".join(lines)
+
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.DOTALL)
+
+
+def parse_action(text: str) -> dict | None:
+    """The action in a model reply, tolerant of chatter around it; None if there is none."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    obj = _first_json_object(text)
+    if isinstance(obj, dict):
+        if isinstance(obj.get("action"), str):
+            act = dict(obj)
+            act["action"] = act["action"].strip().lower()
+            if act["action"] == "done":
+                act["action"] = "answer"
+            return act
+        return {"action": "answer", "answer": obj}
+    fence = _FENCE.search(text)
+    if fence:
+        lang = fence.group(1).lower()
+        lang = "bash" if lang in ("bash", "sh", "shell", "console") else "python"
+        return {"action": "exec", "language": lang, "code": fence.group(2)}
+    return {"action": "answer", "answer": text}
+
+
+def _first_json_object(text: str):
+    decoder = json.JSONDecoder()
+    for m in re.finditer(r"\{", text):
+        try:
+            obj, _ = decoder.raw_decode(text, m.start())
+            return obj
+        except json.JSONDecodeError:
+            continue
+    return None
+
+
+def _accepts_step(model) -> bool:
+    """Whether ``model.complete`` takes ``step=`` (the model layer's replay keys on it)."""
+    try:
+        params = inspect.signature(model.complete).parameters
+    except (TypeError, ValueError):
+        return False
+    return "step" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def call_model(model, messages, schema, max_tokens: int, temperature: float,
+               step: str | None = None):
+    extra = {"step": step} if step is not None and _accepts_step(model) else {}
+    try:
+        return model.complete(messages, schema=schema, max_tokens=max_tokens,
+                              temperature=temperature, **extra)
+    except (Cancelled, RunTimeout):
+        raise
+    except Exception as exc:  # any failure inside the model layer is a model error
+        raise ModelError(f"{type(exc).__name__}: {exc}") from exc
+
+
+class AgentLoop:
+    """Runs turns until an acceptable answer, or the turn budget runs out."""
+
+    def __init__(self, host: Host, max_tokens: int = 1024, temperature: float = 0.0,
+                 deadline: float | None = None, cancel: threading.Event | None = None,
+                 on_turn=None, step_key: str | None = None):
+        self.step_key = step_key
+        self.host = host
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.deadline = deadline
+        self.cancel = cancel
+        self.on_turn = on_turn
+        self._code_counter = 0
+        self._lock = threading.Lock()
+
+    def run(self, messages: list[dict], mask: int, max_turns: int,
+            answer_schema: dict | None = None, tag: str = "step") -> StepOutcome:
+        schema = action_schema(mask, answer_schema)
+        outcome = StepOutcome(ok=False)
+        for _ in range(max(1, max_turns)):
+            self._check_time()
+            c = call_model(self.host.model, messages, schema, self.max_tokens, self.temperature,
+                           self.step_key)
+            text = getattr(c, "text", "") or ""
+            action = parse_action(text)
+            done, value, result = self._perform(action, mask, answer_schema, tag)
+            turn = Turn(text, action, _cap(result, 500), int(getattr(c, "prompt_tokens", 0) or 0),
+                        int(getattr(c, "completion_tokens", 0) or 0), getattr(c, "cost", None),
+                        float(getattr(c, "latency_s", 0.0) or 0.0), str(getattr(c, "model", "")))
+            outcome.turns.append(turn)
+            if self.on_turn:
+                self.on_turn(turn)
+            if done:
+                outcome.ok, outcome.value = True, value
+                return outcome
+            messages = messages + [{"role": "assistant", "content": text},
+                                   {"role": "user", "content": result}]
+        outcome.error = f"no acceptable answer within {max(1, max_turns)} turns"
+        return outcome
+
+    def _check_time(self):
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise RunTimeout("run timed out")
+
+    def _perform(self, action, mask, answer_schema, tag) -> tuple[bool, Any, str]:
+        """(finished, answer value, observation text for the model)."""
+        if action is None:
+            return False, None, "Reply with one JSON object choosing an action."
+        kind = action.get("action")
+        try:
+            if kind == "answer":
+                return self._answer(action.get("answer", action.get("result")), answer_schema)
+            if kind == "exec" and mask & ACT_EXEC:
+                return False, None, self._exec(action, tag)
+            if kind == "read" and mask & ACT_READ:
+                return False, None, _cap(self.host.read_file(str(action.get("path", ""))))
+            if kind == "write" and mask & ACT_WRITE:
+                content = action.get("content", "")
+                if not isinstance(content, str):
+                    content = json.dumps(content)
+                self.host.write_file(str(action.get("path", "")), content)
+                return False, None, f"wrote {len(content)} characters to {action.get('path')}"
+        except SandboxError as exc:
+            return False, None, f"error: {exc}"
+        return False, None, (f"error: action {kind!r} is not allowed in this step; allowed: "
+                             + ", ".join(_allowed_names(mask)))
+
+    def _answer(self, value, answer_schema):
+        if answer_schema:
+            if isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except json.JSONDecodeError:
+                    pass
+            try:
+                jsonschema.validate(value, answer_schema)
+            except jsonschema.ValidationError as exc:
+                return False, None, f"error: the answer does not match the schema: {exc.message}"
+            except jsonschema.SchemaError as exc:
+                return False, None, f"error: bad schema: {exc.message}"
+        return True, value, "ok"
+
+    def _exec(self, action, tag) -> str:
+        argv = action.get("argv")
+        if argv is None and isinstance(action.get("code"), str):
+            lang = str(action.get("language", "python")).lower()
+            with self._lock:
+                self._code_counter += 1
+                n = self._code_counter
+            suffix = "sh" if lang in ("bash", "sh", "shell") else "py"
+            path = f".skvm/{tag}-{n}.{suffix}"
+            self.host.write_file(path, action["code"])
+            argv = ["bash", path] if suffix == "sh" else [sys.executable, path]
+        if isinstance(argv, str):
+            return "error: argv must be a JSON list of strings, not a shell string"
+        if not isinstance(argv, list) or not argv:
+            return "error: exec needs a non-empty argv list or language+code"
+        argv = [str(a) for a in argv]
+        r = self.host.run(argv, cancel=self.cancel, timeout=self._remaining())
+        self.last_exit = r.exit_code
+        parts = [f"exit code {r.exit_code}" + (" (timed out)" if r.timed_out else "")]
+        if r.stdout:
+            parts.append("stdout:\n" + r.stdout)
+        if r.stderr:
+            parts.append("stderr:\n" + r.stderr)
+        return _cap("\n".join(parts))
+
+    def _remaining(self):
+        if self.deadline is None:
+            return None
+        return max(0.1, self.deadline - time.monotonic())
+
+
+def _allowed_names(mask):
+    names = [n for n, b in (("exec", ACT_EXEC), ("read", ACT_READ), ("write", ACT_WRITE))
+             if mask & b]
+    return names + ["answer"]
+
+
+def _cap(text: str, limit: int = OBSERVATION_CAP) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"\n... [{len(text) - limit} more]"

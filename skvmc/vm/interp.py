@@ -1,0 +1,513 @@
+"""The bytecode interpreter: a dispatch loop over a pre-decoded handler table.
+
+Exit codes (``RunResult.exit_code``):
+
+===  =================================================================
+0    ok (``halt 0``, or the program ran off its end)
+1    a step failed (check failed after retries, ``fail``, sandbox/runtime error)
+2    bad input (CLI only: missing file, corrupt bytecode, bad arguments)
+3    model error (the model call raised)
+4    timeout (the run's ``timeout`` passed)
+===  =================================================================
+
+``halt N`` with N != 0 ends the run as failed with exit code N.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import attrs
+import jsonschema
+
+from skvmc.bytecode.program import Const, Program
+from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
+from skvmc.vm.host import Cancelled, Host, SandboxError
+from skvmc.vm.trace import TraceWriter, now_iso
+
+EXIT_OK, EXIT_STEP_FAILED, EXIT_BAD_INPUT, EXIT_MODEL_ERROR, EXIT_TIMEOUT = 0, 1, 2, 3, 4
+
+
+class StepFailed(Exception):
+    def __init__(self, message: str, pc: int):
+        super().__init__(message)
+        self.pc = pc
+
+
+class _Halt(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+class _EndBranch(Exception):
+    def __init__(self, value):
+        self.value = value
+
+
+@attrs.define
+class RunResult:
+    status: str  # ok | failed | model_error | timeout
+    exit_code: int
+    outputs: dict = attrs.Factory(dict)
+    trace_path: str | None = None
+    totals: dict = attrs.Factory(dict)
+    error: str = ""
+
+
+class CancelToken:
+    """A cancel flag that is also set when any ancestor (enclosing fork) is cancelled."""
+
+    def __init__(self, parent: CancelToken | None = None):
+        self.parent = parent
+        self._event = threading.Event()
+
+    def set(self):
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set() or (self.parent is not None and self.parent.is_set())
+
+
+@attrs.define
+class Frame:
+    slots: list
+    env: dict = attrs.Factory(dict)
+    last_exit: int = 0
+    step: int = 0
+    step_title: str = ""
+    last_ask: int | None = None
+    retries_left: dict = attrs.Factory(dict)
+    feedback: str | None = None
+    join_results: list = attrs.Factory(list)
+    written: set = attrs.Factory(set)
+    cancel: CancelToken = attrs.Factory(CancelToken)
+    branch: str = ""
+    rec: dict | None = None  # extra fields for the current instruction's trace record
+
+    def fork(self, cancel: CancelToken, branch: str) -> Frame:
+        return Frame(list(self.slots), dict(self.env), self.last_exit, self.step, self.step_title,
+                     None, {}, None, [], set(), cancel, branch)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class VM:
+    def __init__(self, program: Program, host: Host, *, task: str = "", inputs: dict | None = None,
+                 trace_path=None, model_name: str = "", max_steps: int | None = None,
+                 timeout: float | None = None, concurrency: int = 4, max_tokens: int = 1024,
+                 temperature: float = 0.0, solid_templates: dict | None = None):
+        self.program = program
+        self.host = host
+        self.task = task
+        self.inputs = dict(inputs or {})
+        self.trace_path = str(trace_path) if trace_path else None
+        self.model_name = model_name or getattr(host.model, "name", "") or type(host.model).__name__
+        self.max_steps = max_steps
+        self.timeout = timeout
+        self.concurrency = max(1, concurrency)
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.solid = dict(program.meta.get("solid", {}))
+        self.solid.update(solid_templates or {})
+        self.consts = [v for _, v in program.consts]
+        self.lines = program.line_map()
+        self.deadline = None
+        self.trace: TraceWriter | None = None
+        self._totals_lock = threading.Lock()
+        self.totals = {"instructions": 0, "model_calls": 0, "prompt_tokens": 0,
+                       "completion_tokens": 0, "cost": None, "wall_s": 0.0}
+        handlers = {d: getattr(self, "op_" + d.replace(".", "_")) for d in
+                    {ins.op for ins in program.code}}
+        self.code = [(handlers[ins.op], ins.operands, ins.op) for ins in program.code]
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        t0 = time.monotonic()
+        if self.timeout:
+            self.deadline = t0 + self.timeout
+        if self.trace_path:
+            Path(self.trace_path).parent.mkdir(parents=True, exist_ok=True)
+            self.trace = TraceWriter(self.trace_path)
+            self.trace.write({"type": "header", "meta": self.program.meta, "task": self.task,
+                              "model": self.model_name, "start": now_iso(),
+                              "instructions": len(self.code),
+                              "workdir": str(getattr(self.host, "workdir", ""))})
+        frame = Frame([None] * len(self.program.slots))
+        for name, value in {"task": self.task, **self.inputs}.items():
+            if name in self.program.slots:
+                frame.slots[self.program.slots.index(name)] = value
+        status, code, error = "ok", EXIT_OK, ""
+        try:
+            self._loop(frame, 0)
+        except _Halt as h:
+            if h.code != 0:
+                status, code, error = "failed", h.code, f"halt {h.code}"
+        except _EndBranch:
+            status, code, error = "failed", EXIT_STEP_FAILED, "endbranch outside a fork branch"
+        except StepFailed as exc:
+            status, code, error = "failed", EXIT_STEP_FAILED, self._where(exc.pc, str(exc))
+        except ModelError as exc:
+            status, code, error = "model_error", EXIT_MODEL_ERROR, f"model error: {exc}"
+        except RunTimeout:
+            status, code, error = "timeout", EXIT_TIMEOUT, f"run timed out after {self.timeout}s"
+        self.totals["wall_s"] = round(time.monotonic() - t0, 6)
+        outputs = {n: v for n, v in zip(self.program.slots, frame.slots) if v is not None}
+        if self.trace:
+            self.trace.write({"type": "final", "status": status, "exit_code": code,
+                              "error": error, "end": now_iso(), "totals": self.totals})
+            self.trace.close()
+        return RunResult(status, code, outputs, self.trace_path, dict(self.totals), error)
+
+    def _where(self, pc: int, message: str) -> str:
+        loc = self.lines[pc] if 0 <= pc < len(self.lines) else None
+        return f"{loc[0]}:{loc[1]}: step failed: {message}" if loc else f"step failed: {message}"
+
+    def _loop(self, fr: Frame, pc: int) -> None:
+        """Run from ``pc`` until halt/endbranch (raised) or the end of the code."""
+        code, n, trace, deadline = self.code, len(self.code), self.trace, self.deadline
+        cancel = fr.cancel
+        count = 0
+        try:
+            if trace is None and deadline is None:
+                while pc < n:
+                    h, ops, _ = code[pc]
+                    pc = h(fr, ops, pc)
+                    count += 1
+                return
+            while pc < n:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise RunTimeout()
+                if cancel.parent is not None and cancel.is_set():
+                    raise Cancelled()
+                h, ops, op = code[pc]
+                if trace is None:
+                    pc = h(fr, ops, pc)
+                    count += 1
+                    continue
+                start = time.monotonic() - trace.t0
+                fr.rec = None
+                rec = {"type": "instr", "index": pc, "op": op, "step": fr.step,
+                       "line": self._line_text(pc)}
+                if fr.branch:
+                    rec["branch"] = fr.branch
+                status, next_pc = "ok", None
+                try:
+                    next_pc = h(fr, ops, pc)
+                    return_value = None
+                except _Halt as e:
+                    status, return_value = ("ok" if e.code == 0 else "failed"), e
+                except _EndBranch as e:
+                    return_value = e
+                except StepFailed as e:
+                    status, return_value = "failed", e
+                    rec["error"] = str(e)
+                except (ModelError, RunTimeout, Cancelled) as e:
+                    status, return_value = type(e).__name__, e
+                count += 1
+                rec.update(fr.rec or {})
+                rec.update(start=round(start, 6), end=round(time.monotonic() - trace.t0, 6),
+                           status=status)
+                trace.write(rec)
+                if return_value is not None:
+                    raise return_value
+                pc = next_pc
+        finally:
+            with self._totals_lock:
+                self.totals["instructions"] += count
+
+    def _line_text(self, pc):
+        loc = self.lines[pc]
+        return f"{loc[0]}:{loc[1]}" if loc else None
+
+    def val(self, fr: Frame, v):
+        return self.consts[v.index] if v.__class__ is Const else fr.slots[v.index]
+
+    def set_slot(self, fr: Frame, index: int, value) -> None:
+        fr.slots[index] = value
+        fr.written.add(index)
+
+    def _note(self, fr: Frame, **fields):
+        if fr.rec is None:
+            fr.rec = {}
+        fr.rec.update(fields)
+
+    # -- handlers: each takes (frame, operands, pc) and returns the next pc ---------------------
+    def op_nop(self, fr, ops, pc):
+        return pc + 1
+
+    def op_halt(self, fr, ops, pc):
+        raise _Halt(ops[0])
+
+    def op_setstep(self, fr, ops, pc):
+        fr.step, fr.step_title = ops[0], self.consts[ops[1]]
+        return pc + 1
+
+    def op_const(self, fr, ops, pc):
+        fr.slots[ops[0]] = self.consts[ops[1]]
+        fr.written.add(ops[0])
+        return pc + 1
+
+    def op_concat(self, fr, ops, pc):
+        self.set_slot(fr, ops[0], "".join(_text(self.val(fr, v)) for v in ops[1]))
+        return pc + 1
+
+    def op_jump(self, fr, ops, pc):
+        return ops[0]
+
+    def op_branch(self, fr, ops, pc):
+        return ops[1] if fr.slots[ops[0]] else pc + 1
+
+    def op_fail(self, fr, ops, pc):
+        raise StepFailed(_text(self.val(fr, ops[0])), pc)
+
+    def op_setenv(self, fr, ops, pc):
+        fr.env[self.consts[ops[0]]] = _text(self.val(fr, ops[1]))
+        return pc + 1
+
+    def op_read(self, fr, ops, pc):
+        path = _text(self.val(fr, ops[0]))
+        try:
+            self.set_slot(fr, ops[1], self.host.read_file(path))
+        except SandboxError as exc:
+            raise StepFailed(str(exc), pc) from None
+        return pc + 1
+
+    def op_write(self, fr, ops, pc):
+        path = _text(self.val(fr, ops[0]))
+        try:
+            self.host.write_file(path, _text(self.val(fr, ops[1])))
+        except SandboxError as exc:
+            raise StepFailed(str(exc), pc) from None
+        return pc + 1
+
+    def _run_process(self, fr, argv, out, pc):
+        try:
+            r = self.host.run(argv, env=fr.env or None, timeout=self._remaining(),
+                              cancel=fr.cancel)
+        except SandboxError as exc:
+            raise StepFailed(str(exc), pc) from None
+        fr.last_exit = r.exit_code
+        self.set_slot(fr, out, r.stdout)
+        self._note(fr, argv=argv, exit_code=r.exit_code, timed_out=r.timed_out,
+                   result=r.stdout[-200:], stderr=r.stderr[-200:])
+        return pc + 1
+
+    def _remaining(self):
+        return None if self.deadline is None else max(0.1, self.deadline - time.monotonic())
+
+    def op_exec(self, fr, ops, pc):
+        argv = [_text(self.val(fr, v)) for v in ops[0]]
+        return self._run_process(fr, argv, ops[1], pc)
+
+    def op_solid(self, fr, ops, pc):
+        tid = _text(self.consts[ops[0]])
+        tmpl = self.solid.get(tid)
+        if not isinstance(tmpl, dict) or not isinstance(tmpl.get("code"), str):
+            raise StepFailed(f"no solidified template {tid!r}", pc)
+        lang = tmpl.get("language", "python")
+        path = f".skvm/solid-{''.join(c if c.isalnum() else '_' for c in tid)}." + (
+            "sh" if lang == "bash" else "py")
+        try:
+            self.host.write_file(path, tmpl["code"])
+        except SandboxError as exc:
+            raise StepFailed(str(exc), pc) from None
+        runner = ["bash", path] if lang == "bash" else [sys.executable, path]
+        args = [_text(self.val(fr, v)) for v in ops[1]]
+        self._note(fr, template=tid)
+        return self._run_process(fr, runner + args, ops[2], pc)
+
+    # checks: a failure jumps, retries the last ask, or fails the step
+    def _check_failed(self, fr, target, pc, message):
+        self._note(fr, check="failed", result=message)
+        if isinstance(target, int):
+            return target
+        if target == "retry" and fr.last_ask is not None:
+            left = fr.retries_left.get(fr.last_ask, 0)
+            if left > 0:
+                fr.retries_left[fr.last_ask] = left - 1
+                fr.feedback = message
+                return fr.last_ask
+            raise StepFailed(f"{message} (no retries left)", fr.last_ask)
+        raise StepFailed(message, fr.last_ask if fr.last_ask is not None else pc)
+
+    def op_check_exists(self, fr, ops, pc):
+        path = _text(self.val(fr, ops[0]))
+        try:
+            ok = self.host.exists(path)
+        except SandboxError as exc:
+            return self._check_failed(fr, ops[1], pc, str(exc))
+        return pc + 1 if ok else self._check_failed(fr, ops[1], pc, f"file {path} does not exist")
+
+    def op_check_exit(self, fr, ops, pc):
+        if fr.last_exit == ops[0]:
+            return pc + 1
+        return self._check_failed(fr, ops[1], pc,
+                                  f"exit code was {fr.last_exit}, expected {ops[0]}")
+
+    def _schema_error(self, value, schema) -> str | None:
+        try:
+            jsonschema.validate(value, schema)
+            return None
+        except jsonschema.ValidationError as exc:
+            return exc.message
+        except jsonschema.SchemaError as exc:
+            return f"bad schema: {exc.message}"
+
+    def op_check_slot(self, fr, ops, pc):
+        err = self._schema_error(fr.slots[ops[0]], self.consts[ops[1]])
+        if err is None:
+            return pc + 1
+        name = self.program.slots[ops[0]]
+        return self._check_failed(fr, ops[2], pc, f"${name} does not match the schema: {err}")
+
+    def op_check_file(self, fr, ops, pc):
+        path = _text(self.val(fr, ops[0]))
+        try:
+            value = json.loads(self.host.read_file(path))
+        except SandboxError as exc:
+            return self._check_failed(fr, ops[2], pc, str(exc))
+        except json.JSONDecodeError as exc:
+            return self._check_failed(fr, ops[2], pc, f"{path} is not JSON: {exc.msg}")
+        err = self._schema_error(value, self.consts[ops[1]])
+        if err is None:
+            return pc + 1
+        return self._check_failed(fr, ops[2], pc, f"{path} does not match the schema: {err}")
+
+    # the model
+    def op_ask(self, fr, ops, pc):
+        prompt_v, out, schema_i, mask, turns, retries = ops
+        if fr.last_ask != pc:
+            fr.retries_left[pc] = retries
+        fr.last_ask = pc
+        schema = None if schema_i is None else self.consts[schema_i]
+        if self.max_steps:
+            turns = min(turns, self.max_steps) if turns > 0 else self.max_steps
+        preamble = f"Overall task: {self.task}" if self.task else ""
+        if fr.step_title:
+            preamble += f"\nCurrent step {fr.step}: {fr.step_title}"
+        user = _text(self.val(fr, prompt_v))
+        if fr.feedback:
+            user += f"\n\nYour previous attempt failed a check: {fr.feedback}\nFix it."
+            fr.feedback = None
+        messages = [{"role": "system", "content": system_prompt(mask, schema, preamble)},
+                    {"role": "user", "content": user}]
+
+        def on_turn(turn):
+            with self._totals_lock:
+                t = self.totals
+                t["model_calls"] += 1
+                t["prompt_tokens"] += turn.prompt_tokens
+                t["completion_tokens"] += turn.completion_tokens
+                if turn.cost is not None:
+                    t["cost"] = (t["cost"] or 0.0) + turn.cost
+            if self.trace:
+                self.trace.write(model_record(turn, step_key, index=pc, branch=fr.branch))
+
+        step_key = f"{fr.branch or 'main'}/{pc}"
+        loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
+                         on_turn, step_key)
+        outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
+        last_exit = getattr(loop, "last_exit", None)
+        if last_exit is not None:
+            fr.last_exit = last_exit
+        self._note(fr, model=next((t.model for t in outcome.turns if t.model), self.model_name),
+                   turns=len(outcome.turns), prompt_tokens=outcome.prompt_tokens,
+                   completion_tokens=outcome.completion_tokens, cost=outcome.cost,
+                   action=[t.action.get("action") if t.action else None for t in outcome.turns],
+                   result=_text(outcome.value)[:200] if outcome.ok else outcome.error)
+        if not outcome.ok:
+            left = fr.retries_left.get(pc, 0)
+            if left > 0:
+                fr.retries_left[pc] = left - 1
+                fr.feedback = outcome.error
+                return pc
+            raise StepFailed(outcome.error, pc)
+        self.set_slot(fr, out, outcome.value)
+        return pc + 1
+
+    # parallel branches
+    def op_endbranch(self, fr, ops, pc):
+        raise _EndBranch(self.val(fr, ops[0]))
+
+    def op_join(self, fr, ops, pc):
+        self.set_slot(fr, ops[0], list(fr.join_results))
+        return pc + 1
+
+    def op_fork(self, fr, ops, pc):
+        policy, join, starts = ops
+        group = CancelToken(fr.cancel)
+        frames = [fr.fork(group, f"{fr.branch}.{i}" if fr.branch else str(i))
+                  for i in range(len(starts))]
+
+        def run_branch(i):
+            try:
+                self._loop(frames[i], starts[i])
+                return ("ok", None)
+            except _EndBranch as e:
+                return ("ok", e.value)
+            except _Halt as e:
+                if e.code == 0:
+                    return ("ok", None)
+                error = ("failed", StepFailed(f"halt {e.code}", starts[i]))
+            except Cancelled:
+                return ("cancelled", None)
+            except (StepFailed, ModelError, RunTimeout) as e:
+                error = ("failed", e)
+            except Exception as e:  # a bug in a branch must not hang the join
+                error = ("failed", StepFailed(f"{type(e).__name__}: {e}", starts[i]))
+            if policy == "cancel":
+                group.set()
+            return error
+
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(starts)))) as pool:
+            outcomes = list(pool.map(run_branch, range(len(starts))))
+        if fr.cancel.is_set():
+            raise Cancelled()
+        results = []
+        for i, (status, value) in enumerate(outcomes):
+            if status == "ok":
+                results.append({"status": "ok", "value": value})
+            elif status == "cancelled":
+                results.append({"status": "cancelled"})
+            else:
+                msg = self._where(getattr(value, "pc", starts[i]), str(value)) \
+                    if isinstance(value, StepFailed) else str(value)
+                results.append({"status": "failed", "error": msg})
+        if policy == "cancel":
+            for status, value in outcomes:
+                if status == "failed":
+                    raise value
+        # Merge slot writes of successful branches in branch order (deterministic).
+        for (status, _), bf in zip(outcomes, frames):
+            if status == "ok":
+                for idx in sorted(bf.written):
+                    self.set_slot(fr, idx, bf.slots[idx])
+        fr.join_results = results
+        self._note(fr, branches=[r["status"] for r in results])
+        return join
+
+
+def model_record(turn, step_key: str, **extra) -> dict:
+    """The trace record of one model call; ``kind``/``step``/``completion`` are the fields
+    ``skvmc.models.replay`` reads back (``replay:TRACE.jsonl``)."""
+    return {"type": "model", "kind": "model", "step": step_key, "completion": turn.text,
+            "prompt_tokens": turn.prompt_tokens, "completion_tokens": turn.completion_tokens,
+            "latency_s": turn.latency_s, "model": turn.model, "cost": turn.cost,
+            "action": turn.action, "result": turn.result, **extra}
+
+
+def run_program(program: Program, host: Host, **options) -> RunResult:
+    """Run ``program`` on ``host``; options as for :class:`VM` (task, trace_path, timeout ...)."""
+    return VM(program, host, **options).run()
+

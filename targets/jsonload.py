@@ -1,0 +1,110 @@
+"""Read a JSON file, validate it against one of our schemas, report problems where they are.
+
+Every problem becomes a diagnostic at the ``file:line:col`` of the offending key or value
+(found with :mod:`skvmc.targets.jsonpos`); nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from pathlib import Path
+
+import jsonschema
+from skvmc.targets.jsonpos import Spans, locate, pointer
+
+from skvmc.diagnostics import DiagnosticEngine, relpath_for_display
+from skvmc.ir import Location
+
+HERE = Path(__file__).resolve().parent
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+               int: "an integer", float: "a number", type(None): "null"}
+
+
+@functools.cache
+def schema(name: str) -> dict:
+    """A shipped schema by short name: 'profile', 'model' or 'harness'."""
+    return json.loads((HERE / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+def read_json(path: str | Path, diags: DiagnosticEngine) -> tuple[object, Spans, str] | None:
+    """Parse a JSON file; on failure record a diagnostic and return None."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        diags.error(f"cannot read '{file}': {exc}", Location(file), code="json-read")
+        return None
+    diags.sources.add(file, relpath_for_display(file), text)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        diags.error(f"invalid JSON: {exc.msg}", Location(file, exc.lineno, exc.colno),
+                    code="json-syntax")
+        return None
+    return data, locate(text), file
+
+
+def validate(data: object, spans: Spans, file: str, schema_name: str,
+             diags: DiagnosticEngine, what: str) -> bool:
+    """Check ``data`` against a shipped schema; one diagnostic per problem. True when valid."""
+    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    # A set: jsonschema reports one 'required' error per missing key, each listing them all.
+    problems = {pair for err in validator.iter_errors(data)
+                for pair in _explain(err, spans, file, what)}
+    # Report in file order so the output reads top to bottom.
+    problems = sorted(problems, key=lambda p: (p[1].line, p[1].col, p[0]))
+    for message, loc in problems:
+        diags.error(message, loc, code=f"{schema_name}-schema")
+    return not problems
+
+
+def _where(path) -> str:
+    return pointer(path) or "the top level"
+
+
+def _loc(spans: Spans, file: str, path, key: bool = False) -> Location:
+    ptr = pointer(path)
+    p = spans.of_key(ptr) if key else spans.of_value(ptr)
+    return Location(file, p.line, p.col) if p else Location(file, 1, 1)
+
+
+def _explain(err: jsonschema.ValidationError, spans: Spans, file: str, what: str):
+    """Turn one jsonschema error into (message, location) pairs a user can act on."""
+    path = list(err.absolute_path)
+    inst = err.instance
+    v = err.validator
+    in_caps = what == "profile" and path[:1] == ["capabilities"]
+    if v == "additionalProperties" and isinstance(inst, dict):
+        allowed = set(err.schema.get("properties", {}))
+        for extra in sorted(k for k in inst if k not in allowed):
+            hint = difflib.get_close_matches(extra, sorted(allowed), n=1, cutoff=0.6)
+            tail = f"; did you mean '{hint[0]}'?" if hint else ""
+            if in_caps and len(path) == 1:
+                msg = f"unknown primitive '{extra}'{tail}"
+            else:
+                msg = f"unknown key '{extra}' in {what} at {_where(path)}{tail}"
+            yield msg, _loc(spans, file, path + [extra], key=True)
+        return
+    if v == "required":
+        missing = [k for k in err.validator_value if isinstance(inst, dict) and k not in inst]
+        for key in missing:
+            yield f"{what} is missing required key '{key}' at {_where(path)}", \
+                _loc(spans, file, path)
+        return
+    if v == "enum" and in_caps and len(path) == 2:
+        yield (f"level of '{path[1]}' must be one of L0, L1, L2, L3, not {json.dumps(inst)}",
+               _loc(spans, file, path))
+        return
+    if v == "type":
+        want = err.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        got = _JSON_TYPES.get(type(inst), type(inst).__name__)
+        yield f"{_where(path)} in {what} must be {want}, not {got}", _loc(spans, file, path)
+        return
+    if v == "anyOf" and path == ["provenance"]:
+        yield ("provenance must say how the levels were obtained: give 'url' or 'command', "
+               "or set measured: false and explain in 'notes'"), _loc(spans, file, path)
+        return
+    yield f"{err.message} (at {_where(path)} in {what})", _loc(spans, file, path)

@@ -1,0 +1,114 @@
+"""The bench task suite is self-consistent: every reference solution passes its grader,
+an untouched environment fails it, and every task.toml / SKILL.md is well formed."""
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+TASKS_DIR = Path(__file__).resolve().parents[2] / "bench" / "tasks"
+TASKS = sorted(p for p in TASKS_DIR.iterdir() if (p / "task.toml").is_file())
+TASK_IDS = [p.name for p in TASKS]
+REQUIRED_KEYS = {"id", "skill", "difficulty", "tags", "timeout_s", "grader"}
+
+
+def _run_solution(task: Path, workdir: Path) -> None:
+    solve_py, solve_sh = task / "solution" / "solve.py", task / "solution" / "solve.sh"
+    cmd = [sys.executable, str(solve_py)] if solve_py.exists() else ["bash", str(solve_sh)]
+    subprocess.run(cmd, cwd=workdir, check=True, capture_output=True, timeout=60)
+
+
+def _grade(task: Path, workdir: Path) -> subprocess.CompletedProcess:
+    # plugin autoload off: graders need plain pytest, and startup is 3x faster
+    env = dict(os.environ, SKVMC_WORKDIR=str(workdir), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(workdir),
+         str(task / "tests" / "test_outputs.py")],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def _trial(task: Path, base: Path, solved: bool) -> subprocess.CompletedProcess:
+    workdir = base / f"{task.name}-{'solved' if solved else 'untouched'}"
+    shutil.copytree(task / "environment", workdir)
+    if solved:
+        _run_solution(task, workdir)
+    return _grade(task, workdir)
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    """Runs all 2 x N grader subprocesses concurrently once: {(task_id, solved): result}."""
+    base = tmp_path_factory.mktemp("bench")
+    jobs = [(t, s) for t in TASKS for s in (True, False)]
+    with ThreadPoolExecutor(max_workers=max(4, (os.cpu_count() or 2) * 2)) as pool:
+        results = list(pool.map(lambda job: _trial(job[0], base, job[1]), jobs))
+    return {(t.name, s): r for (t, s), r in zip(jobs, results)}
+
+
+def test_suite_size():
+    skills = {tomllib.loads((t / "task.toml").read_text())["skill"] for t in TASKS}
+    assert len(TASKS) >= 12
+    assert len(skills) >= 4
+
+
+@pytest.mark.parametrize("task_id", TASK_IDS)
+def test_reference_solution_passes(outcomes, task_id):
+    result = outcomes[(task_id, True)]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("task_id", TASK_IDS)
+def test_untouched_environment_fails(outcomes, task_id):
+    result = outcomes[(task_id, False)]
+    assert result.returncode == 1, result.stdout[-3000:]  # 1 = tests failed (not a crash)
+
+
+@pytest.mark.parametrize("task_id", TASK_IDS)
+def test_task_layout(task_id):
+    task = TASKS_DIR / task_id
+    meta = tomllib.loads((task / "task.toml").read_text())
+    assert REQUIRED_KEYS <= meta.keys()
+    assert meta["id"] == task_id
+    assert meta["difficulty"] in {"easy", "medium", "hard"}
+    assert "command" in meta["grader"]
+    assert (task / "instruction.md").read_text().strip()
+    assert (task / "tests" / "test_outputs.py").is_file()
+    assert (task / "solution" / "solve.py").is_file() or (task / "solution" / "solve.sh").is_file()
+    skill_md = task / "environment" / "skills" / meta["skill"] / "SKILL.md"
+    assert skill_md.is_file()
+    data_files = [p for p in (task / "environment").rglob("*")
+                  if p.is_file() and "skills" not in p.relative_to(task / "environment").parts]
+    assert data_files, "a task needs input data"
+
+
+@lru_cache
+def _frontmatter(path: Path) -> dict:
+    text = path.read_text()
+    assert text.startswith("---\n")
+    head, _, body = text[4:].partition("\n---\n")
+    assert body.strip()
+    return yaml.safe_load(head)
+
+
+@pytest.mark.parametrize("skill_md", sorted(TASKS_DIR.glob("*/environment/skills/*/SKILL.md")),
+                         ids=lambda p: f"{p.parents[3].name}/{p.parent.name}")
+def test_skill_frontmatter(skill_md):
+    meta = _frontmatter(skill_md)
+    assert isinstance(meta, dict)
+    assert meta["name"] == skill_md.parent.name
+    assert 1 <= len(meta["description"]) <= 1024
+    assert "1. " in skill_md.read_text() and "```" in skill_md.read_text()
+
+
+def test_instruction_names_outputs():
+    # every instruction names at least one output file in backticks
+    for task in TASKS:
+        text = (task / "instruction.md").read_text()
+        assert "`" in text, task.name

@@ -1,0 +1,93 @@
+"""Shared fixtures: readable single-file snapshots and access to ../shared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+SHARED = Path(os.environ.get("SKVMC_SHARED", REPO.parent / "shared"))
+
+
+class SkirSnapshot(SingleFileSnapshotExtension):
+    """One `.skir` file per case, so a snapshot diff reads like a compiler test diff."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "skir"
+
+
+class TextSnapshot(SingleFileSnapshotExtension):
+    _write_mode = WriteMode.TEXT
+    file_extension = "txt"
+
+
+@pytest.fixture
+def snapshot_skir(snapshot):
+    return snapshot.use_extension(SkirSnapshot)
+
+
+@pytest.fixture
+def snapshot_text(snapshot):
+    return snapshot.use_extension(TextSnapshot)
+
+
+def fixture_skills() -> list[Path]:
+    return sorted(p for p in (FIXTURES / "skills").iterdir() if (p / "SKILL.md").exists())
+
+
+def example_skills() -> list[Path]:
+    return sorted(p for p in (REPO / "examples").iterdir() if (p / "SKILL.md").exists())
+
+
+def corpus_skills() -> list[Path]:
+    root = SHARED / "corpus" / "anthropic-skills"
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / "SKILL.md").exists())
+
+
+def corpus_bundle(skill_dir: Path) -> list[str]:
+    """The real bundle of a corpus skill, from its BUNDLE.tsv manifest (files are not shipped)."""
+    manifest = skill_dir / "BUNDLE.tsv"
+    files = ["SKILL.md", "LICENSE.txt"]
+    if manifest.exists():
+        for line in manifest.read_text().splitlines():
+            path = line.split("\t")[0].strip()
+            if path and path != "path":
+                files.append(path)
+    return files
+
+
+def corpus_params():
+    """pytest params over the corpus: one skipped param when ../shared is absent."""
+    skills = corpus_skills()
+    if not skills:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="../shared/corpus is absent"),
+                             id="no-corpus")]
+    return [pytest.param(p, id=p.name) for p in skills]
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is absent")
+    return SHARED
+
+
+def parse_fixture(path: Path, bundle_files=None):
+    """Parse a skill folder; fail the test with rendered diagnostics if it has errors."""
+    from skvmc.diagnostics import DiagnosticEngine
+    from skvmc.frontend import parse_skill
+
+    diags = DiagnosticEngine()
+    module = parse_skill(str(path), diags, bundle_files=bundle_files)
+    assert not diags.has_errors, diags.render_all()
+    return module
+
+
+def parse_corpus(path: Path):
+    return parse_fixture(path, bundle_files=corpus_bundle(path))
