@@ -41,8 +41,13 @@ def close_open_fences(text: str, first_body_line: int, file: str, diags: Diagnos
     drift): a fence only ends at its own kind of closer, so an unclosed one would swallow the
     rest of the file and fail the parse; closing it at EOF is what Markdown renderers do too.
     """
-    openers = {"`": _terminal_regex("BT_OPEN"), "~": _terminal_regex("TILDE_OPEN")}
-    closers = {"`": _terminal_regex("BT_CLOSE"), "~": _terminal_regex("TILDE_CLOSE")}
+    kinds = {  # opener terminal -> (closer terminal, text that closes it)
+        "BT4_OPEN": ("BT4_CLOSE", "````"),
+        "BT_OPEN": ("BT_CLOSE", "```"),
+        "TILDE_OPEN": ("TILDE_CLOSE", "~~~"),
+    }
+    openers = {name: _terminal_regex(name) for name in kinds}
+    closers = {name: _terminal_regex(close) for name, (close, _) in kinds.items()}
     blank = _terminal_regex("BLANK")
     lines = text.split("\n")
     open_kind, open_line = None, 0
@@ -51,10 +56,8 @@ def close_open_fences(text: str, first_body_line: int, file: str, diags: Diagnos
         if open_kind is None:
             if blank.fullmatch(line):
                 continue
-            for kind, rx in openers.items():
-                if rx.fullmatch(line):
-                    open_kind, open_line = kind, number
-                    break
+            open_kind = next((k for k, rx in openers.items() if rx.fullmatch(line)), None)
+            open_line = number
         elif closers[open_kind].fullmatch(line):
             open_kind = None
     if open_kind is None:
@@ -62,7 +65,7 @@ def close_open_fences(text: str, first_body_line: int, file: str, diags: Diagnos
     col = len(lines[open_line - 1]) - len(lines[open_line - 1].lstrip()) + 1
     diags.warning("code fence is never closed; it runs to the end of the file",
                   Location(file, open_line, col), code="fence-unclosed")
-    return text + ("```" if open_kind == "`" else "~~~") + "\n"
+    return text + kinds[open_kind][1] + "\n"
 
 
 def _blocks(text: str, file: str, diags: DiagnosticEngine) -> Node:
@@ -107,8 +110,9 @@ def _blocks(text: str, file: str, diags: DiagnosticEngine) -> Node:
 class _Lowering:
     """Nodes -> ops. Refs are numbered first, then step/code results in document order."""
 
-    def __init__(self, file: str, bundle: BundleIndex):
+    def __init__(self, file: str, bundle: BundleIndex, lines: list[str]):
         self.file = file
+        self.lines = lines
         self.bundle = bundle
         self.refs: dict[str, tuple[Value, Location]] = {}
         self.counter = 0
@@ -123,9 +127,18 @@ class _Lowering:
         node.attrs["_refs"] = find_refs(text, self.bundle) if node.kind != "html" else []
         for path in node.attrs["_refs"]:
             if path not in self.refs:
-                self.refs[path] = (self._fresh(skill.FILE), Location(self.file, node.line, node.col))
+                self.refs[path] = (self._fresh(skill.FILE), self._mention(node, text, path))
         for child in node.children:
             self.collect_refs(child)
+
+    def _mention(self, node: Node, text: str, path: str) -> Location:
+        """Where ``path`` is written: the node's first line that contains it."""
+        span = text.count("\n") + 3  # paragraph lines, or a fence's opener + body + closer
+        for number in range(node.line, min(node.line + span, len(self.lines) + 1)):
+            col = self.lines[number - 1].find(path)
+            if col >= 0:
+                return Location(self.file, number, col + 1)
+        return Location(self.file, node.line, node.col)
 
     def ref_ops(self) -> list[Operation]:
         ops = []
@@ -214,7 +227,7 @@ def parse_source(src: SkillSource, diags: DiagnosticEngine,
     text = close_open_fences(src.text, end_line + 1, file, diags)
     root = _blocks(text, file, diags)
     files = bundle_files if bundle_files is not None else list_bundle(src.skill_dir)
-    lowering = _Lowering(file, BundleIndex(files))
+    lowering = _Lowering(file, BundleIndex(files), src.text.split("\n"))
     lowering.collect_refs(root)
     refs = lowering.ref_ops()
     _warn_missing_refs(refs, diags)

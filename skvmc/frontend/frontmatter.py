@@ -68,8 +68,13 @@ def parse(raw: str, end_line: int, file: str, diags: DiagnosticEngine) -> Frontm
         data = yaml.safe_load(raw)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-        line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        context = getattr(err, "context_mark", None)
+        if context is not None and "<stream end>" in problem:
+            # "expected ']' but got end": the useful place is where the construct opened.
+            problem += f" ({err.context} that is never closed)"
+            mark = context
+        line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
         diags.error(f"frontmatter is not valid YAML: {problem}", Location(file, line, col),
                     code="frontmatter-yaml")
         return None

@@ -179,11 +179,11 @@ class VM:
         cancel = fr.cancel
         count = 0
         try:
-            if trace is None and deadline is None:
+            if trace is None and deadline is None and cancel.parent is None:
                 while pc < n:
                     h, ops, _ = code[pc]
-                    pc = h(fr, ops, pc)
                     count += 1
+                    pc = h(fr, ops, pc)
                 return
             while pc < n:
                 if deadline is not None and time.monotonic() > deadline:
@@ -192,8 +192,8 @@ class VM:
                     raise Cancelled()
                 h, ops, op = code[pc]
                 if trace is None:
-                    pc = h(fr, ops, pc)
                     count += 1
+                    pc = h(fr, ops, pc)
                     continue
                 start = time.monotonic() - trace.t0
                 fr.rec = None

@@ -25,7 +25,8 @@ class TraceWriter:
         line = json.dumps(record, ensure_ascii=False, default=str, sort_keys=False)
         with self._lock:
             self._fh.write(line + "\n")
-            self._fh.flush()
+            if record.get("type") != "instr":  # model calls and the end reach disk at once
+                self._fh.flush()
 
     def close(self) -> None:
         with self._lock:

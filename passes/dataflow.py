@@ -1,0 +1,327 @@
+"""Dataflow facts shared by extract-concurrency and dead-step-elim (and the backends).
+
+An op's :class:`Effects` come from the facts contract of the ``cap`` dialect when
+``infer-capabilities`` ran (``reads`` / ``writes`` / ``actions`` attributes), and are derived
+here from the step text and code bodies when it did not. Derivation is deliberately
+conservative: an instruction with no file it reads or writes is *opaque* (ordered against
+everything), and wording such as "then", "using the result" or "the output" pins an op after
+its predecessors.
+
+:func:`build_graph` turns a list of sibling ops into a ``networkx.DiGraph`` whose edges are the
+orderings that must be kept (RAW, WAR, WAW, opaque, text order); the backend emits FORK/JOIN
+and DOT/Mermaid from it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+import attrs
+import networkx as nx
+
+from skvmc.ir import Operation
+
+# Ops that carry instructions; everything else (frontmatter, refs, tables, rules, html, flow
+# wrappers from an earlier run) is "inert" for scheduling and acts as a barrier.
+INSTRUCTION_OPS = ("skill.step", "skill.code", "skill.section", "skill.text", "skill.quote")
+EXEC_LANGS = {"bash", "sh", "shell", "zsh", "console", "python", "py", "python3", "js",
+              "javascript", "node", "ts", "typescript", "powershell", "ps1"}
+
+_WRITE_ACTIONS = {"write", "edit", "exec"}
+_READ_ACTIONS = {"read", "list", "search", "fetch"}
+
+# "then", "after that", "using the result", "the output" ... : depends on what came before.
+_SEQUENTIAL = re.compile(
+    r"\b(then|after (?:that|this|which)|afterwards|next|finally|once (?:done|finished|complete)"
+    r"|using (?:the|this|that|these|those) (?:result|results|output|outputs|data|values?|file)"
+    r"|(?:the|this|that) (?:result|results|output|outputs|previous|above)"
+    r"|from (?:the )?(?:previous|last|above|prior) step|step \d+|previous(?:ly)?|earlier"
+    r"|above|based on|with (?:the|these|those) (?:result|results|findings))\b", re.I)
+_WRITE_VERB = re.compile(
+    r"\b(write|writes|save|saves|store|create|creates|generate|export|produce|output|emit"
+    r"|append|update|overwrite|record|dump|put)\b", re.I)
+_EXEC_VERB = re.compile(r"\b(run|execute|install|invoke|launch|start|call|deploy|commit|push)\b",
+                        re.I)
+_OUTPUT_VERB = re.compile(
+    r"\b(report|print|tell|respond|reply|return|answer|show|present|display|summari[sz]e"
+    r"|explain|list|ask the user|send)\b", re.I)
+_BACKTICK = re.compile(r"`([^`\n]+)`")
+_BARE_PATH = re.compile(r"(?<![\w/.`])((?:[\w.-]+/)+[\w.*-]*|[\w*-]+\.[A-Za-z][\w]{0,7})(?![\w/`])")
+_URLISH = re.compile(r"^(?:https?:|www\.|e\.g\.|i\.e\.|etc\.|vs\.)", re.I)
+
+# Code-level writes: shell redirection / tee / python open(..., "w") / df.to_csv(...) ...
+_CODE_WRITES = [
+    re.compile(r">>?\s*([^\s;|&<>]+)"),
+    re.compile(r"\btee\s+(?:-a\s+)?([^\s;|&]+)"),
+    re.compile(r"open\(\s*['\"]([^'\"]+)['\"]\s*,\s*['\"][wax]"),
+    re.compile(r"\.(?:to_csv|to_json|to_excel|to_parquet|savefig|save|write_text|write_bytes)"
+               r"\(\s*['\"]([^'\"]+)['\"]"),
+    re.compile(r"\b(?:mkdir(?:\s+-p)?|touch|cp\s+\S+|mv\s+\S+)\s+([^\s;|&]+)"),
+]
+_CODE_READS = [
+    re.compile(r"open\(\s*['\"]([^'\"]+)['\"]\s*(?:\)|,\s*['\"]r)"),
+    re.compile(r"read_(?:csv|json|excel|parquet|text)\(\s*['\"]([^'\"]+)['\"]"),
+    re.compile(r"<\s*([^\s;|&<>]+)"),
+]
+_CODE_TOKEN_PATH = re.compile(r"(?<![\w>])([\w./*-]*(?:\*|/)[\w./*-]*|[\w-]+\.[A-Za-z]{1,6})(?![\w(])")
+
+
+@attrs.frozen
+class Effects:
+    """What one op (with everything nested in it) consumes and produces."""
+
+    reads: frozenset = frozenset()
+    writes: frozenset = frozenset()
+    execs: bool = False  # runs a command or code
+    outputs: bool = False  # produces an answer / output for the user
+    after_previous: bool = False  # wording ties it to what came before
+    from_facts: bool = False  # came from infer-capabilities attributes
+
+    @property
+    def opaque(self) -> bool:
+        """Unknown effects: no file it reads or writes is known, so keep it in order."""
+        return not self.reads and not self.writes
+
+    @property
+    def has_effects(self) -> bool:
+        return bool(self.writes) or self.execs or self.outputs
+
+    def __or__(self, other: Effects) -> Effects:
+        return Effects(self.reads | other.reads, self.writes | other.writes,
+                       self.execs or other.execs, self.outputs or other.outputs,
+                       self.after_previous or other.after_previous,
+                       self.from_facts or other.from_facts)
+
+
+def normalize_path(path: str) -> str:
+    path = path.strip().strip("'\"").rstrip(".,:;)")
+    while path.startswith("./"):
+        path = path[2:]
+    if path.startswith(".") and "/" not in path and path.count(".") == 1 and len(path) > 1:
+        return "*" + path  # "`.log` files" -> *.log
+    return path
+
+
+def _looks_like_path(token: str) -> bool:
+    token = token.strip()
+    if not token or " " in token or _URLISH.match(token) or len(token) > 120:
+        return False
+    if token.startswith("-") or "=" in token or "(" in token or "{" in token:
+        return False
+    if "/" in token:
+        return True
+    if re.fullmatch(r"\.[A-Za-z][\w]{0,7}", token):
+        return True
+    return bool(re.fullmatch(r"[\w*.-]+\.[A-Za-z][\w]{0,7}", token)) and not token[0].isdigit()
+
+
+def paths_in_text(text: str) -> list[str]:
+    """Paths a sentence mentions (in backticks, or bare like data/ or report.md)."""
+    found = [t for t in _BACKTICK.findall(text) if _looks_like_path(t)]
+    stripped = _BACKTICK.sub(" ", text)
+    found += [t for t in _BARE_PATH.findall(stripped) if _looks_like_path(t)]
+    out = []
+    for t in found:
+        p = normalize_path(t)
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
+
+
+def text_effects(text: str) -> Effects:
+    reads, writes = set(), set()
+    for sentence in _sentences(text):
+        paths = paths_in_text(sentence)
+        if not paths:
+            continue
+        if _WRITE_VERB.search(sentence):
+            # "Read X and write Y": the path after the write verb is written, before it read.
+            m = _WRITE_VERB.search(sentence)
+            before, after = sentence[: m.start()], sentence[m.start():]
+            after_paths = paths_in_text(after)
+            for p in paths:
+                (writes if p in after_paths and p not in paths_in_text(before) else reads).add(p)
+            for p in after_paths:
+                if re.search(r"\b(from|in|of)\s+`?" + re.escape(p.lstrip("*")), after):
+                    writes.discard(p)
+                    reads.add(p)
+        else:
+            reads.update(paths)
+    return Effects(
+        reads=frozenset(reads), writes=frozenset(writes),
+        execs=bool(_EXEC_VERB.search(text)),
+        outputs=bool(_OUTPUT_VERB.search(text)) or bool(writes),
+        after_previous=bool(_SEQUENTIAL.search(text)),
+    )
+
+
+def code_effects(op: Operation) -> Effects:
+    body = op.attr("body", "")
+    lang = (op.attr("lang") or "").lower()
+    if lang not in EXEC_LANGS:
+        return Effects()  # an example / template (json, yaml, md): no effect by itself
+    writes = {normalize_path(m) for pat in _CODE_WRITES for m in pat.findall(body)}
+    writes = {w for w in writes if w and not w.startswith("&") and w != "/dev/null"}
+    reads = {normalize_path(m) for pat in _CODE_READS for m in pat.findall(body)}
+    for token in _CODE_TOKEN_PATH.findall(body):
+        p = normalize_path(token)
+        if p and p not in writes and _looks_like_path(p):
+            reads.add(p)
+    return Effects(reads=frozenset(reads - writes), writes=frozenset(writes), execs=True,
+                   outputs=bool(writes))
+
+
+def fact_effects(op: Operation) -> Effects | None:
+    """Effects from the facts contract (infer-capabilities), or None when absent."""
+    if not any(k in op.attributes for k in ("reads", "writes", "actions")):
+        return None
+    reads = {normalize_path(p) for p in op.attr("reads", ())}
+    writes = {normalize_path(p) for p in op.attr("writes", ())}
+    execs = outputs = False
+    for action in op.attr("actions", ()):
+        kind, target = action.get("kind"), action.get("target") or ""
+        if kind in _WRITE_ACTIONS:
+            execs |= kind == "exec"
+            if kind != "exec" and target:
+                writes.add(normalize_path(target))
+        elif kind in _READ_ACTIONS and target and _looks_like_path(target):
+            reads.add(normalize_path(target))
+        elif kind == "ask-model":
+            outputs = True
+    return Effects(frozenset(reads), frozenset(writes), execs, outputs or bool(writes),
+                   from_facts=True)
+
+
+def own_effects(op: Operation) -> Effects:
+    """The effects of ``op`` alone (not its nested ops)."""
+    facts = fact_effects(op)
+    text = op.attr("text", "") if op.name != "skill.section" else ""
+    derived = code_effects(op) if op.name == "skill.code" else text_effects(text)
+    if facts is None:
+        return derived
+    # Facts are authoritative for files; text order words still apply.
+    return attrs.evolve(facts, after_previous=derived.after_previous)
+
+
+def effects(op: Operation) -> Effects:
+    """The effects of ``op`` and everything nested in it."""
+    total = own_effects(op)
+    for region in op.regions:
+        for inner in region.ops:
+            if inner.name in INSTRUCTION_OPS or inner.dialect == "flow":
+                total = total | attrs.evolve(effects(inner), after_previous=False)
+    return total
+
+
+def _overlap(a: frozenset, b: frozenset) -> bool:
+    for x in a:
+        for y in b:
+            if x == y or fnmatch.fnmatchcase(x, y) or fnmatch.fnmatchcase(y, x):
+                return True
+    return False
+
+
+def dependence(a: Effects, b: Effects) -> str | None:
+    """Why ``b`` (later) must stay after ``a`` (earlier), or None when they commute."""
+    if a.opaque or b.opaque:
+        return "opaque"
+    if _overlap(a.writes, b.reads):
+        return "raw"
+    if _overlap(a.writes, b.writes):
+        return "waw"
+    if _overlap(a.reads, b.writes):
+        return "war"
+    return None
+
+
+def is_schedulable(op: Operation) -> bool:
+    return op.name in ("skill.step", "skill.code", "skill.section")
+
+
+def build_graph(region_ops) -> nx.DiGraph:
+    """The dependence graph over sibling ops: node i is ``region_ops[i]``.
+
+    Node attributes: ``op``, ``effects``, ``weight`` (sequential steps inside). Edge a->b
+    (a before b) carries ``reason``: raw / war / waw (file dependences), opaque (unknown
+    effects), order (wording like "then"), barrier (a non-instruction op between them).
+    Operands (``skill.ref`` values) are shared read-only inputs and add no edge.
+    """
+    ops = list(region_ops)
+    g = nx.DiGraph()
+    for i, op in enumerate(ops):
+        g.add_node(i, op=op, effects=effects(op), weight=step_weight(op),
+                   label=_label(op))
+    for j, b in enumerate(ops):
+        eb = g.nodes[j]["effects"]
+        for i in range(j):
+            a = ops[i]
+            if not is_schedulable(a) or not is_schedulable(b):
+                reason = "barrier"
+            elif eb.after_previous:
+                reason = "order"
+            else:
+                reason = dependence(g.nodes[i]["effects"], eb)
+            if reason:
+                g.add_edge(i, j, reason=reason)
+    return g
+
+
+def _label(op: Operation) -> str:
+    text = op.attr("text") or op.attr("title") or op.attr("lang") or op.name
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def step_weight(op: Operation) -> int:
+    """How many sequential steps ``op`` stands for (its own critical path)."""
+    if op.name == "skill.code":
+        return 1
+    if op.name == "flow.parallel":
+        return max((critical_path(b.body) for b in op.body), default=0)
+    if op.name in ("skill.step", "skill.section", "flow.foreach", "flow.seq", "flow.branch"):
+        inner = critical_path(op.body) if op.regions else 0
+        return max(1, inner) if op.name == "skill.step" else inner
+    return 0
+
+
+def critical_path(region_ops) -> int:
+    """The longest weighted path through the dependence graph of a region, in steps."""
+    ops = list(region_ops)
+    if not ops:
+        return 0
+    g = build_graph(ops)
+    best: dict[int, int] = {}
+    for n in nx.topological_sort(g):
+        w = g.nodes[n]["weight"]
+        best[n] = w + max((best[p] for p in g.predecessors(n)), default=0)
+    return max(best.values(), default=0)
+
+
+def sequential_length(region_ops) -> int:
+    return sum(step_weight(op) for op in region_ops)
+
+
+def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
+    """DOT text of a dependence graph (transitively reduced edges only)."""
+    reduced = nx.transitive_reduction(g)
+    lines = [f"digraph {name} {{"]
+    for n in g.nodes:
+        lines.append(f'  n{n} [label="{g.nodes[n]["label"].replace(chr(34), chr(39))}"];')
+    for a, b in reduced.edges:
+        lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_mermaid(g: nx.DiGraph) -> str:
+    reduced = nx.transitive_reduction(g)
+    lines = ["flowchart TD"]
+    for n in g.nodes:
+        lines.append(f'  n{n}["{g.nodes[n]["label"].replace(chr(34), chr(39))}"]')
+    for a, b in reduced.edges:
+        lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
+    return "\n".join(lines) + "\n"
