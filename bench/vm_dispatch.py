@@ -16,8 +16,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from skvmc.bytecode import ProgramBuilder  # noqa: E402
-from skvmc.vm import VM, NullHost  # noqa: E402
+from skvmc.bytecode import ProgramBuilder
+from skvmc.vm import VM, NullHost
 
 
 def straight_line(n: int):

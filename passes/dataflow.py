@@ -37,10 +37,10 @@ _SEQUENTIAL = re.compile(
     r"|using (?:the|this|that|these|those) (?:result|results|output|outputs|data|values?|file)"
     r"|(?:the|this|that) (?:result|results|output|outputs|previous|above)"
     r"|from (?:the )?(?:previous|last|above|prior) step|step \d+|previous(?:ly)?|earlier"
-    r"|above|based on|with (?:the|these|those) (?:result|results|findings))\b", re.I)
+    r"|above|based on|what you (?:found|learned|collected|gathered)|findings|with (?:the|these|those) (?:result|results|findings))\b", re.I)
 _WRITE_VERB = re.compile(
     r"\b(write|writes|save|saves|store|create|creates|generate|export|produce|output|emit"
-    r"|append|update|overwrite|record|dump|put)\b", re.I)
+    r"|append|update|overwrite|record|dump|put|combine|merge|render|build|compile|convert)\b", re.I)
 _EXEC_VERB = re.compile(r"\b(run|execute|install|invoke|launch|start|call|deploy|commit|push)\b",
                         re.I)
 _OUTPUT_VERB = re.compile(
@@ -48,6 +48,9 @@ _OUTPUT_VERB = re.compile(
     r"|explain|list|ask the user|send)\b", re.I)
 _BACKTICK = re.compile(r"`([^`\n]+)`")
 _BARE_PATH = re.compile(r"(?<![\w/.`])((?:[\w.-]+/)+[\w.*-]*|[\w*-]+\.[A-Za-z][\w]{0,7})(?![\w/`])")
+# Bare words count as paths only with a common file extension ("Claude.ai" is no file).
+_FILE_EXTS = set("md txt json jsonl yaml yml csv tsv py js ts sh log html xml pdf docx xlsx pptx "
+                 "png jpg jpeg svg toml ini cfg sql ipynb zip tar gz env parquet".split())
 _URLISH = re.compile(r"^(?:https?:|www\.|e\.g\.|i\.e\.|etc\.|vs\.)", re.I)
 
 # Code-level writes: shell redirection / tee / python open(..., "w") / df.to_csv(...) ...
@@ -96,6 +99,7 @@ class Effects:
 
 def normalize_path(path: str) -> str:
     path = path.strip().strip("'\"").rstrip(".,:;)")
+    path = re.sub(r"<[^<>/]*>|\{[^{}/]*\}", "*", path)  # out/<name>.json -> out/*.json
     while path.startswith("./"):
         path = path[2:]
     if path.startswith(".") and "/" not in path and path.count(".") == 1 and len(path) > 1:
@@ -120,7 +124,8 @@ def paths_in_text(text: str) -> list[str]:
     """Paths a sentence mentions (in backticks, or bare like data/ or report.md)."""
     found = [t for t in _BACKTICK.findall(text) if _looks_like_path(t)]
     stripped = _BACKTICK.sub(" ", text)
-    found += [t for t in _BARE_PATH.findall(stripped) if _looks_like_path(t)]
+    found += [t for t in _BARE_PATH.findall(stripped) if _looks_like_path(t)
+              and ("/" in t or t.rsplit(".", 1)[-1].lower() in _FILE_EXTS)]
     out = []
     for t in found:
         p = normalize_path(t)
@@ -133,27 +138,28 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
 
 
+_WRITE_SLOT = re.compile(
+    r"(?:\b(?:to|into|as)|\b(?:write|writes|save|saves|create|creates|generate|export|produce"
+    r"|overwrite|update|render|build|compile|convert|dump|record|store))"
+    r"\s+(?:(?:a|an|the|new|file|files|it|them|result|results|output|report)\s+)*`?$", re.I)
+
+
 def text_effects(text: str) -> Effects:
+    """Effects from instruction wording: a path in a write slot ("write X", "save it to X",
+    "into X") is written when the sentence has a write verb; every other path is read."""
     reads, writes = set(), set()
     for sentence in _sentences(text):
         paths = paths_in_text(sentence)
         if not paths:
             continue
-        if _WRITE_VERB.search(sentence):
-            # "Read X and write Y": the path after the write verb is written, before it read.
-            m = _WRITE_VERB.search(sentence)
-            before, after = sentence[: m.start()], sentence[m.start():]
-            after_paths = paths_in_text(after)
-            for p in paths:
-                (writes if p in after_paths and p not in paths_in_text(before) else reads).add(p)
-            for p in after_paths:
-                if re.search(r"\b(from|in|of)\s+`?" + re.escape(p.lstrip("*")), after):
-                    writes.discard(p)
-                    reads.add(p)
-        else:
-            reads.update(paths)
+        has_verb = bool(_WRITE_VERB.search(sentence))
+        for p in paths:
+            raw = p.split("*")[0] or p[1:]
+            where = sentence.find(raw)
+            before = sentence[max(0, where - 60):where] if where >= 0 else ""
+            (writes if has_verb and _WRITE_SLOT.search(before) else reads).add(p)
     return Effects(
-        reads=frozenset(reads), writes=frozenset(writes),
+        reads=frozenset(reads - writes), writes=frozenset(writes),
         execs=bool(_EXEC_VERB.search(text)),
         outputs=bool(_OUTPUT_VERB.search(text)) or bool(writes),
         after_previous=bool(_SEQUENTIAL.search(text)),
@@ -223,6 +229,9 @@ def _overlap(a: frozenset, b: frozenset) -> bool:
         for y in b:
             if x == y or fnmatch.fnmatchcase(x, y) or fnmatch.fnmatchcase(y, x):
                 return True
+            # a directory covers what is under it: out/ ~ out/a.json
+            if (x.endswith("/") and y.startswith(x)) or (y.endswith("/") and x.startswith(y)):
+                return True
     return False
 
 
@@ -230,6 +239,10 @@ def dependence(a: Effects, b: Effects) -> str | None:
     """Why ``b`` (later) must stay after ``a`` (earlier), or None when they commute."""
     if a.opaque or b.opaque:
         return "opaque"
+    if not b.reads:
+        return "input"  # b names no input, so it may build on whatever came before
+    if not a.writes and _overlap(a.reads, b.reads):
+        return "context"  # a's result lives in the conversation; b reads the same files
     if _overlap(a.writes, b.reads):
         return "raw"
     if _overlap(a.writes, b.writes):
@@ -240,7 +253,8 @@ def dependence(a: Effects, b: Effects) -> str | None:
 
 
 def is_schedulable(op: Operation) -> bool:
-    return op.name in ("skill.step", "skill.code", "skill.section")
+    """Ops extract-concurrency may reorder; a flow.parallel is a barrier, so reruns are no-ops."""
+    return op.name in ("skill.step", "skill.code", "skill.section", "flow.foreach")
 
 
 def build_graph(region_ops) -> nx.DiGraph:
@@ -248,7 +262,9 @@ def build_graph(region_ops) -> nx.DiGraph:
 
     Node attributes: ``op``, ``effects``, ``weight`` (sequential steps inside). Edge a->b
     (a before b) carries ``reason``: raw / war / waw (file dependences), opaque (unknown
-    effects), order (wording like "then"), barrier (a non-instruction op between them).
+    effects), context (a only read files b reads too, so b may build on a's findings),
+    input (b names no file it reads, so it may use a's result), order (wording
+    like "then"), barrier (a non-instruction op, e.g. a paragraph or a flow.parallel).
     Operands (``skill.ref`` values) are shared read-only inputs and add no edge.
     """
     ops = list(region_ops)
@@ -272,6 +288,8 @@ def build_graph(region_ops) -> nx.DiGraph:
 
 
 def _label(op: Operation) -> str:
+    if op.dialect == "flow" and op.body:
+        return _label(op.body[0])
     text = op.attr("text") or op.attr("title") or op.attr("lang") or op.name
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -301,8 +319,19 @@ def critical_path(region_ops) -> int:
     return max(best.values(), default=0)
 
 
+def work(op: Operation) -> int:
+    """How many steps ``op`` holds in total, ignoring any parallelism."""
+    if op.name == "skill.code":
+        return 1
+    inner = sum(work(o) for region in op.regions for o in region.ops)
+    if op.name == "skill.step":
+        return max(1, inner)
+    return inner
+
+
 def sequential_length(region_ops) -> int:
-    return sum(step_weight(op) for op in region_ops)
+    """The length of the region run one step at a time (compare with critical_path)."""
+    return sum(work(op) for op in region_ops)
 
 
 def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:

@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from skvmc import grammar
 from skvmc.diagnostics import CompileError, DiagnosticEngine
-from skvmc.ir import FrozenDict, Location, Operation, Region, Type, UNKNOWN_LOC, Value
+from skvmc.ir import FrozenDict, Location, Operation, Region, Type, Value
 
 
 def _string(tok: Token) -> str:
@@ -117,7 +117,10 @@ class _Builder:
             self.scopes[-1][value.name] = value
             results.append(value)
         attributes = self.entries(attr_tree.children) if attr_tree is not None else FrozenDict()
-        loc = UNKNOWN_LOC
+        # Without loc(...), an op is located in the IR text itself (as mlir-opt does), so
+        # verifier errors on hand-written IR still point somewhere useful.
+        first_tok = result_toks[0] if result_toks else name_tok
+        loc = self.at(first_tok)
         if loc_tree is not None:
             file_tok, line_tok, col_tok = loc_tree.children
             loc = Location(_string(file_tok), int(line_tok.value), int(col_tok.value))

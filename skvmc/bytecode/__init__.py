@@ -3,10 +3,25 @@
 from skvmc.bytecode.asm import AsmError, assemble, disassemble
 from skvmc.bytecode.binary import decode, encode
 from skvmc.bytecode.isa import (
-    ACT_ALL, ACT_EXEC, ACT_READ, ACT_WRITE, BY_MNEMONIC, BY_OPCODE, INSTRUCTIONS, InstrDef,
+    ACT_ALL,
+    ACT_EXEC,
+    ACT_READ,
+    ACT_WRITE,
+    BY_MNEMONIC,
+    BY_OPCODE,
+    INSTRUCTIONS,
+    InstrDef,
 )
 from skvmc.bytecode.program import (
-    FORMAT_VERSION, BytecodeError, Const, Instr, Json, Label, Program, ProgramBuilder, Slot,
+    FORMAT_VERSION,
+    BytecodeError,
+    Const,
+    Instr,
+    Json,
+    Label,
+    Program,
+    ProgramBuilder,
+    Slot,
 )
 
 

@@ -12,7 +12,16 @@ import json
 
 from skvmc.bytecode.isa import BY_MNEMONIC, POLICIES, TARGET_WORDS
 from skvmc.bytecode.program import (
-    INT, JSON, STR, SLOT_NAME, BytecodeError, Const, Instr, Program, Slot, canonical_json,
+    INT,
+    JSON,
+    SLOT_NAME,
+    STR,
+    BytecodeError,
+    Const,
+    Instr,
+    Program,
+    Slot,
+    canonical_json,
 )
 
 
@@ -111,7 +120,7 @@ def _operand_text(p: Program, kind: str, v) -> str:
 class _Node:
     """A parsed value with its position: kind in string/number/word/constref/..."""
 
-    __slots__ = ("kind", "value", "line", "col")
+    __slots__ = ("col", "kind", "line", "value")
 
     def __init__(self, kind, value, line, col):
         self.kind, self.value, self.line, self.col = kind, value, line, col

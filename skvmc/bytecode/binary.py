@@ -19,7 +19,16 @@ import zlib
 
 from skvmc.bytecode.isa import BY_MNEMONIC, BY_OPCODE, POLICIES
 from skvmc.bytecode.program import (
-    FORMAT_VERSION, INT, JSON, STR, BytecodeError, Const, Instr, Program, Slot, canonical_json,
+    FORMAT_VERSION,
+    INT,
+    JSON,
+    STR,
+    BytecodeError,
+    Const,
+    Instr,
+    Program,
+    Slot,
+    canonical_json,
 )
 
 MAGIC = b"SKBC"

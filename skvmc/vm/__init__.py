@@ -3,10 +3,22 @@
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, action_schema, parse_action
 from skvmc.vm.baseline import run_baseline
 from skvmc.vm.host import (
-    Completion, Host, NullHost, ProcResult, SandboxError, SandboxHost, scrub_env,
+    Completion,
+    Host,
+    NullHost,
+    ProcResult,
+    SandboxError,
+    SandboxHost,
+    scrub_env,
 )
 from skvmc.vm.interp import (
-    EXIT_BAD_INPUT, EXIT_MODEL_ERROR, EXIT_OK, EXIT_STEP_FAILED, EXIT_TIMEOUT, VM, RunResult,
+    EXIT_BAD_INPUT,
+    EXIT_MODEL_ERROR,
+    EXIT_OK,
+    EXIT_STEP_FAILED,
+    EXIT_TIMEOUT,
+    VM,
+    RunResult,
     run_program,
 )
 from skvmc.vm.trace import read_trace

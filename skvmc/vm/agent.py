@@ -104,13 +104,13 @@ def system_prompt(mask: int, answer_schema: dict | None, preamble: str = "") -> 
     lines.append("You work in a sandboxed directory. Reply with exactly one JSON object "
                  "choosing one action:")
     if mask & ACT_EXEC:
-        lines.append('  {"action": "exec", "argv": ["cmd", "arg", ...]}  run a command')
-        lines.append('  {"action": "exec", "language": "python", "code": "..."}  run code')
+        lines.append('  {"action": "exec", "argv": ["<program>", "<arg>"]}  run a command')
+        lines.append('  {"action": "exec", "language": "python", "code": "<code>"}  run code')
     if mask & ACT_READ:
-        lines.append('  {"action": "read", "path": "relative/path"}')
+        lines.append('  {"action": "read", "path": "<file>"}  read a file')
     if mask & ACT_WRITE:
-        lines.append('  {"action": "write", "path": "relative/path", "content": "..."}')
-    lines.append('  {"action": "answer", "answer": ...}  when the step is done')
+        lines.append('  {"action": "write", "path": "<file>", "content": "<text>"}  write a file')
+    lines.append('  {"action": "answer", "answer": <result>}  when the step is done')
     if answer_schema:
         lines.append("The answer must match this JSON schema: "
                      + json.dumps(answer_schema, sort_keys=True))

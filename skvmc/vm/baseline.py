@@ -14,7 +14,12 @@ from skvmc.bytecode.isa import ACT_ALL
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
 from skvmc.vm.host import Host
 from skvmc.vm.interp import (
-    EXIT_MODEL_ERROR, EXIT_OK, EXIT_STEP_FAILED, EXIT_TIMEOUT, RunResult, model_record,
+    EXIT_MODEL_ERROR,
+    EXIT_OK,
+    EXIT_STEP_FAILED,
+    EXIT_TIMEOUT,
+    RunResult,
+    model_record,
 )
 from skvmc.vm.trace import TraceWriter, now_iso
 

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from skvmc.models import resolve  # lazy: pulls in litellm / llama-cpp only now
         model = resolve(args.model, api_base=args.api_base)
-    except Exception as exc:  # unknown model string, missing backend ...
+    except Exception as exc:  # noqa: BLE001 - unknown model string, missing backend ...
         return _fail(f"cannot load model {args.model!r}: {exc}", 3)
 
     from skvmc.vm.host import SandboxHost

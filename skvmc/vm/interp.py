@@ -464,7 +464,7 @@ class VM:
                 return ("cancelled", None)
             except (StepFailed, ModelError, RunTimeout) as e:
                 error = ("failed", e)
-            except Exception as e:  # a bug in a branch must not hang the join
+            except Exception as e:  # noqa: BLE001 - a bug in a branch must not hang the join
                 error = ("failed", StepFailed(f"{type(e).__name__}: {e}", starts[i]))
             if policy == "cancel":
                 group.set()

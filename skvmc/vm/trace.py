@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class TraceWriter:
@@ -17,7 +17,7 @@ class TraceWriter:
 
     def __init__(self, path):
         self.path = str(path)
-        self._fh = open(self.path, "w", encoding="utf-8")
+        self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - open for the run
         self._lock = threading.Lock()
         self.t0 = time.monotonic()
 

@@ -7,10 +7,23 @@ import struct
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from skvmc.bytecode import (
-    ACT_ALL, INSTRUCTIONS, AsmError, BytecodeError, Const, Instr, Json, Program, ProgramBuilder,
-    Slot, assemble, decode, disassemble, encode,
+    ACT_ALL,
+    INSTRUCTIONS,
+    AsmError,
+    BytecodeError,
+    Const,
+    Instr,
+    Json,
+    Program,
+    ProgramBuilder,
+    Slot,
+    assemble,
+    decode,
+    disassemble,
+    encode,
 )
 
 
@@ -60,8 +73,15 @@ def test_skasm_round_trip_is_byte_identical():
     assert encode(assemble(text)) == encode(p)
 
 
+class SkasmSnapshot(SingleFileSnapshotExtension):
+    """One readable ``.skasm`` file per case."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "skasm"
+
+
 def test_disassembly_snapshot(snapshot):
-    assert disassemble(sample_program()) == snapshot
+    assert disassemble(sample_program()) == snapshot.use_extension(SkasmSnapshot)
 
 
 def test_hand_written_skasm_with_literals():

@@ -7,9 +7,9 @@ import os
 import sys
 
 import pytest
+from vm_helpers import ScriptedModel, run_asm
 
 from skvmc.vm import SandboxError, SandboxHost, scrub_env
-from vm_helpers import ScriptedModel, run_asm
 
 HOSTILE = [
     "; rm -rf /",

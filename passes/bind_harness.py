@@ -1,0 +1,255 @@
+"""bind-harness: bind abstract actions to one harness's tools and mark other-product text.
+
+- Every op that acts (its ``actions`` fact from infer-capabilities, or, without it, what the
+  op itself shows: a shell/Python block -> exec, "read X" -> read, ...) gets ``tools``
+  {action: tool name}; actions the harness has no tool for get ``fallback`` {action: how}
+  (through the shell tool when there is one; for a harness without tool calling such as aider,
+  "describe the command for the user to run").
+- One ``prompt.tools`` op after the frontmatter and refs lists the bindings the skill uses.
+- Tool names of other harnesses in instruction text ("use the Bash tool") are rewritten to this
+  harness's tool for the same action, when that is unambiguous.
+- Instructions for another product ("If you are in Claude.ai, ...", "In Claude Code, ...", a
+  "Claude.ai-specific instructions" section) get ``drop = "other-product: <name>"``, which
+  dead-step-elim honours, unless the harness is that product.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from skvmc.dialects import prompt
+from skvmc.ir import Operation, map_ops
+from skvmc.passmanager import Pass, PassContext
+
+ACTION_ORDER = ("exec", "read", "write", "edit", "list", "search", "fetch", "browser")
+TEXT_OPS = ("skill.step", "skill.text", "skill.quote")
+EXEC_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal",
+              "python", "py", "python3", "js", "javascript", "node", "ts", "typescript"}
+
+# Products a skill may address; the harnesses (descriptor names) that ARE each product.
+PRODUCTS: dict[str, tuple[str, ...]] = {
+    "Claude.ai": (), "Claude Code": ("claude-code",), "Claude Desktop": (), "Cowork": (),
+    "Claude apps": (), "the Claude app": (), "Cursor": (), "Windsurf": (), "ChatGPT": (),
+    "GitHub Copilot": (), "Copilot": (), "Gemini CLI": (), "Codex": ("codex",),
+    "OpenHands": ("openhands",), "Goose": ("goose",), "Aider": ("aider",),
+    "opencode": ("opencode",), "OpenCode": ("opencode",), "OpenClaw": ("openclaw",),
+    "Hermes": ("hermes",),
+}
+_PRODUCT_ALT = "|".join(re.escape(p) for p in sorted(PRODUCTS, key=len, reverse=True))
+_PRODUCT_RE = re.compile(rf"(?<![\w.])({_PRODUCT_ALT})(?![\w-]|\.\w)")
+# "If you are in X ...", "When using X ...", "If running X ..."
+_IF_RE = re.compile(
+    r"^\W*(?i:if|when|while)\s+(?i:you\s+are|you're|you’re|you\s+run|you\s+use|running|using|"
+    r"working|operating|on|in)\b(?:[^,:.]|\.(?=\w))*")
+# "In X, ...", "On X: ...", "For X users, ..."
+_IN_RE = re.compile(
+    rf"^\W*(?i:in|on|inside|within|for|with|using|from)\s+(?:the\s+)?({_PRODUCT_ALT})"
+    r"(?:\s+(?i:users|only|environments?|sessions?))?\s*[,:]")
+_TITLE_RE = re.compile(
+    rf"^\W*(?:(?i:in|on|for|using|inside|with)\s+)?(?:the\s+)?({_PRODUCT_ALT})"
+    r"(?:(?:[\s-]+(?i:specific|only|users?|instructions|notes|setup|usage))+\W*|\s*)$")
+
+# Instruction text -> actions, when infer-capabilities has not said (verbs at word starts).
+_ACTION_WORDS = [
+    ("read", re.compile(r"\b(?i:read|open|view|inspect|load|look at|cat)\b")),
+    ("write", re.compile(r"\b(?i:write|save|create|generate|output to|export)\b")),
+    ("edit", re.compile(r"\b(?i:edit|modify|update|replace|patch|change)\b")),
+    ("list", re.compile(r"\b(?i:list|enumerate|ls)\b")),
+    ("search", re.compile(r"\b(?i:search|grep|find all|look for)\b")),
+    ("fetch", re.compile(r"\b(?i:fetch|download|curl|wget)\b|https?://")),
+    ("exec", re.compile(r"\b(?i:run|execute|invoke)\b")),
+    ("browser", re.compile(r"\b(?i:browser|navigate to|screenshot|click)\b")),
+]
+# a file-ish object: `x`, a path or an extension
+_FILEISH_RE = re.compile(r"`[^`]+`|\b[\w./-]+\.\w{1,5}\b|\bfiles?\b")
+_TOOLNAME_RE_TEMPLATE = r"(`?)\b({names})\b(`?)(\s+tool\b)?"
+
+FALLBACK_SHELL = {"read": "cat", "write": "a heredoc (cat > file)", "edit": "sed or a heredoc",
+                  "list": "ls", "search": "grep -rn", "fetch": "curl -fsSL",
+                  "browser": "a headless browser script (e.g. Playwright)"}
+NO_TOOLS = {
+    "exec": "describe the command for the user to run",
+    "read": "ask the user to add the file to the chat",
+    "write": "give the whole file content as an edit",
+    "edit": "give the change as an edit",
+    "list": "ask the user for the file list",
+    "search": "ask the user to search and paste the matches",
+    "fetch": "ask the user to fetch the URL and paste the content",
+    "browser": "describe the browser steps for the user",
+}
+
+
+def other_product(text: str, harness: str) -> str | None:
+    """The product an instruction is conditional on, when that is not this harness."""
+    found: list[str] = []
+    m = _IN_RE.match(text)
+    if m:
+        found = [m.group(1)]
+    else:
+        m = _IF_RE.match(text)
+        if m:
+            found = _PRODUCT_RE.findall(m.group(0))
+    if not found or any(harness in PRODUCTS[p] for p in found):
+        return None
+    return found[0]
+
+
+def title_product(title: str, harness: str) -> str | None:
+    m = _TITLE_RE.match(title)
+    if not m or harness in PRODUCTS[m.group(1)]:
+        return None
+    return m.group(1)
+
+
+def derive_actions(op: Operation) -> list[str]:
+    """The actions an op shows by itself (used when it has no ``actions`` fact)."""
+    if op.name == "skill.code":
+        return ["exec"] if op.attr("lang", "").lower() in EXEC_LANGS else []
+    if op.name != "skill.step":
+        return []
+    text = op.attr("text", "")
+    out = []
+    for action, rx in _ACTION_WORDS:
+        if rx.search(text) and (action in ("exec", "fetch", "browser")
+                                or _FILEISH_RE.search(text)):
+            out.append(action)
+    return out
+
+
+def op_actions(op: Operation) -> list[str]:
+    if "actions" in op.attributes:
+        kinds = {a.get("kind") for a in op.attr("actions")}
+    else:
+        kinds = set(derive_actions(op))
+    return [a for a in ACTION_ORDER if a in kinds]
+
+
+def _all_harnesses():
+    from skvmc.targets import list_harnesses
+
+    return list_harnesses()
+
+
+def foreign_tool_names(harness) -> dict[str, str]:
+    """Tool names of OTHER harnesses -> this harness's tool, where the mapping is unique."""
+    candidates: dict[str, set[str]] = {}
+    for other in _all_harnesses():
+        for action, tool in other.tools.items():
+            if tool:
+                candidates.setdefault(tool, set()).add(action)
+    own = {t for t in harness.tools.values() if t} | set(harness.other_tools)
+    out = {}
+    for tool, actions in candidates.items():
+        if tool in own or "*" in tool:
+            continue
+        targets = {harness.tools.get(a) for a in actions}
+        if len(targets) == 1 and None not in targets:
+            out[tool] = targets.pop()
+    return out
+
+
+def rewrite_tool_names(text: str, mapping: dict[str, str]) -> str:
+    """Replace foreign tool names written as tools: "`Bash`", "the Bash tool", "Bash tool".
+
+    Lowercase generic names (read, shell, bash ...) only count when followed by "tool"."""
+    if not mapping:
+        return text
+    names = "|".join(re.escape(n) for n in sorted(mapping, key=len, reverse=True))
+    rx = re.compile(_TOOLNAME_RE_TEMPLATE.format(names=names))
+
+    def sub(m):
+        open_tick, name, close_tick, tool_word = m.groups()
+        ticked = open_tick == "`" and close_tick == "`"
+        distinctive = name[0].isupper() or "_" in name
+        if tool_word or (ticked and distinctive):
+            return f"{open_tick}{mapping[name]}{close_tick}{tool_word or ''}"
+        return m.group(0)
+
+    return rx.sub(sub, text)
+
+
+@attrs.frozen
+class BindHarness(Pass):
+    name = "bind-harness"
+    summary = "Bind abstract actions to the harness's tool names; mark other-product text"
+
+    harness: str = attrs.field(default="bare", metadata={
+        "help": "harness descriptor name (openhands, claude-code, goose, aider, ...)"})
+
+    def apply(self, ctx: PassContext, module: Operation) -> Operation:
+        from skvmc.targets import TargetError, get_harness
+
+        try:
+            h = get_harness(self.harness)
+        except TargetError as err:
+            ctx.diags.error(f"bind-harness: {err}", None, code="pipeline")
+            return module
+        has_tools = any(h.tools.values())
+        exec_tool = h.tools.get("exec")
+        mapping = foreign_tool_names(h)
+        used: dict[str, str] = {}
+        fallbacks: dict[str, str] = {}
+        dropped: list[dict] = []
+        renamed: list[dict] = []
+
+        def fallback_for(action: str) -> str:
+            if not has_tools:
+                return NO_TOOLS[action]
+            if exec_tool and action in FALLBACK_SHELL:
+                return f"use {exec_tool} with {FALLBACK_SHELL[action]}"
+            return "not available in this harness"
+
+        def where(op):
+            return f"{op.loc.file}:{op.loc.line}" if op.loc.line else op.loc.file
+
+        def visit(op: Operation):
+            if op.name == "prompt.drop" and len(op.body) == 1 and op.body[0].name == "prompt.drop":
+                return op.body[0]  # a second run re-wrapped an already marked section
+            if op.name == "skill.section":
+                product = title_product(op.attr("title", ""), h.name)
+                if product:
+                    reason = f"other-product: {product}"
+                    dropped.append({"at": where(op), "reason": reason})
+                    return prompt.DROP.build(drop=reason, regions=[[op]], loc=op.loc)
+                return op
+            if op.name in TEXT_OPS and "drop" not in op.attributes:
+                product = other_product(op.attr("text", ""), h.name)
+                if product:
+                    reason = f"other-product: {product}"
+                    dropped.append({"at": where(op), "reason": reason})
+                    return op.with_attrs(drop=reason)
+                text = op.attr("text", "")
+                new = rewrite_tool_names(text, mapping)
+                if new != text:
+                    renamed.append({"at": where(op), "from": text, "to": new})
+                    op = op.with_attrs(text=new)
+            if op.name not in ("skill.step", "skill.code", "skill.text", "skill.quote"):
+                return op
+            actions = op_actions(op)
+            if not actions:
+                return op
+            tools = {a: h.tools[a] for a in actions if h.tools.get(a)}
+            fb = {a: fallback_for(a) for a in actions if not h.tools.get(a)}
+            used.update(tools)
+            fallbacks.update(fb)
+            return op.with_attrs(tools=tools or None, fallback=fb or None)
+
+        module = map_ops(module, visit)
+        body = [op for op in module.body if op.name != "prompt.tools"]
+        i = 0
+        while i < len(body) and body[i].name in ("skill.frontmatter", "skill.ref"):
+            i += 1
+        bindings = {a: used[a] for a in ACTION_ORDER if a in used}
+        fallback = {a: fallbacks[a] for a in ACTION_ORDER if a in fallbacks}
+        body.insert(i, prompt.TOOLS.build(
+            harness=h.name, bindings=bindings, fallback=fallback or None,
+            context_file=h.context_file, loc=body[i].loc if i < len(body) else module.loc))
+        ctx.record(self.name, "harness", h.name)
+        ctx.record(self.name, "bindings", bindings)
+        ctx.record(self.name, "fallback", fallback)
+        ctx.record(self.name, "dropped", dropped)
+        ctx.record(self.name, "renamed", renamed)
+        new = module.with_ops(body)
+        return module if new == module else new

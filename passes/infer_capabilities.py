@@ -1,0 +1,161 @@
+"""infer-capabilities: attach what each instruction needs from the model+harness.
+
+For every instruction-bearing op (``skill.step``, ``skill.code``, and ``skill.text`` /
+``skill.quote`` paragraphs that instruct) the pass sets the fact attributes of the cap dialect:
+``requires`` (primitive, level, evidence), ``actions``, ``reads`` and ``writes``. The rules are
+in ``capability_rules``; this module walks the IR, merges findings and reports. Deterministic:
+no model, findings in source order, requirements in catalogue order.
+
+A run of three or more ordered sibling steps is a procedure: its planning requirements
+(reason.planning, follow.procedure) go on the run's first step.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import attrs
+
+from skvmc.ir import Operation, Region, freeze
+from skvmc.passes import capability_rules as rules
+from skvmc.passmanager import Pass, PassContext
+
+FACT_KEYS = ("requires", "actions", "reads", "writes")
+
+
+def primitive_order() -> dict[str, int]:
+    from skvmc.targets import primitive_ids
+
+    return {p: i for i, p in enumerate(primitive_ids())}
+
+
+def merge(findings: list[rules.Finding], order: dict[str, int]) -> dict:
+    """Findings -> fact attributes: max level per primitive, evidence in detection order."""
+    reqs: dict[str, dict] = {}
+    actions, reads, writes = [], [], []
+    for f in findings:
+        if f.kind == "req":
+            r = reqs.setdefault(f.primitive, {"primitive": f.primitive, "level": 0, "evidence": []})
+            r["level"] = max(r["level"], f.level)
+            if f.evidence not in r["evidence"]:
+                r["evidence"].append(f.evidence)
+        elif f.kind == "action":
+            a = {"kind": f.action, "target": f.target}
+            if a not in actions:
+                actions.append(a)
+        elif f.kind == "read" and f.target not in reads:
+            reads.append(f.target)
+        elif f.kind == "write" and f.target not in writes:
+            writes.append(f.target)
+    tools = [a for a in actions if a["kind"] in ("read", "write", "edit", "fetch", "browser")]
+    if len(tools) >= 2:
+        level = 2 if len(tools) >= 5 else 1
+        evidence = (f"{len(tools)} independent tool calls "
+                    f"({', '.join(a['kind'] + ' ' + a['target'] for a in tools)})")
+        reqs["tool.call.batch"] = {"primitive": "tool.call.batch", "level": level,
+                                   "evidence": [f"{evidence} -> tool.call.batch L{level}"]}
+    ordered = sorted(reqs.values(), key=lambda r: (order.get(r["primitive"], 99), r["primitive"]))
+    return {"requires": ordered, "actions": actions, "reads": reads, "writes": writes}
+
+
+def _example_findings(ops) -> list[rules.Finding]:
+    out = []
+    for op in ops:
+        if op.name == "skill.code" and op.attr("lang", "").lower() in rules.STRUCTURED_LANGS:
+            out += rules.structured_example(op.attr("lang").lower().replace("yml", "yaml"),
+                                            op.attr("body", ""))
+    return out
+
+
+def _op_findings(op: Operation, next_op: Operation | None) -> list[rules.Finding] | None:
+    """Findings for one op, or None when it is not instruction-bearing."""
+    if op.name == "skill.step":
+        return rules.analyze_prose(op.attr("text", "")) + _example_findings(op.body)
+    if op.name == "skill.code":
+        return rules.analyze_code(op.attr("lang", ""), op.attr("body", ""))
+    if op.name in ("skill.text", "skill.quote"):
+        text = op.attr("text", "")
+        if not rules.is_imperative(text):
+            return None
+        found = rules.analyze_prose(text)
+        if next_op is not None and any(f.primitive == "gen.text.structured" for f in found):
+            found += _example_findings([next_op])
+        return found
+    return None
+
+
+def _procedure_runs(ops) -> dict[int, list[rules.Finding]]:
+    """Index of the first step of each ordered run -> its procedure findings."""
+    out, i = {}, 0
+    while i < len(ops):
+        if ops[i].name == "skill.step" and ops[i].attr("ordered"):
+            j = i
+            while j < len(ops) and ops[j].name == "skill.step" and ops[j].attr("ordered"):
+                j += 1
+            found = rules.procedure([op.attr("text", "") for op in ops[i:j]])
+            if found:
+                out[i] = found
+            i = j
+        else:
+            i += 1
+    return out
+
+
+class _Inferrer:
+    def __init__(self):
+        self.order = primitive_order()
+        self.rows: list[tuple[Operation, dict]] = []  # for --explain and the report
+
+    def region(self, ops: tuple) -> tuple:
+        runs = _procedure_runs(ops)
+        out = []
+        for i, op in enumerate(ops):
+            if op.regions:
+                op = attrs.evolve(op, regions=tuple(Region(self.region(r.ops)) for r in op.regions))
+            found = _op_findings(op, ops[i + 1] if i + 1 < len(ops) else None)
+            if found is not None or i in runs:
+                found = (found or []) + runs.get(i, [])
+                facts = merge(found, self.order)
+                if any(facts.values()):
+                    self.rows.append((op, facts))
+                    op = op.with_attrs(**{k: (freeze(v) if v else None) for k, v in facts.items()})
+            out.append(op)
+        return tuple(out)
+
+
+def explain_table(rows) -> str:
+    lines = [f"{'location':<18} {'primitive':<20} {'level':<5} evidence"]
+    for op, facts in rows:
+        where = f"{op.loc.file}:{op.loc.line}"
+        for r in facts["requires"]:
+            for k, ev in enumerate(r["evidence"]):
+                head = (f"{where:<18} {r['primitive']:<20} L{r['level']:<4}" if k == 0
+                        else " " * 45)
+                lines.append(f"{head} {ev}")
+        for a in facts["actions"]:
+            lines.append(f"{where:<18} {'action':<20} {'':<5} {a['kind']} {a['target']}")
+    return "\n".join(lines) + "\n"
+
+
+@attrs.frozen
+class InferCapabilities(Pass):
+    name = "infer-capabilities"
+    summary = "Attach capability requirements, tool actions, reads and writes to instructions"
+
+    def apply(self, ctx: PassContext, module: Operation) -> Operation:
+        inferrer = _Inferrer()
+        new_module = attrs.evolve(module, regions=tuple(
+            Region(inferrer.region(r.ops)) for r in module.regions))
+        by_primitive: dict[str, int] = {}
+        for _, facts in inferrer.rows:
+            for r in facts["requires"]:
+                by_primitive[r["primitive"]] = by_primitive.get(r["primitive"], 0) + 1
+        ctx.record(self.name, "ops", len(inferrer.rows))
+        ctx.record(self.name, "requirements", sum(by_primitive.values()))
+        ctx.record(self.name, "by_primitive", dict(sorted(by_primitive.items())))
+        ctx.record(self.name, "actions", sum(len(f["actions"]) for _, f in inferrer.rows))
+        ctx.record(self.name, "reads", sorted({p for _, f in inferrer.rows for p in f["reads"]}))
+        ctx.record(self.name, "writes", sorted({p for _, f in inferrer.rows for p in f["writes"]}))
+        if ctx.options.get("explain"):
+            sys.stderr.write(explain_table(inferrer.rows))
+        return new_module if new_module != module else module
