@@ -97,7 +97,7 @@ def prose_files(text: str) -> list[Finding]:
 
 _ARITH_WORDS = re.compile(
     r"\b(compute|calculate|sum|total|totals|average|mean|median|percent(?:age)?|ratio|"
-    r"multiply|divide|subtract|add up|round(?:ed)? to \d+ decimals?|count|difference|rate)\b", re.I)
+    r"multiply|divide|subtract|add up|add one|add \d+|increment|round(?:ed)? to \d+ decimals?|count|difference|rate)\b", re.I)
 _ARITH_L3 = re.compile(r"\b(compound|interest|percentage (?:change|chain)|growth rate|"
                        r"year[- ]over[- ]year|weighted|annuali[sz]ed|cumulative)\b", re.I)
 
@@ -184,7 +184,7 @@ def regex_text(text: str) -> list[Finding]:
 
 
 def constraints(text: str) -> list[Finding]:
-    rules = re.findall(r"\b(MUST|NEVER|ALWAYS|must not|do not|don't|never|always|must)\b", text)
+    rules = re.findall(r"\b(must not|do not|don't|never|always|must)\b", text, re.I)
     if not rules:
         return []
     level = 2 if len(rules) >= 3 else 1
@@ -205,12 +205,14 @@ def web_and_browser(text: str) -> list[Finding]:
         target = urls[0] if urls else fetch.group(1).lower()
         level = 3 if re.search(r"\bpaginat", text, re.I) else 2 if any("?" in u for u in urls) else 1
         out += [act("fetch", target), req("tool.web", level, f"fetches {target}")]
-    browse = re.search(r"\b(browser|navigate to|click|screenshot|playwright|selenium|fill (in )?the form|log ?in)\b",
-                       text, re.I)
-    if browse:
-        word = browse.group(1).lower()
-        level = 3 if word in ("log in", "login") else 2 if word in ("click", "fill the form", "fill in the form") else 1
-        out += [act("browser", word), req("tool.browser", level, f"browser use: '{word}'")]
+    words = [m.group(1).lower() for m in re.finditer(
+        r"\b(browser|navigate to|click|screenshot|playwright|selenium|fill (?:in )?the form|log ?in)\b",
+        text, re.I)]
+    if words:
+        level = max(3 if w in ("log in", "login") else 2 if w.startswith(("click", "fill")) else 1
+                    for w in words)
+        out += [act("browser", words[0]),
+                req("tool.browser", level, f"browser use: {', '.join(dict.fromkeys(words))}")]
     return out
 
 
@@ -234,7 +236,7 @@ def inline_commands(text: str) -> list[Finding]:
 def prose_text(text: str) -> list[Finding]:
     out = []
     if re.search(r"\b(write|draft|compose)\b[^.]*\b(summary|report|paragraph|announcement|email|"
-                 r"description|essay|article|post|newsletter)\b", text, re.I):
+                 r"description|essay|article|post|newsletter)\b(?!\.\w)", text, re.I):
         level = 2 if re.search(r"\b(sections?|tone|paragraphs)\b", text, re.I) else 1
         out.append(req("gen.text.prose", level, f"writes prose: '{_short(text, 40)}'"))
     m = re.search(r"\b(at least|over|more than) (\d[\d,]*) (words|lines|pages)\b", text, re.I)
@@ -454,7 +456,11 @@ def shell_code(body: str) -> list[Finding]:
     redirect = any(re.search(r"[<>]", c) for c in commands)
     loop = bool(_SHELL_LOOP.search(body))
     shown = "/".join(names[:6])
-    if heavy:
+    runs_script = (len(commands) == 1 and not pipes and not redirect
+                   and re.match(r"(python3?|node|bash|sh)\s+\S+\.(py|js|mjs|sh)\b", commands[0]))
+    if runs_script:
+        pass  # running a given script is tool use, not shell generation
+    elif heavy:
         out.append(req("gen.code.shell", 3, f"shell pipeline with {shown} (uses {', '.join(heavy)})"))
     elif pipes or redirect or loop:
         what = ", ".join(w for w, on in (("pipes", pipes), ("redirection", redirect), ("loop", loop)) if on)

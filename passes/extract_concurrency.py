@@ -67,6 +67,14 @@ def _is_multi_step(op: Operation) -> bool:
         o.name == "skill.step" for o in op.body)
 
 
+def _describe(op: Operation) -> dict:
+    if op.name == "flow.foreach":
+        return {"op": op.name, "kind": "data" if op.attr("parallel") else "loop",
+                "loc": str(op.loc), "collection": op.attr("collection")}
+    return {"op": op.name, "kind": op.attr("kind"), "loc": str(op.loc),
+            "branches": len(op.body), "reason": op.attr("reason")}
+
+
 @attrs.frozen
 class ExtractConcurrency(Pass):
     name = "extract-concurrency"
@@ -80,15 +88,19 @@ class ExtractConcurrency(Pass):
         found: list[dict] = []
         body = self._region(module.body, module.name, used, found)
         module = module.with_ops(body) if tuple(body) != module.body else module
+        # Counted over the result (not just this run), so a second run records the same.
+        regions = [_describe(op) for op in module.walk() if op.name in ("flow.parallel",
+                                                                        "flow.foreach")]
         summary = {
             "critical_path": dataflow.critical_path(module.body),
             "sequential_steps": dataflow.sequential_length(module.body),
-            "parallel_regions": sum(r["op"] == "flow.parallel" for r in found),
-            "foreach": sum(r["op"] == "flow.foreach" for r in found),
+            "parallel_regions": sum(r["op"] == "flow.parallel" for r in regions),
+            "foreach": sum(r["op"] == "flow.foreach" for r in regions),
         }
         ctx.record(self.name, "critical_path", summary["critical_path"])
         ctx.record(self.name, "sequential_steps", summary["sequential_steps"])
-        ctx.record(self.name, "regions", found)
+        ctx.record(self.name, "regions", regions)
+        ctx.record(self.name, "new_regions", len(found))
         if module.attr("concurrency") != summary:
             module = module.with_attrs(concurrency=summary)
         return module

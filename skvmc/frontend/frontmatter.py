@@ -14,6 +14,7 @@ import yaml
 from skvmc.diagnostics import DiagnosticEngine
 from skvmc.ir import Location, freeze
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DELIM = re.compile(r"---[ \t]*\Z")
 
 
@@ -63,14 +64,18 @@ def _scalar_to_json(value):
 
 def parse(raw: str, end_line: int, file: str, diags: DiagnosticEngine) -> Frontmatter | None:
     """Parse the YAML (which starts on line 2 of the file)."""
+    # Compose once and construct from that node (we need the node for key positions); use
+    # libyaml's loader when PyYAML was built with it, which is several times faster.
+    loader = _LOADER(raw)
     try:
-        node = yaml.compose(raw, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(raw)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         context = getattr(err, "context_mark", None)
-        if context is not None and "<stream end>" in problem:
+        at_end = mark is not None and mark.line >= raw.rstrip("\n").count("\n") + 1
+        if context is not None and at_end:
             # "expected ']' but got end": the useful place is where the construct opened.
             problem += f" ({err.context} that is never closed)"
             mark = context
@@ -78,6 +83,8 @@ def parse(raw: str, end_line: int, file: str, diags: DiagnosticEngine) -> Frontm
         diags.error(f"frontmatter is not valid YAML: {problem}", Location(file, line, col),
                     code="frontmatter-yaml")
         return None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -142,6 +142,7 @@ def shell_l1(rng):
     cases = []
     for _ in range(3):
         lines = _log_lines(rng, rng.randint(5, 12))
+        lines.insert(rng.randint(0, len(lines)), f"ERROR {rng.choice(WORDS)} 0")  # grep exits 1 on no match
         out = str(len(lines)) if op == "count" else "\n".join(ln for ln in lines if ln.startswith("ERROR"))
         cases.append({"files": {"log.txt": "\n".join(lines) + "\n"}, "stdout": out})
     cmd = "wc -l < log.txt" if op == "count" else "grep '^ERROR' log.txt"

@@ -1,0 +1,181 @@
+"""lower-capabilities: dialect conversion of requirements against a target's capability profile.
+
+The ConversionTarget is the profile of ``target`` (``effective_profile(parse_target(t))``): a
+requirement (primitive, level) is LEGAL when ``profile.allows(primitive, level)``. An unknown
+level (a primitive the profile does not rate) counts as L0, as documented in
+``skvmc.targets.profile``: a wrongly assumed capability breaks the skill on the target, while
+a wrongly assumed absence only adds compensation.
+
+Illegal requirements go to the patterns in ``capability_patterns.PATTERNS`` that legalize
+their primitive, in list order; a rewrite is accepted when everything it adds is legal. The
+requirement is then marked ``status = "lowered"`` with ``by`` naming the pattern. What no
+pattern legalizes is a located diagnostic naming primitive, needed and available level;
+``mode=partial`` warns and leaves a ``cap.gap`` after the op, ``mode=full`` is an error.
+Requirements already lowered or gapped (a second run) are left alone, so the pass is idempotent.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from skvmc.dialects import cap
+from skvmc.diagnostics import CompileError, Diagnostic
+from skvmc.ir import Operation, Region, fresh_namer
+from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
+from skvmc.passmanager import Pass, PassContext
+
+MODES = ("partial", "full")
+
+
+def _has(profile, primitive: str) -> int | None:
+    try:
+        return profile.level(primitive)
+    except KeyError:
+        return None
+
+
+def _level_text(level: int | None) -> str:
+    return "an unknown level (counted as L0)" if level is None else f"L{level}"
+
+
+@attrs.define
+class _Lowerer:
+    profile: object
+    target: str
+    mode: str
+    ctx: PassContext
+    new_name: object
+    patterns: tuple[CapPattern, ...] = PATTERNS
+    stats: dict = attrs.field(factory=lambda: {"requirements": 0, "legal": 0, "lowered": {},
+                                               "gaps": []})
+
+    # -- one op ---------------------------------------------------------------------------
+    def lower_op(self, op: Operation, next_op: Operation | None):
+        """(ops before, the op, ops after, split reason or None)."""
+        reqs = [dict(r) for r in op.attr("requires", ())]
+        if not reqs:
+            return [], op, [], None
+        before, after, split = [], [], None
+        applied: set[str] = set()
+        out: list[dict] = []
+        for r in reqs:
+            if r.get("status") in ("lowered", "gap"):
+                out.append(r)
+                continue
+            self.stats["requirements"] += 1
+            if self.profile.allows(r["primitive"], r["level"]):
+                out.append({**r, "status": "legal"})
+                self.stats["legal"] += 1
+                continue
+            tried = []
+            for pattern in patterns_for(r["primitive"]):
+                if pattern.name in applied:  # one rewrite already covers this requirement
+                    out.append({**r, "status": "lowered", "by": pattern.name})
+                    break
+                site = Site(op, next_op, self.profile, self.new_name)
+                result = pattern.rewrite(site, r)
+                if result is None:
+                    tried.append(f"{pattern.name} does not apply")
+                    continue
+                illegal = [(p, lvl) for p, lvl, _ in result.added if not self.profile.allows(p, lvl)]
+                if illegal:
+                    tried.append(f"{pattern.name} would need " + ", ".join(
+                        f"{p} L{lvl} (target has {_level_text(_has(self.profile, p))})"
+                        for p, lvl in illegal))
+                    continue
+                applied.add(pattern.name)
+                op = result.op
+                before += result.before
+                after += result.after
+                split = split or result.split
+                out.append({**r, "status": "lowered", "by": pattern.name})
+                for p, lvl, why in result.added:
+                    out.append({"primitive": p, "level": lvl, "evidence": [f"{why} -> {p} L{lvl}"],
+                                "status": "legal", "by": pattern.name})
+                self.stats["lowered"][pattern.name] = self.stats["lowered"].get(pattern.name, 0) + 1
+                break
+            else:
+                out.append({**r, "status": "gap"})
+                after.append(self.gap(op, r, tried))
+        return before, cap.with_requirements(op, out), after, split
+
+    def gap(self, op: Operation, r: dict, tried: list[str]) -> Operation:
+        has = _has(self.profile, r["primitive"])
+        where = op.name.split(".", 1)[1]
+        message = (f"{where} needs {r['primitive']} L{r['level']} but target '{self.target}' has "
+                   f"{_level_text(has)}; no pattern legalizes it")
+        if tried:
+            message += " (" + "; ".join(tried) + ")"
+        notes = tuple(Diagnostic("note", f"evidence: {e}", None)
+                      for e in r.get("evidence", ()))
+        emit = self.ctx.diags.error if self.mode == "full" else self.ctx.diags.warning
+        emit(message, op.loc if op.loc.line else None, code="capability-gap", notes=notes)
+        self.stats["gaps"].append(f"{op.loc.file}:{op.loc.line}: {r['primitive']} "
+                                  f"L{r['level']} (has {'?' if has is None else has})")
+        return cap.GAP.build(primitive=r["primitive"], needed=r["level"], has=has, loc=op.loc)
+
+    # -- regions --------------------------------------------------------------------------
+    def lower_nested(self, op: Operation) -> Operation:
+        if not op.regions:
+            return op
+        return attrs.evolve(op, regions=tuple(Region(self.region(r.ops)) for r in op.regions))
+
+    def region(self, ops: tuple) -> tuple:
+        out: list[Operation] = []
+        i = 0
+        while i < len(ops):
+            nxt = ops[i + 1] if i + 1 < len(ops) else None
+            before, op, after, split = self.lower_op(self.lower_nested(ops[i]), nxt)
+            if split is None:
+                out += before + [op] + after
+                i += 1
+                continue
+            # the ordered run starting here goes into one cap.split, each step lowered alone
+            run = before + [op] + after
+            j = i + 1
+            while j < len(ops) and ops[j].name == "skill.step" and ops[j].attr("ordered"):
+                nxt = ops[j + 1] if j + 1 < len(ops) else None
+                b, o, a, _ = self.lower_op(self.lower_nested(ops[j]), nxt)
+                run += b + [o] + a
+                j += 1
+            out.append(cap.SPLIT.build(reason=split, regions=(tuple(run),), loc=ops[i].loc))
+            i = j
+        return tuple(out)
+
+
+def lower_module(module: Operation, profile, ctx: PassContext, target: str = "<profile>",
+                 mode: str = "partial", pass_name: str = "lower-capabilities") -> Operation:
+    """Lower ``module`` against ``profile`` (anything with ``level`` and ``allows``)."""
+    lowerer = _Lowerer(profile, target, mode, ctx, fresh_namer(module))
+    new = attrs.evolve(module, regions=tuple(Region(lowerer.region(r.ops)) for r in module.regions))
+    stats = lowerer.stats
+    ctx.record(pass_name, "target", target)
+    ctx.record(pass_name, "mode", mode)
+    ctx.record(pass_name, "requirements", stats["requirements"])
+    ctx.record(pass_name, "legal", stats["legal"])
+    ctx.record(pass_name, "lowered", dict(sorted(stats["lowered"].items())))
+    ctx.record(pass_name, "gaps", stats["gaps"])
+    return module if new == module else new
+
+
+@attrs.frozen
+class LowerCapabilities(Pass):
+    name = "lower-capabilities"
+    summary = "Legalize capability requirements for a target (delegate, translate, split, validate)"
+
+    target: str = attrs.field(default="", metadata={"help": "MODEL+HARNESS, e.g. qwen-7b+openhands"})
+    mode: str = attrs.field(default="partial", metadata={
+        "help": "partial: warn and keep gaps; full: a gap is an error", "choices": MODES})
+
+    def apply(self, ctx: PassContext, module: Operation) -> Operation:
+        from skvmc.targets import TargetError, effective_profile, parse_target
+
+        if not self.target:
+            ctx.diags.error("lower-capabilities needs target=MODEL+HARNESS", None, code="pipeline")
+            raise CompileError("no target")
+        try:
+            profile = effective_profile(parse_target(self.target))
+        except TargetError as err:
+            ctx.diags.error(str(err), None, code="target")
+            raise CompileError("bad target") from None
+        return lower_module(module, profile, ctx, self.target, self.mode, self.name)

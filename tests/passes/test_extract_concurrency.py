@@ -1,0 +1,138 @@
+"""extract-concurrency: snapshots per fixture, graph unit tests, conservative cases, corpus."""
+
+from pathlib import Path
+
+import pytest
+
+from skvmc.diagnostics import DiagnosticEngine
+from skvmc.irparse import parse_module
+from skvmc.passes import dataflow
+from skvmc.passmanager import PassContext, PassManager, parse_pipeline
+from skvmc.printer import print_module
+from tests.conftest import corpus_params, parse_corpus, parse_fixture
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "flow"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
+
+
+def run(module, pipeline="extract-concurrency"):
+    ctx = PassContext(diags=DiagnosticEngine())
+    out = PassManager(parse_pipeline(pipeline, ctx.diags)).run(module, ctx)  # verifies each pass
+    return out, ctx
+
+
+def flow_ops(module, name):
+    return [op for op in module.walk() if op.name == name]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_snapshot(case, snapshot_skir):
+    after, _ = run(parse_fixture(FIXTURES / case))
+    assert print_module(after) == snapshot_skir
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_roundtrip_and_idempotent(case):
+    once, _ = run(parse_fixture(FIXTURES / case))
+    assert parse_module(print_module(once)) == once
+    twice, _ = run(once)
+    assert twice == once
+
+
+def test_instruction_level_reads():
+    after, ctx = run(parse_fixture(FIXTURES / "instruction-reads"))
+    [par] = flow_ops(after, "flow.parallel")
+    assert par.attr("kind") == "instruction"
+    texts = [b.body[0].attr("text") for b in par.body]
+    assert texts == ["Read `config/base.yaml`.", "Read `config/local.yaml`.",
+                     "Read `config/secrets.env`."]
+    report = ctx.report["extract-concurrency"]
+    assert report["critical_path"] == 3 and report["sequential_steps"] == 5
+    assert after.attr("concurrency")["critical_path"] == 3
+
+
+def test_task_level_sections():
+    after, _ = run(parse_fixture(FIXTURES / "task-sections"))
+    [par] = flow_ops(after, "flow.parallel")
+    assert par.attr("kind") == "task"
+    assert [b.body[0].attr("title") for b in par.body] == ["Build the docs", "Package the code"]
+
+
+def test_data_level_foreach():
+    after, _ = run(parse_fixture(FIXTURES / "foreach-data"))
+    loops = flow_ops(after, "flow.foreach")
+    assert [(l.attr("collection"), l.attr("parallel")) for l in loops] == [
+        ("CSV in data/", True), ("log file", False)]  # appending to one file is not parallel
+    # step 3 reads out/, which the first loop writes: it stays after it
+    assert after.body[1].body[0].name == "flow.foreach"
+
+
+def test_instruction_level_inside_a_step():
+    after, _ = run(parse_fixture(FIXTURES / "nested-reads"))
+    [par] = flow_ops(after, "flow.parallel")
+    assert par.attr("kind") == "instruction" and len(par.body) == 3
+    # the write "describing what you found" stays after the reads
+    section = after.body[1]
+    assert [op.name for op in section.body] == ["skill.step", "skill.step"]
+
+
+def test_conservative_keeps_order():
+    before = parse_fixture(FIXTURES / "conservative")
+    after, ctx = run(before)
+    assert not flow_ops(after, "flow.parallel")
+    assert ctx.report["extract-concurrency"]["critical_path"] == 8
+
+
+def _steps(*texts):
+    from skvmc.dialects import skill
+    from skvmc.ir import Value
+
+    return [skill.STEP.build(text=t, ordered=True, marker=f"{i + 1}.", number=i + 1,
+                             results=[Value(str(i), skill.VALUE)])
+            for i, t in enumerate(texts)]
+
+
+def test_graph_raw_waw_war_edges():
+    ops = _steps("Write `a.txt`.", "Read `a.txt` and write `b.txt`.", "Write `b.txt` from `c.txt`.",
+                 "Overwrite `c.txt` with data from `d.txt`.", "Read `e.txt` and write `f.txt`.")
+    g = dataflow.build_graph(ops)
+    assert g.edges[0, 1]["reason"] == "input" or g.edges[0, 1]["reason"] == "raw"
+    assert g.edges[1, 2]["reason"] == "waw"
+    assert g.edges[2, 3]["reason"] == "war"
+    assert not g.has_edge(3, 4) and not g.has_edge(1, 4)
+    assert dataflow.critical_path(ops) == 4
+    assert dataflow.sequential_length(ops) == 5
+
+
+def test_graph_uses_facts_when_present():
+    a, b = _steps("Do the first thing.", "Do the second thing.")
+    a = a.with_attrs(reads=["x.csv"], writes=["y.csv"])
+    b = b.with_attrs(reads=["y.csv"], writes=["z.csv"])
+    assert dataflow.build_graph([a, b]).edges[0, 1]["reason"] == "raw"
+    b2 = b.with_attrs(reads=["q.csv"])
+    assert not dataflow.build_graph([a, b2]).has_edge(0, 1)
+
+
+def test_graph_order_words_and_opaque():
+    ops = _steps("Read `a.txt`.", "Then read `b.txt`.", "Think hard.")
+    g = dataflow.build_graph(ops)
+    assert g.edges[0, 1]["reason"] == "order"
+    assert g.edges[1, 2]["reason"] == "opaque"
+    assert "digraph" in dataflow.to_dot(g) and "flowchart" in dataflow.to_mermaid(g)
+
+
+def test_log_triage_example():
+    root = Path(__file__).resolve().parents[2] / "examples" / "log-triage"
+    after, ctx = run(parse_fixture(root), "extract-concurrency,canonicalize")
+    assert flow_ops(after, "flow.foreach")
+    assert ctx.report["extract-concurrency"]["critical_path"] >= 1
+
+
+@pytest.mark.parametrize("skill_dir", corpus_params())
+def test_corpus(skill_dir):
+    before = parse_corpus(skill_dir)
+    once, ctx = run(before)
+    assert parse_module(print_module(once)) == once
+    assert run(once)[0] == once
+    report = ctx.report["extract-concurrency"]
+    assert report["critical_path"] <= report["sequential_steps"]
