@@ -11,6 +11,7 @@ Removed (each reported with its location, reason and the tokens it cost):
   coding!") with no effects and nothing nested;
 - a section left empty by the removals above (sections empty in the source are kept).
 
+A kept op loses its ``drop`` mark (with a note), so the decision is made once.
 Never removed: the frontmatter, ops whose results another op uses, a code block whose kept
 parent step introduces it, sections that still have content. Tokens are counted with
 ``skvmc.tokens.count_tokens`` over the Markdown the removed ops would have rendered to.
@@ -113,6 +114,8 @@ class DeadStepElim(Pass):
                                 "reason": reason, "text": dataflow._label(op),
                                 "tokens": count_tokens(render_markdown(op))})
                 continue
+            if op.attr("drop") is not None:
+                op = op.with_attrs(drop=None)  # decided (and noted): keep it, unmarked
             if op.name in _DEDUP:
                 seen.setdefault(_key(op), op)
             out.append(op)

@@ -7,8 +7,14 @@ from pathlib import Path
 import attrs
 import pytest
 
-from skvmc.profiler.generators import (GENERATORS, Instance, check, generate, reference_answer,
-                                       reference_files)
+from skvmc.profiler.generators import (
+    GENERATORS,
+    Instance,
+    check,
+    generate,
+    reference_answer,
+    reference_files,
+)
 
 PRIMITIVES_JSON = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "primitives.json"
 PAIRS = [(pid, level) for pid in sorted(GENERATORS) for level in (1, 2, 3)]

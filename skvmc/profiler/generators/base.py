@@ -17,9 +17,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import attrs
 import yaml
@@ -55,7 +56,7 @@ def spec(prompt, checks, answer="", ref_files=None, files=None, **extra) -> dict
 
 
 # ----------------------------------------------------------------- answer parsing helpers
-FENCE = re.compile(r"```[\w+-]*[ \t]*\n(.*?)```", re.S)
+FENCE = re.compile(r"```[\w+-]*[ \t]*\n(.*?)```", re.DOTALL)
 
 
 def unfence(text: str) -> str:
@@ -348,7 +349,7 @@ def _check_html(c, workdir, answer):
     return True, "all required elements present"
 
 
-CONTRACTION = re.compile(r"\b\w+'(?:t|s|re|ve|ll|d|m)\b|\b\w+’(?:t|s|re|ve|ll|d|m)\b", re.I)
+CONTRACTION = re.compile(r"\b\w+'(?:t|s|re|ve|ll|d|m)\b|\b\w+’(?:t|s|re|ve|ll|d|m)\b", re.IGNORECASE)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -404,7 +405,7 @@ def _rule_absent(text, r):
 
 
 def _rule_regex(text, r):
-    found = re.search(r["pattern"], text, re.M | (re.I if r.get("ignorecase") else 0))
+    found = re.search(r["pattern"], text, re.MULTILINE | (re.IGNORECASE if r.get("ignorecase") else 0))
     return bool(found) == r.get("must", True), f"pattern {r['pattern']!r}"
 
 
@@ -418,7 +419,7 @@ def _rule_has_contraction(text, r):
 
 
 def _rule_headings(text, r):
-    got = [h.strip() for h in re.findall(r"^#{1,3} +(.+)$", text, re.M)]
+    got = [h.strip() for h in re.findall(r"^#{1,3} +(.+)$", text, re.MULTILINE)]
     return got == r["values"], f"headings {got}"
 
 
@@ -563,9 +564,7 @@ def run_checks(instance: Instance, workdir: Path, answer: str) -> CheckResult:
 
 
 # ----------------------------------------------------------------- text helpers for references
-FILLER = ("the team reviewed the plan carefully and recorded each result in the shared notes "
-          "before the next meeting so that everyone could follow the progress and agree on "
-          "clear steps for the coming weeks while keeping the budget and the schedule in view").split()
+FILLER = ["the", "team", "reviewed", "the", "plan", "carefully", "and", "recorded", "each", "result", "in", "the", "shared", "notes", "before", "the", "next", "meeting", "so", "that", "everyone", "could", "follow", "the", "progress", "and", "agree", "on", "clear", "steps", "for", "the", "coming", "weeks", "while", "keeping", "the", "budget", "and", "the", "schedule", "in", "view"]
 
 
 def sentence(rng: random.Random, n: int, words: tuple = ()) -> str:
@@ -587,8 +586,8 @@ def para(rng: random.Random, n_words: int, words: tuple = ()) -> str:
     return " ".join(out)
 
 
-ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def number_words(n: int) -> str:

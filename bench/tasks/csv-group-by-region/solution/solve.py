@@ -1,6 +1,7 @@
 """Reference solution: run with cwd = the task workdir."""
 import csv
 from collections import defaultdict
+
 tot, cnt = defaultdict(float), defaultdict(int)
 with open("sales.csv", newline="") as f:
     for r in csv.DictReader(f):

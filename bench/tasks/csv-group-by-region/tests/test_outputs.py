@@ -1,6 +1,5 @@
 """Grader for task csv-group-by-region. Reads outputs from $SKVMC_WORKDIR (or the current directory)."""
 import csv
-import json
 import os
 from pathlib import Path
 

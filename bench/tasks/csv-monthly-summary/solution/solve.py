@@ -1,5 +1,7 @@
 """Reference solution: run with cwd = the task workdir."""
-import csv, json
+import csv
+import json
+
 summary = {}
 with open("sales.csv", newline="") as f:
     for r in csv.DictReader(f):

@@ -1,6 +1,7 @@
 """Reference solution: run with cwd = the task workdir."""
 import csv
 from collections import defaultdict
+
 reg, prod = defaultdict(float), defaultdict(float)
 n = 0
 with open("sales.csv", newline="") as f:

@@ -1,6 +1,4 @@
 """Grader for task csv-sales-report. Reads outputs from $SKVMC_WORKDIR (or the current directory)."""
-import csv
-import json
 import os
 from pathlib import Path
 
@@ -25,8 +23,8 @@ TOP = 'Widget'
 
 def sections():
     text = out("sales_report.md").read_text()
-    heads = re.findall(r"^## (.+?)\s*$", text, flags=re.M)
-    parts = re.split(r"^## .+$", text, flags=re.M)[1:]
+    heads = re.findall(r"^## (.+?)\s*$", text, flags=re.MULTILINE)
+    parts = re.split(r"^## .+$", text, flags=re.MULTILINE)[1:]
     return heads, dict(zip(heads, parts))
 
 

@@ -1,7 +1,11 @@
 """Reference solution: run with cwd = the task workdir."""
-import hashlib, json, re, shutil
+import hashlib
+import json
+import re
+import shutil
 from collections import Counter
 from pathlib import Path
+
 PATTERNS = [
     (re.compile(r"IMG_(\d{4})(\d{2})(\d{2})_\d+\.jpg"), (1, 2, 3)),
     (re.compile(r"Photo (\d{4})-(\d{2})-(\d{2}) \d+\.jpg"), (1, 2, 3)),

@@ -1,6 +1,7 @@
 """Reference solution: run with cwd = the task workdir."""
 import shutil
 from pathlib import Path
+
 for p in sorted(Path("inbox").rglob("*")):
     if not p.is_file():
         continue

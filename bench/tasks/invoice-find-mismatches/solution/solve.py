@@ -1,6 +1,7 @@
 """Reference solution: run with cwd = the task workdir."""
 import json
 from pathlib import Path
+
 bad = []
 for p in sorted(Path("invoices").glob("*.json")):
     inv = json.loads(p.read_text())

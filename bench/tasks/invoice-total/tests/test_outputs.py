@@ -1,6 +1,4 @@
 """Grader for task invoice-total. Reads outputs from $SKVMC_WORKDIR (or the current directory)."""
-import csv
-import json
 import os
 from pathlib import Path
 

@@ -1,6 +1,8 @@
 """Reference solution: run with cwd = the task workdir."""
-import csv, json
+import csv
+import json
 from pathlib import Path
+
 tot = {}
 for p in sorted(Path("invoices").glob("*.json")):
     inv = json.loads(p.read_text())

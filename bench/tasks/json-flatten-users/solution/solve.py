@@ -1,5 +1,7 @@
 """Reference solution: run with cwd = the task workdir."""
-import csv, json
+import csv
+import json
+
 users = json.load(open("users.json"))
 cols = ["id", "name", "contact.email", "contact.phone", "address.city", "address.country", "active"]
 def flatten(obj, prefix=""):

@@ -1,6 +1,5 @@
 """Grader for task json-flatten-users. Reads outputs from $SKVMC_WORKDIR (or the current directory)."""
 import csv
-import json
 import os
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """Reference solution: run with cwd = the task workdir."""
 import json
+
 result = {}
 for o in json.load(open("orders.json")):
     if o["status"] != "paid":

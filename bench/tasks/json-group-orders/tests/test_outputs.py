@@ -1,5 +1,4 @@
 """Grader for task json-group-orders. Reads outputs from $SKVMC_WORKDIR (or the current directory)."""
-import csv
 import json
 import os
 from pathlib import Path

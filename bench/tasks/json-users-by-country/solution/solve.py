@@ -1,5 +1,6 @@
 """Reference solution: run with cwd = the task workdir."""
 import json
+
 users = json.load(open("users.json"))
 countries = {}
 for u in users:

@@ -1,6 +1,8 @@
 """Reference solution: run with cwd = the task workdir."""
-import json, re
+import json
+import re
 from collections import Counter
+
 line_re = re.compile(r"^(\S+) (DEBUG|INFO|WARN|ERROR) \[([\w.-]+)\] (.*)$")
 levels, comps = Counter(), Counter()
 for line in open("app.log"):

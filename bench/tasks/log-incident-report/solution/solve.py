@@ -1,6 +1,7 @@
 """Reference solution: run with cwd = the task workdir."""
 import re
 from collections import Counter
+
 line_re = re.compile(r"^(\S+) (DEBUG|INFO|WARN|ERROR) \[([\w.-]+)\] (.*)$")
 errs = []
 for line in open("app.log"):

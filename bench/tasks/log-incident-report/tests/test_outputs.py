@@ -1,6 +1,4 @@
 """Grader for task log-incident-report. Reads outputs from $SKVMC_WORKDIR (or the current directory)."""
-import csv
-import json
 import os
 from pathlib import Path
 
@@ -22,7 +20,7 @@ ERRORS = [('2024-03-05T09:09:49Z', 'api', 'upstream 502'), ('2024-03-05T09:31:02
 
 def field(label):
     text = out("incident_report.md").read_text()
-    m = re.search(rf"^\**{label}:?\**:?\s*(.+?)\s*$", text, flags=re.M)
+    m = re.search(rf"^\**{label}:?\**:?\s*(.+?)\s*$", text, flags=re.MULTILINE)
     assert m, f"missing line {label}"
     return m.group(1).strip("*` ")
 
@@ -39,5 +37,5 @@ def test_timeline():
     text = out("incident_report.md").read_text()
     assert "## Timeline" in text
     timeline = text.split("## Timeline", 1)[1]
-    bullets = re.findall(r"^- (\S+) ([\w.-]+): (.+?)\s*$", timeline, flags=re.M)
+    bullets = re.findall(r"^- (\S+) ([\w.-]+): (.+?)\s*$", timeline, flags=re.MULTILINE)
     assert [tuple(b) for b in bullets] == ERRORS

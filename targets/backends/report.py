@@ -1,0 +1,86 @@
+"""The ``report`` backend: ``report.json``, what the compiler found and did for one target.
+
+Keys: skill, target, mode, pipeline, requirements (per instruction op: location, primitive,
+level, status), gaps, patterns (what lower-capabilities applied), removed (dead-step-elim),
+env (deps, variables), tools, tokens (original SKILL.md body vs the compiled one, same
+tokenizer), parallel (regions, critical path, sequential steps), bytecode size, diagnostics,
+passes (every pass's own record) and timings (seconds: frontend, each pass, each backend).
+"""
+
+from __future__ import annotations
+
+import json
+
+from skvmc.ir import thaw
+from skvmc.tokens import count_tokens, tokenizer_name
+
+
+def body_of(markdown: str) -> str:
+    """SKILL.md without its frontmatter."""
+    text = markdown.lstrip("\ufeff").replace("\r\n", "\n")
+    if text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        if end >= 0:
+            nl = text.find("\n", end + 4)
+            return text[nl + 1:] if nl >= 0 else ""
+    return text
+
+
+def requirements(module) -> list[dict]:
+    out = []
+    for op in module.walk():
+        for r in op.attr("requires", ()) or ():
+            out.append({"op": op.name, "line": op.loc.line, "primitive": r["primitive"],
+                        "level": r["level"], "status": r.get("status", "legal")})
+    return out
+
+
+def gaps(module) -> list[dict]:
+    return [{"line": op.loc.line, "primitive": op.attr("primitive"), "needed": op.attr("needed"),
+             "has": op.attr("has")} for op in module.walk() if op.name == "cap.gap"]
+
+
+def build(inp) -> dict:
+    rec = inp.report
+    lower = rec.get("lower-capabilities", {})
+    conc = rec.get("extract-concurrency", {})
+    compiled = inp.shared.get("skill_md", "")
+    return {
+        "skill": inp.skill_name,
+        "target": inp.target_spec,
+        "model": inp.target.model.alias,
+        "harness": inp.harness.name,
+        "mode": inp.mode,
+        "pipeline": inp.pipeline,
+        "requirements": requirements(inp.module),
+        "gaps": gaps(inp.module),
+        "patterns": lower.get("lowered", {}),
+        "removed": rec.get("dead-step-elim", {}).get("removed", []),
+        "env": {"deps": rec.get("bind-env", {}).get("deps", []),
+                "vars": rec.get("bind-env", {}).get("vars", [])},
+        "tools": rec.get("bind-harness", {}).get("bindings", {}),
+        "tokens": {"tokenizer": tokenizer_name(),
+                   "before": count_tokens(body_of(inp.source_text)),
+                   "after": count_tokens(body_of(compiled))},
+        "parallel": {"regions": conc.get("regions", []),
+                     "critical_path": conc.get("critical_path"),
+                     "sequential_steps": conc.get("sequential_steps")},
+        "bytecode": {"bytes": inp.shared.get("bytecode_size"),
+                     "instructions": inp.shared.get("instructions")},
+        "diagnostics": list(inp.diagnostics),
+        "passes": thaw_all(rec),
+        "timings": inp.timings,
+    }
+
+
+def thaw_all(value):
+    if isinstance(value, dict):
+        return {str(k): thaw_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw_all(v) for v in value]
+    return thaw(value)
+
+
+def emit(inp) -> dict[str, bytes]:
+    text = json.dumps(build(inp), indent=2, sort_keys=False, default=str) + "\n"
+    return {"report.json": text.encode("utf-8")}
