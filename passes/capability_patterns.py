@@ -175,6 +175,9 @@ def serialize_batch(site: Site, r: dict) -> Lowering | None:
     tools = [a for a in op.attr("actions", ()) if a["kind"] in _ACTION_PRIMITIVE]
     if len(tools) < 2:
         return None
+    # one call per step, in the order the instruction names them
+    text = op.attr("text", "")
+    tools.sort(key=lambda a: text.find(a["target"]) if a["target"] in text else len(text))
     children = []
     for k, a in enumerate(tools, 1):
         primitive = _ACTION_PRIMITIVE[a["kind"]]

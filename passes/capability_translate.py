@@ -43,6 +43,8 @@ def _source(words: list[str]) -> list[str] | None:
         flags, args = _opts(rest)
         if flags - set("hvi") or len(args) < 2 or re.search(r"\\[(|)]", args[0]):
             return None
+        if "h" not in flags and (len(args) > 2 or re.search(r"[*?\[]", args[1])):
+            return None  # grep would prefix each line with its file name
         cond = _grep_cond(args[0], flags)
         return [f"lines = [line for line in read_lines({args[1:]!r}) if {cond}]"]
     return None
@@ -74,11 +76,22 @@ def _filter(words: list[str]) -> list[str] | None:
         n = int(m.group(1))
         return [f"lines = [field(line, {n}, {field_sep!r}) for line in lines]"]
     if name == "cut":
-        m = re.fullmatch(r"(?:-d\s*(\S)\s+)?-f\s*(\d+)(?:\s+-d\s*(\S))?", " ".join(rest))
-        if not m:
+        sep, col, k = "\t", None, 0
+        while k < len(rest):
+            w = rest[k]
+            if w in ("-d", "-f") and k + 1 < len(rest):
+                value, k = rest[k + 1], k + 2
+            elif w[:2] in ("-d", "-f") and len(w) > 2:
+                value, k = w[2:], k + 1
+            else:
+                return None
+            if w.startswith("-d"):
+                sep = value
+            else:
+                col = value
+        if col is None or not col.isdigit() or len(sep) != 1:
             return None
-        sep = m.group(1) or m.group(3) or "\t"
-        return [f"lines = [line.split({sep!r})[{int(m.group(2)) - 1}] if {sep!r} in line else line "
+        return [f"lines = [line.split({sep!r})[{int(col) - 1}] if {sep!r} in line else line "
                 f"for line in lines]"]
     if name == "sort":
         if flags - set("rnu") or args:

@@ -269,3 +269,29 @@ def test_property_round_trips(p):
     data = encode(p)
     assert decode(data) == p
     assert encode(assemble(disassemble(p))) == data
+
+
+# -- skvmc asm ---------------------------------------------------------------------------------
+
+def test_asm_cli_round_trip(tmp_path, capsys):
+    from skvmc.bytecode.cli import main
+
+    src = tmp_path / "p.skasm"
+    src.write_text(disassemble(sample_program()))
+    assert main([str(src)]) == 0
+    assert (tmp_path / "p.skbc").read_bytes() == encode(sample_program())
+    assert main([str(tmp_path / "p.skbc")]) == 0
+    assert capsys.readouterr().out == disassemble(sample_program())
+
+
+def test_asm_cli_errors(tmp_path, capsys):
+    from skvmc.bytecode.cli import main
+
+    bad = tmp_path / "bad.skasm"
+    bad.write_text("halt 0\nfrob\n")
+    assert main([str(bad)]) == 1
+    assert capsys.readouterr().err.startswith(f"{bad}:2:1: error: unknown instruction")
+    assert main([str(tmp_path / "missing.skbc")]) == 2
+    (tmp_path / "x.skbc").write_bytes(b"SKBC\x00")
+    assert main([str(tmp_path / "x.skbc")]) == 1
+    assert "offset" in capsys.readouterr().err

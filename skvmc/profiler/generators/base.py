@@ -245,7 +245,7 @@ def _check_program(c, workdir, answer):
             if c["lang"] == "bash" and c.get("one_liner"):
                 cmd = ["bash", "-c", code]
             try:
-                proc = subprocess.run(cmd, cwd=tmpd, input=case.get("stdin", ""), capture_output=True,
+                proc = subprocess.run(cmd, cwd=tmpd, input=case.get("stdin", ""), capture_output=True, check=False,
                                       text=True, timeout=c.get("timeout", 10))
             except subprocess.TimeoutExpired:
                 return False, f"case {i}: timeout"

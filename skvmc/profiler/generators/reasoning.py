@@ -255,7 +255,7 @@ def analysis_l3(rng):
     rate, cents = rng.choice([0.2, 0.19, 0.07]), rng.randint(1000, 9000)
     culprit = rng.choice(["units.py", "config.py", "report.py"])
     units = ["def to_euros(cents):", "    return cents / 100"]
-    config = ["TAX_RATE = %s" % rate, "CURRENCY = 'EUR'"]
+    config = [f"TAX_RATE = {rate}", "CURRENCY = 'EUR'"]
     report = ["from config import TAX_RATE", "from units import to_euros", "", "def gross(cents):",
               "    return to_euros(cents) * (1 + TAX_RATE)"]
     line = {"units.py": 2, "config.py": 1, "report.py": 5}[culprit]
