@@ -4,7 +4,10 @@ Facts about a source op are attributes on that op (so they travel with it throug
 rewrite), with shapes declared here once and checked by ``verify_facts``:
 
 - ``requires``: array of {primitive: str, level: int 1..3, evidence: [str], status: str?}
-  where status is "legal", "lowered" (a pattern rewrote it) or "gap" (nothing could).
+  where status is "legal", "lowered" (a pattern rewrote it) or "gap" (nothing could);
+  lower-capabilities adds ``by`` (the pattern name) to lowered requirements and to the ones a
+  pattern added in their place. Rewritten ``skill.code`` ops say how in ``translated_from``
+  (the original shell dialect) or ``rewritten`` (which third-party idioms became stdlib).
 - ``actions``: array of {kind: one of ACTIONS, target: str} - the abstract tool actions.
 - ``reads`` / ``writes``: arrays of paths (workdir-relative) the instruction consumes/produces.
 
@@ -78,6 +81,8 @@ def verify_facts(op: Operation) -> list[str]:
         level = r.get("level")
         if not isinstance(r.get("primitive"), str) or not isinstance(level, int) or not 0 <= level <= 3:
             out.append(f"bad requirement {dict(r)!r}: needs primitive (str) and level 0..3")
+        if r.get("by") is not None and not isinstance(r.get("by"), str):
+            out.append(f"bad requirement 'by' {r.get('by')!r}: expected a pattern name")
         if r.get("status") is not None and r.get("status") not in STATUSES:
             out.append(f"bad requirement status {r.get('status')!r}")
     for a in op.attr("actions", ()):

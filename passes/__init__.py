@@ -14,16 +14,22 @@ REGISTRY: dict[str, str] = {
 }
 
 
-def default_pipeline(target: str) -> str:
-    """The -O pipeline for MODEL+HARNESS: normalize, analyze, bind, lower, then clean up."""
-    harness = target.split("+", 1)[1] if "+" in target else "bare"
-    return ",".join([
-        "canonicalize",
-        "infer-capabilities",
-        f"bind-harness{{harness={harness}}}",
-        "dead-step-elim",
-        f"lower-capabilities{{target={target}}}",
-        "bind-env",
-        "extract-concurrency",
-        "canonicalize",
-    ])
+def default_pipeline(target: str | None = None, mode: str = "partial") -> str:
+    """The -O pipeline for MODEL+HARNESS: normalize, analyze, bind, lower, then clean up.
+
+    Without a target only the target-independent passes run (no harness binding, no lowering).
+    Dead-step elimination runs after harness binding (which marks other-product instructions)
+    and before lowering, so nothing is lowered that is then thrown away.
+    """
+    import json
+
+    passes = ["canonicalize", "infer-capabilities"]
+    if target:
+        harness = target.rsplit("+", 1)[1]
+        # Values are quoted: a target's model part may be a file path.
+        passes.append(f"bind-harness{{harness={json.dumps(harness)}}}")
+    passes.append("dead-step-elim")
+    if target:
+        passes.append(f"lower-capabilities{{target={json.dumps(target)} mode={mode}}}")
+    passes += ["bind-env", "extract-concurrency", "canonicalize"]
+    return ",".join(passes)

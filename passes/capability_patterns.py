@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import attrs
-
 from skvmc.dialects import cap, skill
-from skvmc.ir import Operation, Value, freeze
 from skvmc.passes import capability_rules as rules
 from skvmc.passes.capability_translate import python_to_stdlib, shell_to_python
+
+from skvmc.ir import Operation, Value, freeze
 
 
 @attrs.frozen

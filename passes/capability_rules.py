@@ -52,10 +52,10 @@ _EDIT_VERBS = r"(?:edit|modify|update|patch|change|append to|fix)"
 _WRITE_RE = re.compile(
     rf"\b{_WRITE_VERBS}\b[^.;:]*?\b(?:to|into|as|in)\s+(?:a\s+file\s+(?:called|named)\s+)?{_PATH}"
     rf"|\b{_WRITE_VERBS}\s+(?:a\s+file\s+(?:called|named)\s+|the\s+file\s+)?{_PATH}",
-    re.I)
+    re.IGNORECASE)
 _READ_RE = re.compile(rf"\b{_READ_VERBS}\b\s+(?:the\s+file\s+|the\s+)?((?:{_PATH}(?:,\s*|\s+and\s+|\s+or\s+)?)+)",
-                      re.I)
-_EDIT_RE = re.compile(rf"\b{_EDIT_VERBS}\b\s+(?:the\s+file\s+)?{_PATH}", re.I)
+                      re.IGNORECASE)
+_EDIT_RE = re.compile(rf"\b{_EDIT_VERBS}\b\s+(?:the\s+file\s+)?{_PATH}", re.IGNORECASE)
 _URL_RE = re.compile(r"https?://[^\s`)>\]]+")
 
 
@@ -82,9 +82,9 @@ def prose_files(text: str) -> list[Finding]:
             out += [Finding("read", target=path), Finding("write", target=path), act("edit", path)]
     if reads or edits:
         level, why = 1, f"reads file {', '.join(reads + edits)}"
-        if re.search(r"\b(large|in (chunks|pieces|parts)|page through)\b", text, re.I):
+        if re.search(r"\b(large|in (chunks|pieces|parts)|page through)\b", text, re.IGNORECASE):
             level, why = 3, why + " (large, in pieces)"
-        elif len(reads) > 1 and re.search(r"\b(missing|if (it|they) exists?|absent)\b", text, re.I):
+        elif len(reads) > 1 and re.search(r"\b(missing|if (it|they) exists?|absent)\b", text, re.IGNORECASE):
             level, why = 2, why + " (several, some may be missing)"
         out.append(req("tool.file.read", level, why))
     if writes or edits:
@@ -97,9 +97,9 @@ def prose_files(text: str) -> list[Finding]:
 
 _ARITH_WORDS = re.compile(
     r"\b(compute|calculate|sum|total|totals|average|mean|median|percent(?:age)?|ratio|"
-    r"multiply|divide|subtract|add up|add one|add \d+|increment|round(?:ed)? to \d+ decimals?|count|difference|rate)\b", re.I)
+    r"multiply|divide|subtract|add up|add one|add \d+|increment|round(?:ed)? to \d+ decimals?|count|difference|rate)\b", re.IGNORECASE)
 _ARITH_L3 = re.compile(r"\b(compound|interest|percentage (?:change|chain)|growth rate|"
-                       r"year[- ]over[- ]year|weighted|annuali[sz]ed|cumulative)\b", re.I)
+                       r"year[- ]over[- ]year|weighted|annuali[sz]ed|cumulative)\b", re.IGNORECASE)
 
 
 def arithmetic(text: str) -> list[Finding]:
@@ -118,7 +118,7 @@ def arithmetic(text: str) -> list[Finding]:
     return [req("reason.arithmetic", level, f"arithmetic: {'/'.join(words)} in '{_short(text)}'")]
 
 
-_FORMAT_RE = re.compile(r"\b(json|yaml|yml|csv|xml|toml)\b", re.I)
+_FORMAT_RE = re.compile(r"\b(json|yaml|yml|csv|xml|toml)\b", re.IGNORECASE)
 
 
 def structured_text(text: str) -> list[Finding]:
@@ -128,13 +128,13 @@ def structured_text(text: str) -> list[Finding]:
     fmt = m.group(1).lower()
     keys = re.findall(r"`(\w+)`", text)
     nested = re.search(r"\b(nested|mapping|map(s|ping)? \w+ to|per[- ]\w+|by_\w+|object of)\b", text,
-                       re.I)
+                       re.IGNORECASE)
     out = []
     if nested:
         out.append(req("gen.text.structured", 2, f"asks for {fmt.upper()} output with nested values"))
     else:
         out.append(req("gen.text.structured", 1, f"asks for {fmt.upper()} output"))
-    if re.search(r"\bkeys?\b|\bfields?\b|\bschema\b", text, re.I) and keys:
+    if re.search(r"\bkeys?\b|\bfields?\b|\bschema\b", text, re.IGNORECASE) and keys:
         out.append(req("follow.format", 2, f"names the keys {', '.join(keys[:6])}"))
     else:
         out.append(req("follow.format", 1, f"names the format {fmt.upper()}"))
@@ -155,13 +155,11 @@ def structured_example(lang: str, body: str) -> list[Finding]:
 
 
 def parse_example(lang: str, body: str):
-    try:
-        if lang == "json":
-            return json.loads(body)
-        import yaml
+    import yaml
 
-        return yaml.safe_load(body)
-    except Exception:  # an example that does not parse is no schema
+    try:
+        return json.loads(body) if lang == "json" else yaml.safe_load(body)
+    except (ValueError, yaml.YAMLError):  # an example that does not parse is no schema
         return None
 
 
@@ -174,17 +172,17 @@ def _depth(value) -> int:
 
 
 def regex_text(text: str) -> list[Finding]:
-    if not re.search(r"\b(regex|regular expression|pattern matching)\b", text, re.I):
+    if not re.search(r"\b(regex|regular expression|pattern matching)\b", text, re.IGNORECASE):
         return []
-    if re.search(r"\(\?[<=!P]|lookahead|lookbehind|named group", text, re.I):
+    if re.search(r"\(\?[<=!P]|lookahead|lookbehind|named group", text, re.IGNORECASE):
         return [req("gen.regex", 3, "regex with lookaround / named groups")]
-    if re.search(r"\b(group|alternation|anchor|capture)\b|\(|\|", text, re.I):
+    if re.search(r"\b(group|alternation|anchor|capture)\b|\(|\|", text, re.IGNORECASE):
         return [req("gen.regex", 2, "regex with groups or alternation")]
     return [req("gen.regex", 1, "asks for a regular expression")]
 
 
 def constraints(text: str) -> list[Finding]:
-    rules = re.findall(r"\b(must not|do not|don't|never|always|must)\b", text, re.I)
+    rules = re.findall(r"\b(must not|do not|don't|never|always|must)\b", text, re.IGNORECASE)
     if not rules:
         return []
     level = 2 if len(rules) >= 3 else 1
@@ -192,7 +190,7 @@ def constraints(text: str) -> list[Finding]:
 
 
 def branching(text: str) -> list[Finding]:
-    if re.match(r"\s*(if|when|unless)\b", text, re.I) or re.search(r"\b(otherwise|else)\b", text, re.I):
+    if re.match(r"\s*(if|when|unless)\b", text, re.IGNORECASE) or re.search(r"\b(otherwise|else)\b", text, re.IGNORECASE):
         return [req("reason.logic", 1, f"conditional: '{_short(text, 40)}'")]
     return []
 
@@ -200,14 +198,14 @@ def branching(text: str) -> list[Finding]:
 def web_and_browser(text: str) -> list[Finding]:
     out: list[Finding] = []
     urls = _URL_RE.findall(text)
-    fetch = re.search(r"\b(fetch|download|http get|call the api|api endpoint|curl|wget)\b", text, re.I)
+    fetch = re.search(r"\b(fetch|download|http get|call the api|api endpoint|curl|wget)\b", text, re.IGNORECASE)
     if urls or fetch:
         target = urls[0] if urls else fetch.group(1).lower()
-        level = 3 if re.search(r"\bpaginat", text, re.I) else 2 if any("?" in u for u in urls) else 1
+        level = 3 if re.search(r"\bpaginat", text, re.IGNORECASE) else 2 if any("?" in u for u in urls) else 1
         out += [act("fetch", target), req("tool.web", level, f"fetches {target}")]
     words = [m.group(1).lower() for m in re.finditer(
         r"\b(browser|navigate to|click|screenshot|playwright|selenium|fill (?:in )?the form|log ?in)\b",
-        text, re.I)]
+        text, re.IGNORECASE)]
     if words:
         level = max(3 if w in ("log in", "login") else 2 if w.startswith(("click", "fill")) else 1
                     for w in words)
@@ -224,11 +222,11 @@ def inline_commands(text: str) -> list[Finding]:
     for cmd in _INLINE_CMD.findall(text):
         out.append(act("exec", cmd))
         out.append(req("tool.exec", 1, f"runs `{_short(cmd, 40)}`"))
-    if re.search(r"\b(list|ls)\b[^\n]*?\bfiles?\b", text, re.I):
+    if re.search(r"\b(list|ls)\b[^\n]*?\bfiles?\b", text, re.IGNORECASE):
         out += [act("list", "."), req("tool.exec", 1, "lists files")]
-    if re.search(r"\b(search|grep|look) (for|through)\b", text, re.I):
+    if re.search(r"\b(search|grep|look) (for|through)\b", text, re.IGNORECASE):
         out += [act("search", _short(text, 40))]
-    if re.search(r"\b(write|use|run) (a|the|an?) (\w+ )?(script|helper)\b|instead of computing", text, re.I):
+    if re.search(r"\b(write|use|run) (a|the|an?) (\w+ )?(script|helper)\b|instead of computing", text, re.IGNORECASE):
         out.append(req("follow.delegation", 1, "told to use a script"))
     return out
 
@@ -236,10 +234,10 @@ def inline_commands(text: str) -> list[Finding]:
 def prose_text(text: str) -> list[Finding]:
     out = []
     if re.search(r"\b(write|draft|compose)\b[^.]*\b(summary|report|paragraph|announcement|email|"
-                 r"description|essay|article|post|newsletter)\b(?!\.\w)", text, re.I):
-        level = 2 if re.search(r"\b(sections?|tone|paragraphs)\b", text, re.I) else 1
+                 r"description|essay|article|post|newsletter)\b(?!\.\w)", text, re.IGNORECASE):
+        level = 2 if re.search(r"\b(sections?|tone|paragraphs)\b", text, re.IGNORECASE) else 1
         out.append(req("gen.text.prose", level, f"writes prose: '{_short(text, 40)}'"))
-    m = re.search(r"\b(at least|over|more than) (\d[\d,]*) (words|lines|pages)\b", text, re.I)
+    m = re.search(r"\b(at least|over|more than) (\d[\d,]*) (words|lines|pages)\b", text, re.IGNORECASE)
     if m:
         n = int(m.group(2).replace(",", ""))
         size = n * (6 if m.group(3).lower() == "words" else 60 if m.group(3).lower() == "lines" else 3000)
@@ -271,7 +269,7 @@ _IMPERATIVE_VERBS = {
 
 
 def is_imperative(text: str) -> bool:
-    if re.search(r"\b(must|should|never|always|do not|don't|make sure|ensure)\b", text, re.I):
+    if re.search(r"\b(must|should|never|always|do not|don't|make sure|ensure)\b", text, re.IGNORECASE):
         return True
     for clause in re.split(r"(?<=[.!?])\s+|,\s+", text):
         words = re.findall(r"[A-Za-z']+", clause)
@@ -344,6 +342,10 @@ def python_code(body: str) -> list[Finding]:
             out.extend(_python_call_io(node))
     if "re" in std or "regex" in third:
         out.append(req("gen.regex", 2, "python uses regular expressions"))
+    browsers = [m for m in third if m in ("playwright", "selenium", "pyppeteer")]
+    if browsers:
+        out += [act("browser", browsers[0]),
+                req("tool.browser", 2, f"python drives a browser with {browsers[0]}")]
     if "requests" in third or "urllib" in std or "httpx" in third:
         out += [act("fetch", "http"), req("tool.web", 1, "python code makes HTTP requests")]
     return out
@@ -375,7 +377,7 @@ def _python_call_io(call: ast.Call) -> list[Finding]:
 
 
 _SHELL_HEAVY = ("awk", "sed", "xargs", "perl")
-_SHELL_LOOP = re.compile(r"\b(for|while|until)\b.*\bdo\b|\bdone\b", re.S)
+_SHELL_LOOP = re.compile(r"\b(for|while|until)\b.*\bdo\b|\bdone\b", re.DOTALL)
 
 
 def shell_commands(body: str) -> list[str]:
@@ -385,8 +387,7 @@ def shell_commands(body: str) -> list[str]:
         line = raw.rstrip()
         if line.lstrip().startswith("#") and not current:
             continue
-        if line.startswith("$ "):
-            line = line[2:]
+        line = line.removeprefix("$ ")
         if line.endswith("\\"):
             current += line[:-1] + " "
             continue
@@ -486,7 +487,7 @@ def javascript_code(body: str) -> list[Finding]:
     out: list[Finding] = [act("exec", "node")]
     if re.search(r"\bPromise\.(all|race|allSettled)\b|\bawait\b|\basync\b", body):
         out.append(req("gen.code.javascript", 3, "javascript with async/await or Promise.all"))
-    elif re.search(r"\brequire\(|^\s*import\b", body, re.M):
+    elif re.search(r"\brequire\(|^\s*import\b", body, re.MULTILINE):
         mods = re.findall(r"require\(['\"]([^'\"]+)['\"]\)|from\s+['\"]([^'\"]+)['\"]", body)
         names = [a or b for a, b in mods]
         out.append(req("gen.code.javascript", 2, f"javascript imports {', '.join(names) or 'modules'}"))
@@ -498,7 +499,7 @@ def javascript_code(body: str) -> list[Finding]:
 
 def sql_code(body: str) -> list[Finding]:
     up = body.upper()
-    if re.search(r"^\s*WITH\b|\bRECURSIVE\b|/\*\+", up, re.M):
+    if re.search(r"^\s*WITH\b|\bRECURSIVE\b|/\*\+", up, re.MULTILINE):
         return [req("gen.code.sql", 3, "SQL with CTEs / hints")]
     if re.search(r"\bJOIN\b|\bGROUP BY\b|\bOVER\s*\(|\(\s*SELECT\b", up):
         return [req("gen.code.sql", 2, "SQL with JOIN / GROUP BY / subquery / window")]
@@ -517,9 +518,9 @@ def html_code(body: str) -> list[Finding]:
 # ---------------------------------------------------------------------------------------------
 # Procedures (runs of ordered sibling steps)
 
-_BRANCH = re.compile(r"^\s*(if|when|unless)\b|\b(otherwise|else|if not|in that case)\b", re.I)
-_LOOP = re.compile(r"\b(repeat|until|again|for each|loop)\b", re.I)
-_VERIFY = re.compile(r"\b(verify|check|confirm|validate|test)\b", re.I)
+_BRANCH = re.compile(r"^\s*(if|when|unless)\b|\b(otherwise|else|if not|in that case)\b", re.IGNORECASE)
+_LOOP = re.compile(r"\b(repeat|until|again|for each|loop)\b", re.IGNORECASE)
+_VERIFY = re.compile(r"\b(verify|check|confirm|validate|test)\b", re.IGNORECASE)
 
 
 def procedure(texts: list[str]) -> list[Finding]:

@@ -91,8 +91,8 @@ def _filter(words: list[str]) -> list[str] | None:
                 col = value
         if col is None or not col.isdigit() or len(sep) != 1:
             return None
-        return [f"lines = [line.split({sep!r})[{int(col) - 1}] if {sep!r} in line else line "
-                f"for line in lines]"]
+        return [(f"lines = [line.split({sep!r})[{int(col) - 1}] if {sep!r} in line else line "
+                f"for line in lines]")]
     if name == "sort":
         if flags - set("rnu") or args:
             return None

@@ -15,9 +15,9 @@ from __future__ import annotations
 import sys
 
 import attrs
+from skvmc.passes import capability_rules as rules
 
 from skvmc.ir import Operation, Region, freeze
-from skvmc.passes import capability_rules as rules
 from skvmc.passmanager import Pass, PassContext
 
 FACT_KEYS = ("requires", "actions", "reads", "writes")
@@ -125,7 +125,7 @@ class _Inferrer:
 
 def explain_table(rows) -> str:
     lines = [f"{'location':<18} {'primitive':<20} {'level':<5} evidence"]
-    for op, facts in rows:
+    for op, facts in sorted(rows, key=lambda row: (row[0].loc.line, row[0].loc.col)):
         where = f"{op.loc.file}:{op.loc.line}"
         for r in facts["requires"]:
             for k, ev in enumerate(r["evidence"]):

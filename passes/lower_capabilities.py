@@ -17,11 +17,11 @@ Requirements already lowered or gapped (a second run) are left alone, so the pas
 from __future__ import annotations
 
 import attrs
-
 from skvmc.dialects import cap
+from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
+
 from skvmc.diagnostics import CompileError, Diagnostic
 from skvmc.ir import Operation, Region, fresh_namer
-from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
 from skvmc.passmanager import Pass, PassContext
 
 MODES = ("partial", "full")
@@ -173,6 +173,13 @@ class LowerCapabilities(Pass):
         if not self.target:
             ctx.diags.error("lower-capabilities needs target=MODEL+HARNESS", None, code="pipeline")
             raise CompileError("no target")
+        if "+" not in self.target:
+            # `-O` without --target builds the default pipeline for the bare harness alone: with
+            # no model there is no profile to lower against, so say so and change nothing.
+            ctx.diags.warning(f"lower-capabilities: target '{self.target}' names no model "
+                              "(MODEL+HARNESS); capability lowering skipped", None, code="target")
+            ctx.record(self.name, "skipped", f"no model in target '{self.target}'")
+            return module
         try:
             profile = effective_profile(parse_target(self.target))
         except TargetError as err:

@@ -84,7 +84,7 @@ def compile_main(argv: list[str]) -> int:
             if args.pipeline or args.optimize:
                 from skvmc.passes import default_pipeline
 
-                text = args.pipeline or default_pipeline("bare")
+                text = args.pipeline or default_pipeline()
                 module, _ = run_pipeline(module, text, args, diags)
             outputs.append(print_module(module, args.print_debuginfo))
         if diags.has_errors:

@@ -106,7 +106,8 @@ class VM:
     def __init__(self, program: Program, host: Host, *, task: str = "", inputs: dict | None = None,
                  trace_path=None, model_name: str = "", max_steps: int | None = None,
                  timeout: float | None = None, concurrency: int = 4, max_tokens: int = 1024,
-                 temperature: float = 0.0, solid_templates: dict | None = None):
+                 temperature: float = 0.0, solid_templates: dict | None = None,
+                 jit=None):
         self.program = program
         self.host = host
         self.task = task
@@ -120,6 +121,7 @@ class VM:
         self.temperature = temperature
         self.solid = dict(program.meta.get("solid", {}))
         self.solid.update(solid_templates or {})
+        self.jit = jit  # a skvmc.vm.jit.JitController, or None
         self.consts = [v for _, v in program.consts]
         self.lines = program.line_map()
         self.deadline = None
@@ -162,6 +164,8 @@ class VM:
         except RunTimeout:
             status, code, error = "timeout", EXIT_TIMEOUT, f"run timed out after {self.timeout}s"
         self.totals["wall_s"] = round(time.monotonic() - t0, 6)
+        if self.jit is not None:
+            self.jit.finish()
         outputs = {n: v for n, v in zip(self.program.slots, frame.slots) if v is not None}
         if self.trace:
             self.trace.write({"type": "final", "status": status, "exit_code": code,
@@ -391,6 +395,10 @@ class VM:
             fr.retries_left[pc] = retries
         fr.last_ask = pc
         schema = None if schema_i is None else self.consts[schema_i]
+        if self.jit is not None:  # a solidified template may stand in for the model
+            next_pc = self.jit.vm_before_ask(self, fr, pc, prompt_v, out)
+            if next_pc is not None:
+                return next_pc
         if self.max_steps:
             turns = min(turns, self.max_steps) if turns > 0 else self.max_steps
         preamble = f"Overall task: {self.task}" if self.task else ""
@@ -418,6 +426,8 @@ class VM:
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
                          on_turn, step_key)
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
+        if self.jit is not None:
+            self.jit.vm_after_ask(self, fr, pc, prompt_v, outcome)
         last_exit = getattr(loop, "last_exit", None)
         if last_exit is not None:
             fr.last_exit = last_exit

@@ -36,7 +36,8 @@ def test_artifact_snapshots(skill, harness, snapshot_text):
         data = r.files[name]
         got[name] = _report_without_timings(data) if name == "report.json" else data.decode()
     for name, text in got.items():
-        assert text == snapshot_text(name=name)
+        # text snapshots normalize line ends; keep a CR visible so CRLF output is checked
+        assert text.replace("\r", "␍") == snapshot_text(name=name)
 
 
 @pytest.mark.parametrize("skill,harness", CASES)

@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import pytest
+from skvmc.passes import capability_rules as rules
 
 from skvmc.diagnostics import DiagnosticEngine
 from skvmc.irparse import parse_module
-from skvmc.passes import capability_rules as rules
 from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 from skvmc.printer import print_module
 from tests.conftest import corpus_params, parse_corpus, parse_fixture
@@ -74,8 +74,8 @@ def test_python_imports_third_party_vs_stdlib():
     out, _ = run(parse_fixture(FIXTURES / "third-party-python"))
     levels = [reqs["gen.code.python"] for op, reqs, _ in facts(out) if op.name == "skill.code"]
     assert levels == [3, 3, 3, 3, 2, 1]
-    ev = [r["evidence"] for op, _, _ in facts(out) if op.name == "skill.code"
-          for r in op.attr("requires") if r["primitive"] == "gen.code.python"][0]
+    ev = next(r["evidence"] for op, _, _ in facts(out) if op.name == "skill.code"
+          for r in op.attr("requires") if r["primitive"] == "gen.code.python")
     assert "imports pandas (third-party)" in ev[0]
 
 

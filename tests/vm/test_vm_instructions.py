@@ -249,3 +249,38 @@ def test_exec_timeout_is_exit_124_not_a_crash(tmp_path):
     r = run_asm(f'exec [{PY}, "-c", "import time; time.sleep(10)"], $o\n'
                 'check.exit 124, fail\nhalt 0\n', tmp_path, host_options={"timeout": 0.3})
     assert r.exit_code == 0
+
+
+def test_every_instruction_has_a_handler():
+    from skvmc.bytecode import INSTRUCTIONS
+    from skvmc.vm import VM
+
+    missing = [d.mnemonic for d in INSTRUCTIONS
+               if not callable(getattr(VM, "op_" + d.mnemonic.replace(".", "_"), None))]
+    assert missing == []
+
+
+def test_jit_hooks_can_skip_the_model(tmp_path):
+    class FakeJit:
+        def __init__(self):
+            self.after = []
+
+        def vm_before_ask(self, vm, fr, pc, prompt_v, out):
+            if vm.val(fr, prompt_v) == "solid":
+                vm.set_slot(fr, out, "from template")
+                return pc + 1
+            return None
+
+        def vm_after_ask(self, vm, fr, pc, prompt_v, outcome):
+            self.after.append((pc, outcome.value))
+
+        def finish(self):
+            self.finished = True
+
+    jit = FakeJit()
+    model = ScriptedModel(['{"action": "answer", "answer": "from model"}'])
+    r = run_asm('ask "solid", $a, none, 0, 2, 0\nask "live", $b, none, 0, 2, 0\nhalt 0\n',
+                tmp_path, model, jit=jit)
+    assert r.outputs == {"a": "from template", "b": "from model"}
+    assert len(model.calls) == 1 and jit.after == [(1, "from model")]
+    assert jit.finished
