@@ -133,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     profile = run.build_profile(summary, model=_profile_model_name(args.model),
                                 harness=args.harness, command=command.strip(), date=started,
                                 seed=args.seed, instances=args.instances, levels=levels,
-                                tot=tot, wall_s=wall)
+                                tot=tot, wall_s=wall,
+                                budget={"max_turns": run_kw.get("max_turns", run.DEFAULT_MAX_TURNS),
+                                        "max_tokens": run_kw.get("max_tokens",
+                                                                 run.DEFAULT_MAX_TOKENS),
+                                        "timeout_s": args.timeout})
     run.validate_profile(profile)
     if args.format == "skvm":
         from skvmc.profiler.skvm_format import to_skvm

@@ -141,6 +141,14 @@ class Checkpoint:
         self._lock = threading.Lock()
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # a run killed mid-write leaves a torn last line: start ours on a fresh one
+            if path.is_file() and path.stat().st_size:
+                with open(path, "rb") as f:
+                    f.seek(-1, os.SEEK_END)
+                    torn = f.read(1) != b"\n"
+                if torn:
+                    with open(path, "a", encoding="utf-8") as f:
+                        f.write("\n")
 
     def add(self, rec: dict) -> None:
         if not self.path:
@@ -309,7 +317,7 @@ def skvmc_version() -> str:
 
 def build_profile(summary: dict, *, model: str, harness: str, command: str, date: str,
                   seed: int, instances: int, levels: Iterable[int], tot: dict,
-                  wall_s: float) -> dict:
+                  wall_s: float, budget: dict | None = None) -> dict:
     """The TCP JSON (skvmc shape, valid against targets/schemas/profile.schema.json).
 
     The schema's provenance has a fixed set of fields, so machine, seed, version, tokens and
@@ -325,7 +333,9 @@ def build_profile(summary: dict, *, model: str, harness: str, command: str, date
                         "total": tot["prompt_tokens"] + tot["completion_tokens"]},
              "model_calls": tot["model_calls"], "wall_s": round(wall_s, 3),
              "instances": {k: tot[k] for k in ("instances", "passed", "failed", "unknown")},
-             "unknown_primitives": unknown, "level_inversions": inversions}
+             "unknown_primitives": unknown, "level_inversions": inversions,
+             "agent_budget": budget or {"max_turns": DEFAULT_MAX_TURNS,
+                                        "max_tokens": DEFAULT_MAX_TOKENS}}
     return {"model": model, "harness": harness, "profiledAt": date, "capabilities": caps,
             "provenance": {"source": f"skvmc profile (skvmc {skvmc_version()})",
                            "command": command, "date": date, "measured": True,

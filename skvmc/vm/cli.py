@@ -26,7 +26,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=4, help="parallel fork branches")
     p.add_argument("--trace", default=None,
                    help="trace path (default: WORKDIR/.skvm/trace-<time>.jsonl)")
+    p.add_argument("--jit", action=argparse.BooleanOptionalAction, default=False,
+                   help="JIT-solidify steps whose model-written code is stable (docs/jit.md)")
+    p.add_argument("--jit-threshold", type=int, default=3, metavar="N",
+                   help="equivalent runs before a step is solidified (default: 3)")
     return p
+
+
+def _jit(args, program):
+    if not args.jit:
+        return None
+    from skvmc.vm.jit import controller_for
+    return controller_for(program, threshold=args.jit_threshold)
 
 
 def _fail(message: str, code: int) -> int:
@@ -82,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     host = SandboxHost(workdir, model, env_allow=tuple(program.meta.get("env_allow", ())))
     result = run_program(program, host, task=task, trace_path=trace, model_name=args.model,
                          max_steps=args.max_steps, timeout=args.timeout,
-                         concurrency=args.concurrency)
+                         concurrency=args.concurrency, jit=_jit(args, program))
     if result.error:
         print(f"skvmc run: {result.status}: {result.error}", file=sys.stderr)
     print(f"trace: {result.trace_path}")
