@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output shape: skvmc (default) or SkVM-data's published shape")
     p.add_argument("--out", default=None,
                    help="output path (default profile--<model>--<harness>.json)")
+    p.add_argument("--details", default=None,
+                   help="details JSON path (default <out stem>.details.json beside --out)")
+    p.add_argument("--checkpoint", default=None,
+                   help="resume checkpoint path (default <out>.checkpoint.jsonl beside --out)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p
 
@@ -94,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 
     safe = args.model.replace("/", "--").replace(":", "-")
     out = Path(args.out or f"profile--{safe}--{args.harness}.json")
-    checkpoint = out.with_name(out.name + ".checkpoint.jsonl")
-    details_path = out.with_name(out.stem + ".details.json")
+    checkpoint = Path(args.checkpoint or out.with_name(out.name + ".checkpoint.jsonl"))
+    details_path = Path(args.details or out.with_name(out.stem + ".details.json"))
 
     model_string, api_base = args.model, args.api_base
 
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         run_kw["max_turns"] = args.max_turns
     if args.max_tokens:
         run_kw["max_tokens"] = args.max_tokens
-    started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     t0 = time.monotonic()
     try:
         records = run.run_matrix(jobs, model_factory, executor=args.executor,
@@ -146,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(profile, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     details = {"profile": str(out), "wall_s": round(wall, 3), "totals": tot,
                "primitives": summary, "records": records}
+    details_path.parent.mkdir(parents=True, exist_ok=True)
     details_path.write_text(json.dumps(details, indent=2) + "\n", encoding="utf-8")
     caps = profile["capabilities"]
     print(f"profile: {out} ({len(caps)} primitives known, {tot['passed']}/{tot['instances']} "

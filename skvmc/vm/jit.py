@@ -154,7 +154,7 @@ def extract_params(inputs: dict) -> tuple[dict, str]:
         spans = []  # (start, end, kind, value)
         taken = [False] * (len(text) + 1)
 
-        def claim(s, e):
+        def claim(s, e, taken=taken):
             if any(taken[s:e]):
                 return False
             for i in range(s, e):
@@ -618,10 +618,10 @@ class JitController:
             return None
         t0 = time.monotonic()
         res = tmpl.run(vm.host, env=fr.env or None, timeout=vm._remaining(), cancel=fr.cancel)
-        fields = dict(solidified=True, template=tmpl.signature, model_calls=0, turns=0,
-                      prompt_tokens=0, completion_tokens=0, cost=0.0,
-                      solid_latency_s=round(time.monotonic() - t0, 6),
-                      exit_code=res.exit_code, params=tmpl.bound)
+        fields = {"solidified": True, "template": tmpl.signature, "model_calls": 0,
+                  "turns": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0,
+                  "solid_latency_s": round(time.monotonic() - t0, 6),
+                  "exit_code": res.exit_code, "params": tmpl.bound}
         if not res.ok:
             self.solid_failed(step_id, res.error or res.stderr[-200:])
             vm._note(fr, solid_error=(res.error or "")[:200], **fields)
@@ -635,7 +635,10 @@ class JitController:
 
     def vm_after_ask(self, vm, fr, pc: int, prompt_v, outcome) -> None:
         before = self._snaps.pop((fr.branch, pc), None)
-        files = _changed(before, _snapshot(vm.host)) if before is not None else ()
+        files = _changed(before, _snapshot(vm.host)) if before is not None else []
+        trace = os.path.realpath(vm.trace_path) if vm.trace_path else None
+        root = getattr(vm.host, "workdir", ".")
+        files = [f for f in files if os.path.realpath(os.path.join(root, f)) != trace]
         self.after_ask(str(pc), outcome, step_inputs(vm, fr, prompt_v), files)
 
 

@@ -62,7 +62,7 @@ def test_perfect_agent_passes_every_level():
 
 
 def test_failures_are_graded_and_inversion_is_recorded():
-    _, records, summary = _run(oracle(wrong_levels=(2,), primitives=PRIMS, instances=2))
+    _, _, summary = _run(oracle(wrong_levels=(2,), primitives=PRIMS, instances=2))
     s = summary["reason.arithmetic"]
     assert s["levels"]["L2"]["verdict"] == "fail"
     assert s["levels"]["L2"]["failures"] and s["levels"]["L2"]["failures"][0]["reason"]
@@ -121,7 +121,7 @@ def test_concurrent_local_pool_matches_serial():
     answer = oracle(wrong_levels=(3,), primitives=PRIMS, instances=2)
     _, serial, _ = _run(answer)
     _, pooled, _ = _run(answer, concurrency=3)
-    strip = lambda rs: [(r["key"], r["status"]) for r in rs]  # noqa: E731
+    strip = lambda rs: [(r["key"], r["status"]) for r in rs]
     assert strip(serial) == strip(pooled)
 
 
@@ -227,3 +227,23 @@ def test_skvm_reader_accepts_numeric_and_detailed_levels():
             "capabilities": {"gen.regex": 2, "reason.logic": {"level": "L1", "passed": 3}},
             "provenance": {"measuredBy": "x", "source": "y", "path": "z"}}
     assert from_skvm(data)["capabilities"] == {"gen.regex": "L2", "reason.logic": "L1"}
+
+
+@pytest.mark.e2e
+def test_e2e_profile_smollm2(tmp_path):
+    pytest.importorskip("llama_cpp")
+    from skvmc.profiler.cli import main
+
+    out = tmp_path / "smollm2.json"
+    code = main(["--model", "smollm2", "--primitives", "reason.arithmetic,follow.format",
+                 "--levels", "1", "--instances", "1", "--max-turns", "2", "--max-tokens", "128",
+                 "--out", str(out), "--quiet"])
+    assert code == 0
+    prof = json.loads(out.read_text())
+    jsonschema.validate(prof, SCHEMA)
+    assert set(prof["capabilities"]) == {"reason.arithmetic", "follow.format"}
+    assert all(v in ("L0", "L1") for v in prof["capabilities"].values())
+    notes = json.loads(prof["provenance"]["notes"])
+    assert notes["tokens"]["total"] > 0 and notes["model_calls"] >= 2  # real model calls
+    details = json.loads((tmp_path / "smollm2.details.json").read_text())
+    assert {r["status"] for r in details["records"]} <= {"pass", "fail"}

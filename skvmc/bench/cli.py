@@ -1,0 +1,169 @@
+"""``skvmc bench``: run a task suite (SkillsBench layout) under several conditions.
+
+Conditions: no-skill, original, compiled, compiled+jit (see skvmc/bench/runner.py). Each run
+is graded by the task's pytest grader, copied in only after the agent finished. Writes
+results.jsonl (one line per finished run; ``--resume`` skips those), results.json, report.md
+and chart.png into --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shlex
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="skvmc bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tasks", required=True, help="task suite directory (one folder per task)")
+    p.add_argument("--model", default="smollm2", help="model string (default smollm2)")
+    p.add_argument("--api-base", default=None, help="API base URL of the model server")
+    p.add_argument("--conditions", default="no-skill,original,compiled,compiled+jit",
+                   help="comma-separated conditions")
+    p.add_argument("--only", default=None, help="comma-separated task ids to run")
+    p.add_argument("--runs", type=int, default=1, help="runs per task and condition")
+    p.add_argument("--concurrency", type=int, default=1, help="parallel runs")
+    p.add_argument("--target", default="smollm2+bare", help="compile target MODEL+HARNESS")
+    p.add_argument("--max-steps", type=int, default=8, help="agent turns per step")
+    p.add_argument("--max-tokens", type=int, default=512, help="max tokens per model call")
+    p.add_argument("--jit-warmup", type=int, default=2,
+                   help="ungraded warm-up runs before compiled+jit (also the JIT threshold)")
+    p.add_argument("--out", default="bench/results", help="output directory")
+    p.add_argument("--resume", action="store_true", help="skip runs already in results.jsonl")
+    p.add_argument("--report-only", action="store_true",
+                   help="only (re)build the report from results.jsonl in --out; run nothing")
+    p.add_argument("--quiet", action="store_true")
+    return p
+
+
+def _fail(msg: str, code: int = 1) -> int:
+    print(f"skvmc bench: error: {msg}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None, *, model=None, work_root=None) -> int:
+    """``model`` (a Model object) and ``work_root`` are for tests; the CLI resolves --model."""
+    from skvmc.bench import report, runner
+
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
+    bad = [c for c in conditions if c not in runner.CONDITIONS]
+    if bad or not conditions:
+        return _fail(f"unknown condition(s) {bad}; choose from {', '.join(runner.CONDITIONS)}",
+                     2)
+    if args.runs < 1 or args.concurrency < 1:
+        return _fail("--runs and --concurrency must be >= 1", 2)
+    tasks_dir = Path(args.tasks)
+    if not tasks_dir.is_dir():
+        return _fail(f"no task directory {tasks_dir}", 2)
+    tasks = runner.load_tasks(tasks_dir)
+    if args.only:
+        wanted = {t.strip() for t in args.only.split(",")}
+        tasks = [t for t in tasks if t.id in wanted]
+    if not tasks:
+        return _fail(f"no tasks found in {tasks_dir}", 2)
+    if args.report_only:
+        args.resume = True
+        model = model or object()  # never called: every unit is skipped below
+    if model is None:
+        try:
+            from skvmc.models import resolve  # lazy: litellm / llama-cpp only now
+            model = resolve(args.model, api_base=args.api_base)
+        except Exception as exc:  # noqa: BLE001
+            return _fail(f"cannot load model {args.model!r}: {exc}")
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    jsonl = out / "results.jsonl"
+    done: dict[str, dict] = {}
+    if args.resume and jsonl.is_file():
+        for line in jsonl.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+                done[rec["key"]] = rec
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a torn last line from an interrupted run
+        with open(jsonl, "rb+") as f:  # make sure our first append starts on a new line
+            f.seek(0, 2)
+            if f.tell():
+                f.seek(-1, 2)
+                if f.read(1) != b"\n":
+                    f.write(b"\n")
+    elif jsonl.exists():
+        jsonl.unlink()
+    units = [(t, c, i) for t in tasks for c in conditions for i in range(args.runs)]
+    todo = [u for u in units if f"{u[0].id}|{u[1]}|{u[2]}" not in done]
+    if args.report_only:
+        todo = []  # a partial bench reports the runs that finished
+    compiler = runner.Compiler(out, args.target)
+    records = list(done.values())
+    total, count = len(units), len(done)
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    t0 = time.monotonic()
+
+    def one(unit):
+        task, cond, i = unit
+        try:
+            return runner.run_unit(task, cond, i, model, compiler=compiler, target=args.target,
+                                   work_root=work_root, max_steps=args.max_steps,
+                                   max_tokens=args.max_tokens, jit_warmup=args.jit_warmup,
+                                   jit_root=out / "jit")
+        except Exception as exc:  # noqa: BLE001 - one broken run must not stop the bench
+            return {"key": f"{task.id}|{cond}|{i}", "task": task.id, "condition": cond,
+                    "run": i, "status": "error", "passed": False,
+                    "error": f"{type(exc).__name__}: {exc}"[:600], "model_calls": 0,
+                    "prompt_tokens": 0, "completion_tokens": 0, "wall_s": 0.0}
+
+    def finish(rec):
+        nonlocal count
+        count += 1
+        records.append(rec)
+        with open(jsonl, "a", encoding="utf-8") as f:
+            f.write(json.dumps(rec, sort_keys=True) + "\n")
+        if not args.quiet:
+            print(f"[{count}/{total}] {rec['key']} {rec['status']} "
+                  f"({rec.get('prompt_tokens', 0) + rec.get('completion_tokens', 0)} tok, "
+                  f"{rec.get('wall_s', 0)}s)", file=sys.stderr, flush=True)
+
+    try:
+        if args.concurrency <= 1:
+            for u in todo:
+                finish(one(u))
+        else:
+            with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+                for fut in as_completed([pool.submit(one, u) for u in todo]):
+                    finish(fut.result())
+    except KeyboardInterrupt:
+        print(f"\nskvmc bench: interrupted; rerun with --resume ({jsonl})", file=sys.stderr)
+        return 130
+    meta = {"model": args.model, "target": args.target, "tasks_dir": str(tasks_dir),
+            "runs": args.runs, "conditions": conditions, "date": started,
+            "planned_runs": total, "finished_runs": len(records),
+            # wall time of this invocation; a --report-only rebuild ran nothing
+            "wall_s": None if args.report_only else round(time.monotonic() - t0, 3),
+            "resumed_runs": len(done),
+            "command": "skvmc bench " + " ".join(shlex.quote(a) for a in (argv or [])),
+            "budget": {"max_steps": args.max_steps, "max_tokens": args.max_tokens,
+                       "jit_warmup": args.jit_warmup}}
+    rep = report.build(records, conditions, meta)
+    paths = report.write(rep, out)
+    for c in conditions:
+        a = rep["conditions"][c]
+        print(f"{c:<13} pass {a['passed']}/{a['graded']}  tokens {a['tokens']}  "
+              f"calls {a['model_calls']}  wall {a['wall_s']}s"
+              + (f"  unavailable {a['unavailable']}" if a["unavailable"] else ""))
+    print(f"report: {paths['markdown']}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

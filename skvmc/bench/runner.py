@@ -1,0 +1,264 @@
+"""Run one (task, condition, run) of the bench and grade it.
+
+Conditions:
+  no-skill      the agent loop with only the instruction
+  original      the baseline runner with the task's original SKILL.md
+  compiled      the skill compiled for the target, run as bytecode on the VM
+  compiled+jit  the same after JIT warm-up runs (skvmc.vm.jit), if the JIT exists
+
+The workdir is a fresh copy of ``environment/`` without ``environment/skills``; for the skill
+conditions the skill's bundled files (``scripts/`` ...) are copied to the workdir root, where
+SKILL.md's relative paths point. The task's ``tests/`` is copied in only AFTER the agent has
+finished, then its pytest grader runs in a subprocess with a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+import attrs
+
+CONDITIONS = ("no-skill", "original", "compiled", "compiled+jit")
+GRADER_TIMEOUT_S = 120
+
+
+@attrs.frozen
+class Task:
+    id: str
+    root: Path
+    instruction: str
+    skill_dir: Path | None
+    timeout_s: float
+    difficulty: str = ""
+
+
+def load_task(root: Path) -> Task:
+    root = Path(root)
+    meta = tomllib.loads((root / "task.toml").read_text(encoding="utf-8"))
+    skill = meta.get("skill")
+    skills = root / "environment" / "skills"
+    skill_dir = skills / skill if skill and (skills / skill).is_dir() else None
+    if skill_dir is None and skills.is_dir():
+        found = sorted(p.parent for p in skills.glob("*/SKILL.md"))
+        skill_dir = found[0] if found else None
+    return Task(meta.get("id", root.name), root,
+                (root / "instruction.md").read_text(encoding="utf-8"), skill_dir,
+                float(meta.get("timeout_s", 300)), meta.get("difficulty", ""))
+
+
+def load_tasks(tasks_dir: Path) -> list[Task]:
+    return [load_task(p) for p in sorted(Path(tasks_dir).iterdir())
+            if (p / "task.toml").is_file() and (p / "instruction.md").is_file()]
+
+
+def prepare_workdir(task: Task, work_root: Path | None, with_skill: bool) -> Path:
+    base = Path(work_root) if work_root else None
+    if base:
+        base.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=f"{task.id}-", dir=base))
+    env = task.root / "environment"
+    for item in env.iterdir():
+        if item.name == "skills":
+            continue
+        dest = workdir / item.name
+        if item.is_dir():
+            shutil.copytree(item, dest)
+        else:
+            shutil.copy2(item, dest)
+    if with_skill and task.skill_dir:
+        for item in task.skill_dir.iterdir():  # bundled scripts/ etc., not SKILL.md itself
+            if item.name == "SKILL.md":
+                continue
+            dest = workdir / item.name
+            if item.is_dir():
+                shutil.copytree(item, dest, dirs_exist_ok=True)
+            elif not dest.exists():
+                shutil.copy2(item, dest)
+    return workdir
+
+
+def grade(task: Task, workdir: Path, timeout_s: float = GRADER_TIMEOUT_S) -> dict:
+    """Copy tests/ in (now that the agent is done) and run its pytest grader."""
+    shutil.copytree(task.root / "tests", workdir / "tests", dirs_exist_ok=True)
+    env = dict(os.environ, SKVMC_WORKDIR=str(workdir), PYTHONDONTWRITEBYTECODE="1")
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                               "tests"], cwd=workdir, env=env, capture_output=True, text=True,
+                              timeout=timeout_s, check=False)
+        passed, out = proc.returncode == 0, (proc.stdout + proc.stderr)
+    except subprocess.TimeoutExpired:
+        passed, out = False, f"grader timed out after {timeout_s}s"
+    return {"passed": passed, "grader_output": out.strip()[-600:],
+            "grader_wall_s": round(time.monotonic() - t0, 3)}
+
+
+# ------------------------------------------------------------------ conditions
+def _totals_from_turns(turns, wall) -> dict:
+    return {"model_calls": len(turns), "prompt_tokens": sum(t.prompt_tokens for t in turns),
+            "completion_tokens": sum(t.completion_tokens for t in turns),
+            "wall_s": round(wall, 3)}
+
+
+def run_no_skill(task: Task, host, *, max_steps: int, max_tokens: int) -> dict:
+    from skvmc.bytecode.isa import ACT_ALL
+    from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
+
+    t0 = time.monotonic()
+    loop = AgentLoop(host, max_tokens=max_tokens, deadline=t0 + task.timeout_s,
+                     step_key="no-skill")
+    messages = [{"role": "system", "content": system_prompt(ACT_ALL, None)},
+                {"role": "user", "content": task.instruction}]
+    turns: list = []
+    loop.on_turn = turns.append
+    status, error = "ok", ""
+    try:
+        outcome = loop.run(messages, ACT_ALL, max_steps, None, tag="bench")
+        if not outcome.ok:
+            status, error = "failed", outcome.error
+    except ModelError as exc:
+        status, error = "model_error", str(exc)
+    except RunTimeout:
+        status, error = "timeout", f"timed out after {task.timeout_s}s"
+    return {"agent_status": status, "error": error,
+            **_totals_from_turns(turns, time.monotonic() - t0)}
+
+
+def _from_run_result(r) -> dict:
+    t = r.totals or {}
+    return {"agent_status": r.status, "error": r.error,
+            "model_calls": int(t.get("model_calls", 0)),
+            "prompt_tokens": int(t.get("prompt_tokens", 0)),
+            "completion_tokens": int(t.get("completion_tokens", 0)),
+            "wall_s": round(float(t.get("wall_s", 0.0)), 3)}
+
+
+def run_original(task: Task, host, *, max_steps: int, max_tokens: int) -> dict:
+    from skvmc.vm.baseline import run_baseline
+
+    text = (task.skill_dir / "SKILL.md").read_text(encoding="utf-8")
+    return _from_run_result(run_baseline(text, task.instruction, host, max_steps=max_steps,
+                                         timeout=task.timeout_s, max_tokens=max_tokens))
+
+
+class Compiler:
+    """Compiles each skill once per target (``skvmc SKILL --target=T --out DIR``)."""
+
+    def __init__(self, out_dir: Path, target: str):
+        self.out_dir, self.target = Path(out_dir), target
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple] = {}
+
+    def program(self, skill_dir: Path):
+        """(Program, compiled dir) or raises RuntimeError with the compiler's stderr."""
+        from skvmc.bytecode import decode
+
+        with self._lock:
+            key = str(skill_dir)
+            if key not in self._cache:
+                dest = self.out_dir / "compiled" / skill_dir.name
+                if not (dest / "skill.skbc").is_file():
+                    proc = subprocess.run(
+                        [sys.executable, "-m", "skvmc.cli", str(skill_dir),
+                         f"--target={self.target}", "--out", str(dest)],
+                        capture_output=True, text=True, timeout=300, check=False)
+                    if proc.returncode != 0 or not (dest / "skill.skbc").is_file():
+                        self._cache[key] = (None, proc.stderr.strip()[-600:])
+                    else:
+                        self._cache[key] = (decode((dest / "skill.skbc").read_bytes()), dest)
+                else:
+                    self._cache[key] = (decode((dest / "skill.skbc").read_bytes()), dest)
+            program, dest = self._cache[key]
+        if program is None:
+            raise RuntimeError(f"compile failed: {dest}")
+        return program, dest
+
+
+def jit_available() -> bool:
+    try:
+        import skvmc.vm.jit  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_compiled(task: Task, host, program, *, max_steps: int, max_tokens: int,
+                 jit=None) -> dict:
+    from skvmc.vm.interp import run_program
+
+    kw = {"jit": jit} if jit is not None else {}
+    return _from_run_result(run_program(program, host, task=task.instruction,
+                                        max_steps=max_steps, timeout=task.timeout_s,
+                                        concurrency=1, max_tokens=max_tokens, **kw))
+
+
+# ------------------------------------------------------------------ one unit
+def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Compiler,
+             target: str, work_root: Path | None = None, max_steps: int = 8,
+             max_tokens: int = 512, jit_warmup: int = 2, jit_root: Path | None = None,
+             keep_workdir: bool = False) -> dict:
+    from skvmc.vm.host import SandboxHost
+
+    rec = {"key": f"{task.id}|{condition}|{run_index}", "task": task.id,
+           "condition": condition, "run": run_index, "status": "error", "passed": False,
+           "agent_status": "", "error": "", "model_calls": 0, "prompt_tokens": 0,
+           "completion_tokens": 0, "wall_s": 0.0, "warmup": None}
+    if condition in ("original", "compiled", "compiled+jit") and task.skill_dir is None:
+        rec.update(status="unavailable", error="task has no skill")
+        return rec
+    if condition == "compiled+jit" and not jit_available():
+        rec.update(status="unavailable", error="skvmc.vm.jit is not available")
+        return rec
+    program = None
+    if condition.startswith("compiled"):
+        try:
+            program, _ = compiler.program(task.skill_dir)
+        except RuntimeError as exc:
+            rec.update(status="error", error=str(exc)[:600])
+            return rec
+    jit = None
+    if condition == "compiled+jit":
+        from skvmc.vm.jit import controller_for
+
+        root = Path(jit_root or tempfile.mkdtemp(prefix="skvmc-jit-")) / task.id
+        jit = controller_for(program, target=target, threshold=max(1, jit_warmup), root=root)
+        warm = {"runs": 0, "model_calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                "wall_s": 0.0}
+        for _ in range(jit_warmup):  # warm-up runs are not graded, their cost is kept apart
+            wd = prepare_workdir(task, work_root, True)
+            try:
+                r = run_compiled(task, SandboxHost(wd, model), program, max_steps=max_steps,
+                                 max_tokens=max_tokens, jit=jit)
+            finally:
+                shutil.rmtree(wd, ignore_errors=True)
+            warm["runs"] += 1
+            for k in ("model_calls", "prompt_tokens", "completion_tokens", "wall_s"):
+                warm[k] = round(warm[k] + r[k], 3)
+        rec["warmup"] = warm
+    workdir = prepare_workdir(task, work_root, condition != "no-skill")
+    try:
+        host = SandboxHost(workdir, model,
+                           env_allow=tuple(program.meta.get("env_allow", ())) if program else ())
+        if condition == "no-skill":
+            res = run_no_skill(task, host, max_steps=max_steps, max_tokens=max_tokens)
+        elif condition == "original":
+            res = run_original(task, host, max_steps=max_steps, max_tokens=max_tokens)
+        else:
+            res = run_compiled(task, host, program, max_steps=max_steps,
+                               max_tokens=max_tokens, jit=jit)
+        rec.update(res)
+        rec["tests_present_during_run"] = (workdir / "tests").exists()
+        g = grade(task, workdir)
+        rec.update(g, status="pass" if g["passed"] else "fail")
+    finally:
+        if not keep_workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return rec
