@@ -15,6 +15,7 @@ and DOT/Mermaid from it.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 
 import attrs
@@ -144,6 +145,7 @@ _WRITE_SLOT = re.compile(
     r"\s+(?:(?:a|an|the|new|file|files|it|them|result|results|output|report)\s+)*`?$", re.I)
 
 
+@functools.lru_cache(maxsize=8192)  # pure in its text; nested graphs ask for the same text often
 def text_effects(text: str) -> Effects:
     """Effects from instruction wording: a path in a write slot ("write X", "save it to X",
     "into X") is written when the sentence has a write verb; every other path is read."""
