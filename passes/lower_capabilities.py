@@ -166,6 +166,9 @@ class LowerCapabilities(Pass):
     target: str = attrs.field(default="", metadata={"help": "MODEL+HARNESS, e.g. qwen-7b+openhands"})
     mode: str = attrs.field(default="partial", metadata={
         "help": "partial: warn and keep gaps; full: a gap is an error", "choices": MODES})
+    overlay: str = attrs.field(default="", metadata={
+        "help": "JSON file of primitive -> level caps applied on top of the target's profile "
+                "(e.g. levels learned by adaptive recompilation)"})
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         from skvmc.targets import TargetError, effective_profile, parse_target
@@ -180,9 +183,36 @@ class LowerCapabilities(Pass):
                               "(MODEL+HARNESS); capability lowering skipped", None, code="target")
             ctx.record(self.name, "skipped", f"no model in target '{self.target}'")
             return module
+        overlay = self._overlay(ctx)
         try:
-            profile = effective_profile(parse_target(self.target))
+            profile = effective_profile(parse_target(self.target), overlay=overlay)
         except TargetError as err:
             ctx.diags.error(str(err), None, code="target")
             raise CompileError("bad target") from None
+        except ValueError as err:  # an overlay naming an unknown primitive or a bad level
+            ctx.diags.error(f"overlay {self.overlay}: {err}", None, code="overlay")
+            raise CompileError("bad overlay") from None
+        if overlay:
+            ctx.record(self.name, "overlay", dict(sorted(overlay.items())))
         return lower_module(module, profile, ctx, self.target, self.mode, self.name)
+
+    def _overlay(self, ctx: PassContext) -> dict | None:
+        """The overlay file: ``{primitive: level}``, or an adaptive-recompilation overlay
+        store file (``{"overlay": {...}, ...}``)."""
+        if not self.overlay:
+            return None
+        import json
+
+        try:
+            with open(self.overlay, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError) as err:
+            ctx.diags.error(f"cannot read overlay {self.overlay}: {err}", None, code="overlay")
+            raise CompileError("bad overlay") from None
+        if isinstance(data, dict) and isinstance(data.get("overlay"), dict):
+            data = data["overlay"]
+        if not isinstance(data, dict):
+            ctx.diags.error(f"overlay {self.overlay}: expected a JSON object primitive -> level",
+                            None, code="overlay")
+            raise CompileError("bad overlay")
+        return data

@@ -76,8 +76,10 @@ def parse_all(paths, diags: DiagnosticEngine) -> list[ParsedSkill]:
     return out
 
 
-def pipeline_for(spec: str, strict: bool, explicit: str | None = None) -> str:
-    """The pipeline text for one target (target names are quoted: they may be file paths)."""
+def pipeline_for(spec: str, strict: bool, explicit: str | None = None,
+                 overlay: str | None = None) -> str:
+    """The pipeline text for one target (target names are quoted: they may be file paths).
+    ``overlay`` (a JSON file primitive -> level) is given to ``lower-capabilities``."""
     from skvmc.passes import default_pipeline
 
     text = explicit or default_pipeline(spec)
@@ -88,6 +90,10 @@ def pipeline_for(spec: str, strict: bool, explicit: str | None = None) -> str:
         text = re.sub(r"lower-capabilities\{([^}]*)\}",
                       lambda m: "lower-capabilities{" + re.sub(r"\s*mode=\w+", "", m.group(1))
                       + " mode=full}", text)
+    if overlay:
+        text = re.sub(r"lower-capabilities\{([^}]*)\}",
+                      lambda m: "lower-capabilities{" + m.group(1)
+                      + " overlay=" + json.dumps(overlay) + "}", text)
     return text
 
 
@@ -103,7 +109,8 @@ def compile_one(skill: ParsedSkill, spec: str, target, args, diags: DiagnosticEn
     from skvmc.targets.backends import BACKENDS, BackendInput, backend
 
     strict = bool(getattr(args, "strict", False))
-    text = pipeline_for(spec, strict, getattr(args, "pipeline", None))
+    text = pipeline_for(spec, strict, getattr(args, "pipeline", None),
+                        getattr(args, "overlay", None))
     first = len(diags.diagnostics)
     passes = parse_pipeline(text, diags)
     ctx = PassContext(diags=diags)
@@ -126,6 +133,40 @@ def compile_one(skill: ParsedSkill, spec: str, target, args, diags: DiagnosticEn
         files.update(backend("report")(inp))
     return Compiled(skill, spec, target, module, files, inp.shared.get("skill_md_path", ""),
                     timings)
+
+
+def compile_skill(skill_path, target_spec: str, overlay=None):
+    """Compile one skill for one target and return its bytecode ``Program`` (what adaptive
+    recompilation calls). ``overlay``: primitive -> level caps (a dict, or a JSON file path)
+    applied on top of the target's profile. Raises CompileError with the rendered
+    diagnostics when the skill does not compile."""
+    import tempfile
+
+    from skvmc.bytecode import decode
+    from skvmc.driver import build_parser
+    from skvmc.targets import TargetError, parse_target
+
+    diags = DiagnosticEngine()
+    args = build_parser().parse_args([str(skill_path), f"--target={target_spec}"])
+    with tempfile.TemporaryDirectory(prefix="skvmc-overlay-") as tmp:
+        if isinstance(overlay, dict):
+            path = os.path.join(tmp, "overlay.json")
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump(overlay, fh)
+            overlay = path
+        args.overlay = str(overlay) if overlay else None
+        try:
+            target = parse_target(target_spec, diags)
+            skill = parse_all([str(skill_path)], diags)[0]
+            result = compile_one(skill, target_spec, target, args, diags,
+                                 backends=("prompt", "bytecode"))
+        except TargetError as err:
+            raise CompileError(err.message) from None
+        except CompileError:
+            raise CompileError(diags.render_all() or "compile failed") from None
+    if diags.has_errors:
+        raise CompileError(diags.render_all())
+    return decode(result.files["skill.skbc"])
 
 
 def _safe(name: str) -> str:

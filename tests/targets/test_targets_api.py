@@ -119,9 +119,10 @@ def test_measured_pair_is_preferred(tmp_path):
     assert prof.source("gen.code.python") == "measured pair"
     # A measurement on the pair is not capped by the harness descriptor.
     assert prof.level("tool.browser") == 2
-    # Without it, the unmeasured placeholder leaves everything unknown.
+    # Without it, the shipped measurement of smollm2+bare (made by `skvmc profile`) is used.
     plain = effective_profile(parse_target("smollm2+bare"), profile_dirs=[])
-    assert plain.level("gen.code.python") is None and not plain.measured
+    assert plain.measured and plain.level("gen.code.python") == 0
+    assert plain.path.endswith("measured--smollm2--bare.json")
 
 
 def test_measured_pair_found_through_env(tmp_path, monkeypatch):
@@ -135,7 +136,9 @@ def test_pair_profile_for_other_harness_or_unmeasured_is_ignored(tmp_path):
     _write_pair_profile(tmp_path / "b", measured=False)
     for d in ("a", "b"):
         prof = effective_profile(parse_target("smollm2+bare"), profile_dirs=[tmp_path / d])
-        assert prof.level("gen.code.python") is None
+        # the temporary pair (level 1) is ignored; the shipped measurement (level 0) wins
+        assert prof.level("gen.code.python") == 0
+        assert prof.path.endswith("measured--smollm2--bare.json")
 
 
 def test_did_you_mean():

@@ -33,7 +33,9 @@ def test_listing_json(capsys):
     assert main(["--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     smol = next(m for m in data["models"] if m["alias"] == "smollm2")
-    assert smol["profileStatus"] == "UNMEASURED placeholder"
+    assert smol["profileStatus"] == "measured"  # by `skvmc profile --model smollm2`
+    qwen7 = next(m for m in data["models"] if m["alias"] == "qwen-7b")
+    assert qwen7["profileStatus"] != "measured"  # derived from qwen3.5-9b, says so
     aider = next(h for h in data["harnesses"] if h["name"] == "aider")
     assert aider["caps"]["tool.exec"] == "L0"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,123 @@ def test_helpers():
     prog = program("L2")
     assert step_requirements(prog, 2)[0] == 1
     assert step_requirements(prog, 0) == (None, [])
+
+
+# -- end to end: the real compiler recompiles the skill with the lowered level -----------------
+
+ROOT = Path(__file__).resolve().parents[2]
+CSV = str(ROOT / "examples" / "csv-summary")
+ALL_L3 = f"{ROOT / 'tests' / 'fixtures' / 'backends' / 'all-l3.json'}+bare"
+TOTALS_STEP = "per-category totals to `totals.json`"
+
+
+def learning_model(state):
+    """Fails the totals step (only disallowed actions, so the turn budget runs out) until the
+    program checks totals.json (attempt >= 1); every other step just answers."""
+    def answer(messages, schema):
+        prompt = messages[1]["content"]
+        if TOTALS_STEP not in prompt or len(messages) > 2 and state["attempt"] >= 1:
+            return '{"action": "answer", "answer": "done"}'
+        if state["attempt"] == 0:
+            return json.dumps({"action": "exec", "language": "python", "code": "pass"})
+        return json.dumps({"action": "write", "path": "totals.json",
+                           "content": '{"food": 3.5, "rent": 10.0}'})
+    return ScriptedModel(answer)
+
+
+def test_compile_skill_with_overlay_adds_validation():
+    from skvmc.compile import compile_skill
+
+    plain = compile_skill(CSV, ALL_L3)
+    lowered = compile_skill(CSV, ALL_L3, overlay={"gen.text.structured": "L1"})
+    assert "check.file" not in [i.op for i in plain.code]
+    assert "check.file" in [i.op for i in lowered.code]
+    assert plain.meta["source_hash"] == lowered.meta["source_hash"]
+
+
+def test_compile_skill_bad_overlay_is_a_compile_error():
+    from skvmc.compile import compile_skill
+    from skvmc.diagnostics import CompileError
+
+    with pytest.raises(CompileError, match="unknown primitive"):
+        compile_skill(CSV, ALL_L3, overlay={"no.such.primitive": "L1"})
+
+
+def test_capability_failure_recompiles_with_lowered_level(tmp_path):
+    from skvmc.compile import compile_skill
+
+    state = {"attempt": 0}
+    m = learning_model(state)
+    programs = []
+
+    def run_once(prog, attempt):
+        state["attempt"] = attempt
+        programs.append(prog)
+        wd = tmp_path / f"attempt{attempt}"
+        wd.mkdir()
+        return run_program(prog, SandboxHost(wd, m), task="sum data.csv",
+                           trace_path=wd / "trace.jsonl", max_steps=2)
+
+    res = run_adaptive(compile_skill(CSV, ALL_L3), run_once,
+                       lambda overlay: compile_skill(CSV, ALL_L3, overlay=overlay),
+                       target=ALL_L3, store=OverlayStore(tmp_path / "cache"), max_recompiles=2)
+    assert res.status == "ok", res.result.error
+    assert len(res.recompiles) == 1
+    why = res.recompiles[0]
+    assert why["lowered"]["gen.text.structured"] == ["L2", "L1"]
+    assert "SKILL.md:15" in why["error"]
+    # the recompiled program validates totals.json; the first one did not
+    first, second = programs
+    assert "check.file" not in [i.op for i in first.code]
+    check = next(i for i in second.code if i.op == "check.file")
+    assert second.const_value(check.operands[0].index) == "totals.json"
+    assert read_trace(tmp_path / "attempt0" / "trace.jsonl")[-1]["type"] == "recompile"
+
+
+def test_cli_run_recompile(tmp_path, monkeypatch, capsys):
+    import skvmc.models
+    from skvmc import cli as compiler_cli
+    from skvmc.vm import cli
+
+    out = tmp_path / "out"
+    assert compiler_cli.main([CSV, f"--target={ALL_L3}", "-o", str(out)]) == 0
+    state = {"attempt": 0}
+    m = learning_model(state)
+
+    def fake_resolve(name, **kw):
+        return m
+    monkeypatch.setattr(skvmc.models, "resolve", fake_resolve)
+    monkeypatch.setenv("SKVMC_CACHE_DIR", str(tmp_path / "cache"))
+    # the model learns between attempts: each run_program call after the first is a retry
+    from skvmc.vm import interp
+    real = interp.run_program
+    calls = []
+
+    def counting(*a, **kw):
+        state["attempt"] = len(calls)
+        calls.append(kw.get("trace_path"))
+        return real(*a, **kw)
+    monkeypatch.setattr(interp, "run_program", counting)
+    wd = tmp_path / "wd"
+    code = cli.main([str(out), "--task", "sum data.csv", "--workdir", str(wd), "--max-steps",
+                     "2", "--recompile", "1", "--skill", CSV, "--target", ALL_L3,
+                     "--trace", str(tmp_path / "t.jsonl")])
+    got = capsys.readouterr()
+    assert code == 0, got.err
+    assert "recompile 1: SKILL.md:15: step failed" in got.out
+    assert "gen.text.structured L2->L1" in got.out
+    assert calls == [str(tmp_path / "t.jsonl"), str(tmp_path / "t-attempt1.jsonl")]
+    assert read_trace(tmp_path / "t.jsonl")[-1]["type"] == "recompile"
+    overlay = json.loads(next((tmp_path / "cache" / "overlays").iterdir()).read_text())
+    assert overlay["overlay"]["gen.text.structured"] == "L1"
+
+
+def test_cli_recompile_needs_the_skill(tmp_path, capsys):
+    from skvmc.vm import cli
+
+    out = tmp_path / "out"
+    from skvmc import cli as compiler_cli
+    assert compiler_cli.main([CSV, f"--target={ALL_L3}", "-o", str(out)]) == 0
+    assert cli.main([str(out), "--task", "t", "--workdir", str(tmp_path / "wd"),
+                     "--recompile", "1"]) == 2
+    assert "--skill" in capsys.readouterr().err
