@@ -3,6 +3,8 @@
 1. Compile ``bench/fixtures/four-reports`` (four independent "summarize X into Y" steps) for
    ``--target`` and check the program forks into 4 branches. If the compiler produced no
    4-way fork for that target, an equivalent program is built with ProgramBuilder (printed).
+   Forks run with the ``collect`` policy so one failed step cannot cancel the other branches
+   (the recording would then lack their answers). Replays must use the same ``--max-steps``.
 2. Record ONE run on ``--model`` (default: the embedded SmolLM2) at ``--record-concurrency``
    (default 1: the local model serialises generation anyway) with a trace.
 3. Replay the trace (``replay:TRACE``, recorded latencies) ``--repeat`` times at
@@ -15,6 +17,7 @@ generation, so real parallel speedup on a live model needs a server (vLLM, Ollam
 
     python bench/parallel_speedup.py [--target smollm2+bare] [--repeat 5] [--trace PATH]
     python bench/parallel_speedup.py --replay-only --trace PATH   # skip the recording
+    python bench/parallel_speedup.py --target qwen2.5-7b+bare     # a target that forks
 """
 
 from __future__ import annotations

@@ -159,7 +159,8 @@ def _warn_if_other_source(skill: str, program) -> None:
     want = (program.meta or {}).get("source_hash")
     src = Path(skill) / "SKILL.md" if Path(skill).is_dir() else Path(skill)
     try:
-        got = hashlib.sha256(src.read_text(encoding="utf-8-sig").encode("utf-8")).hexdigest()
+        with open(src, encoding="utf-8-sig", errors="replace", newline="") as fh:  # as compiled
+            got = hashlib.sha256(fh.read().encode("utf-8")).hexdigest()
     except OSError:
         return  # compile_skill reports a missing skill
     if want and got != want:

@@ -220,3 +220,16 @@ def test_cli_recompile_needs_the_skill(tmp_path, capsys):
     assert cli.main([str(out), "--task", "t", "--workdir", str(tmp_path / "wd"),
                      "--recompile", "1"]) == 2
     assert "--skill" in capsys.readouterr().err
+
+
+def test_warns_when_the_source_differs(tmp_path, capsys):
+    from skvmc.compile import compile_skill
+    from skvmc.vm.cli import _warn_if_other_source
+
+    prog = compile_skill(CSV, ALL_L3)
+    _warn_if_other_source(CSV, prog)
+    assert capsys.readouterr().err == ""
+    other = tmp_path / "SKILL.md"
+    other.write_text("# changed\n", encoding="utf-8")
+    _warn_if_other_source(str(tmp_path), prog)
+    assert "differs" in capsys.readouterr().err
