@@ -131,24 +131,33 @@ class ExtractConcurrency(Pass):
         return attrs.evolve(op, regions=tuple(regions)) if regions != list(op.regions) else op
 
     def _group(self, ops: list, parent: str, used: set, found: list) -> list[Operation]:
-        if len(ops) < 2:
+        # A cap.gap annotates the instruction before it (what it could not legalize), so it
+        # travels with that instruction instead of fencing its neighbours off.
+        units: list[list[Operation]] = []
+        for op in ops:
+            if op.name == "cap.gap" and units:
+                units[-1].append(op)
+            else:
+                units.append([op])
+        if len(units) < 2:
             return ops
-        g = dataflow.build_graph(ops)
+        leads = [u[0] for u in units]
+        g = dataflow.build_graph(leads)
         movable = [dataflow.is_schedulable(op) and not any(r.name in used for r in op.results)
-                   for op in ops]
+                   for op in leads]
         out, run = [], []
 
         def flush():
             if len(run) >= 2:
-                out.append(self._parallel([ops[i] for i in run], parent, found))
+                out.append(self._parallel([units[i] for i in run], parent, found))
             else:
-                out.extend(ops[i] for i in run)
+                out.extend(op for i in run for op in units[i])
             run.clear()
 
-        for j, op in enumerate(ops):
+        for j, unit in enumerate(units):
             if not movable[j]:
                 flush()
-                out.append(op)
+                out.extend(unit)
                 continue
             if run and any(g.has_edge(i, j) for i in run):
                 flush()
@@ -156,7 +165,8 @@ class ExtractConcurrency(Pass):
         flush()
         return out
 
-    def _parallel(self, members: list, parent: str, found: list) -> Operation:
+    def _parallel(self, units: list, parent: str, found: list) -> Operation:
+        members = [u[0] for u in units]
         if parent == "skill.step" or all(m.name == "skill.code" for m in members):
             kind = "instruction"
         elif all(m.name == "flow.foreach" and m.attr("parallel") for m in members):
@@ -171,7 +181,7 @@ class ExtractConcurrency(Pass):
             io = f"writes {', '.join(sorted(eff.writes))}" if eff.writes else "read-only"
             parts.append(f"{dataflow._label(m)} ({io})")
         reason = "no shared writes: " + "; ".join(parts)
-        branches = [flow.BRANCH.build(regions=[Region((m,))], loc=m.loc) for m in members]
+        branches = [flow.BRANCH.build(regions=[Region(tuple(u))], loc=u[0].loc) for u in units]
         on_failure = None if self.on_failure == "cancel" else self.on_failure
         op = flow.PARALLEL.build(kind=kind, reason=reason, on_failure=on_failure,
                                  regions=[Region(tuple(branches))], loc=members[0].loc)

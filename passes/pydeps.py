@@ -2,16 +2,15 @@
 
 Python: the import name often differs from the distribution on PyPI (``import yaml`` needs
 ``pip install pyyaml``). ``MODULE_TO_DIST`` is the table of those differences, checked against
-each project's PyPI page; dotted keys win over their prefix (``google.protobuf``). The running
-interpreter's ``importlib.metadata.packages_distributions()`` is the second source, for
-packages the table does not list but this environment has installed. Standard-library names
-come from ``sys.stdlib_module_names`` (the interpreter's own list, never a hand list).
+each project's PyPI page; dotted keys win over their prefix (``google.protobuf``). Names the
+table does not list install under their own name. What happens to be installed in the compiling
+interpreter is deliberately not consulted: the same skill must compile to the same env script
+on every machine. Standard-library names come from ``sys.stdlib_module_names`` (the
+interpreter's own list, never a hand list).
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.metadata
 import sys
 
 # import name -> PyPI distribution, only where the two differ (or are commonly confused).
@@ -95,14 +94,6 @@ def is_stdlib(module: str) -> bool:
     return top in sys.stdlib_module_names or top == "__future__"
 
 
-@functools.cache
-def _installed() -> dict[str, tuple[str, ...]]:
-    try:
-        return {k: tuple(v) for k, v in importlib.metadata.packages_distributions().items()}
-    except Exception:  # a broken site-packages must not break a compile
-        return {}
-
-
 def distribution_for(module: str) -> str:
     """The PyPI distribution to install for an import of ``module`` (dotted allowed)."""
     parts = module.split(".")
@@ -110,9 +101,6 @@ def distribution_for(module: str) -> str:
         hit = MODULE_TO_DIST.get(".".join(parts[:i]))
         if hit:
             return hit
-    installed = _installed().get(parts[0])
-    if installed:
-        return installed[0].lower()
     return parts[0].lower().replace("_", "-")
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import shlex
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 
@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", default=None, help="comma-separated task ids to run")
     p.add_argument("--runs", type=int, default=1, help="runs per task and condition")
     p.add_argument("--concurrency", type=int, default=1, help="parallel runs")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local threads, or Ray tasks (optional extra: pip install 'skvmc[ray]')")
+    p.add_argument("--ray-address", default=None, help="existing Ray cluster (default: local)")
     p.add_argument("--target", default="smollm2+bare", help="compile target MODEL+HARNESS")
     p.add_argument("--max-steps", type=int, default=8, help="agent turns per step")
     p.add_argument("--max-tokens", type=int, default=512, help="max tokens per model call")
@@ -47,8 +50,11 @@ def _fail(msg: str, code: int = 1) -> int:
     return code
 
 
-def main(argv: list[str] | None = None, *, model=None, work_root=None) -> int:
-    """``model`` (a Model object) and ``work_root`` are for tests; the CLI resolves --model."""
+def main(argv: list[str] | None = None, *, model=None, model_factory=None,
+         work_root=None) -> int:
+    """``model`` (a Model object), ``model_factory`` (a picklable callable building one, for
+    --executor ray) and ``work_root`` are for tests; the CLI resolves --model."""
+    from skvmc import matrix
     from skvmc.bench import report, runner
 
     try:
@@ -73,13 +79,20 @@ def main(argv: list[str] | None = None, *, model=None, work_root=None) -> int:
         return _fail(f"no tasks found in {tasks_dir}", 2)
     if args.report_only:
         args.resume = True
-        model = model or object()  # never called: every unit is skipped below
-    if model is None:
-        try:
-            from skvmc.models import resolve  # lazy: litellm / llama-cpp only now
-            model = resolve(args.model, api_base=args.api_base)
-        except Exception as exc:  # noqa: BLE001
-            return _fail(f"cannot load model {args.model!r}: {exc}")
+    if model is not None:
+        model_factory = lambda: model  # noqa: E731 - tests hand in a model object
+    elif model_factory is None:
+        from skvmc.models import resolve  # lazy: litellm / llama-cpp only now
+
+        # A factory, not a model: Ray workers build their own (models are not picklable).
+        model_factory = functools.partial(resolve, args.model, api_base=args.api_base)
+        if not args.report_only:
+            try:  # resolve once here, so a bad model string is a message, not a traceback
+                local_model = model_factory()
+            except Exception as exc:  # noqa: BLE001
+                return _fail(f"cannot load model {args.model!r}: {exc}")
+            if args.executor == "local":
+                model_factory = lambda: local_model  # noqa: E731
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -110,18 +123,10 @@ def main(argv: list[str] | None = None, *, model=None, work_root=None) -> int:
     started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     t0 = time.monotonic()
 
-    def one(unit):
-        task, cond, i = unit
-        try:
-            return runner.run_unit(task, cond, i, model, compiler=compiler, target=args.target,
-                                   work_root=work_root, max_steps=args.max_steps,
-                                   max_tokens=args.max_tokens, jit_warmup=args.jit_warmup,
-                                   jit_root=out / "jit")
-        except Exception as exc:  # noqa: BLE001 - one broken run must not stop the bench
-            return {"key": f"{task.id}|{cond}|{i}", "task": task.id, "condition": cond,
-                    "run": i, "status": "error", "passed": False,
-                    "error": f"{type(exc).__name__}: {exc}"[:600], "model_calls": 0,
-                    "prompt_tokens": 0, "completion_tokens": 0, "wall_s": 0.0}
+    work = functools.partial(runner.run_unit_safely, compiler=compiler, target=args.target,
+                             work_root=work_root, max_steps=args.max_steps,
+                             max_tokens=args.max_tokens, jit_warmup=args.jit_warmup,
+                             jit_root=out / "jit")
 
     def finish(rec):
         nonlocal count
@@ -135,13 +140,8 @@ def main(argv: list[str] | None = None, *, model=None, work_root=None) -> int:
                   f"{rec.get('wall_s', 0)}s)", file=sys.stderr, flush=True)
 
     try:
-        if args.concurrency <= 1:
-            for u in todo:
-                finish(one(u))
-        else:
-            with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-                for fut in as_completed([pool.submit(one, u) for u in todo]):
-                    finish(fut.result())
+        matrix.run_matrix(todo, work, model_factory, on_done=finish, executor=args.executor,
+                          concurrency=args.concurrency, ray_address=args.ray_address)
     except KeyboardInterrupt:
         print(f"\nskvmc bench: interrupted; rerun with --resume ({jsonl})", file=sys.stderr)
         return 130

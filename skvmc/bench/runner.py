@@ -150,36 +150,36 @@ def run_original(task: Task, host, *, max_steps: int, max_tokens: int) -> dict:
 
 
 class Compiler:
-    """Compiles each skill once per target (``skvmc SKILL --target=T --out DIR``)."""
+    """Compiles each skill once per target, in process (``skvmc.compile.compile_skill``), so a
+    bench always runs what the current compiler and profiles produce."""
 
     def __init__(self, out_dir: Path, target: str):
         self.out_dir, self.target = Path(out_dir), target
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple] = {}
+        self._cache: dict[str, object] = {}
+
+    def __getstate__(self):  # Ray workers get a fresh cache (a lock cannot be pickled)
+        return {"out_dir": self.out_dir, "target": self.target}
+
+    def __setstate__(self, state):
+        self.__init__(state["out_dir"], state["target"])
 
     def program(self, skill_dir: Path):
-        """(Program, compiled dir) or raises RuntimeError with the compiler's stderr."""
-        from skvmc.bytecode import decode
+        """(Program, skill dir) or raises RuntimeError with the compiler's diagnostics."""
+        from skvmc.compile import compile_skill
+        from skvmc.diagnostics import CompileError
 
         with self._lock:
             key = str(skill_dir)
             if key not in self._cache:
-                dest = self.out_dir / "compiled" / skill_dir.name
-                if not (dest / "skill.skbc").is_file():
-                    proc = subprocess.run(
-                        [sys.executable, "-m", "skvmc.cli", str(skill_dir),
-                         f"--target={self.target}", "--out", str(dest)],
-                        capture_output=True, text=True, timeout=300, check=False)
-                    if proc.returncode != 0 or not (dest / "skill.skbc").is_file():
-                        self._cache[key] = (None, proc.stderr.strip()[-600:])
-                    else:
-                        self._cache[key] = (decode((dest / "skill.skbc").read_bytes()), dest)
-                else:
-                    self._cache[key] = (decode((dest / "skill.skbc").read_bytes()), dest)
-            program, dest = self._cache[key]
-        if program is None:
-            raise RuntimeError(f"compile failed: {dest}")
-        return program, dest
+                try:
+                    self._cache[key] = compile_skill(skill_dir, self.target)
+                except CompileError as err:
+                    self._cache[key] = RuntimeError(f"compile failed: {str(err)[-600:]}")
+            program = self._cache[key]
+        if isinstance(program, RuntimeError):
+            raise program
+        return program, skill_dir
 
 
 def jit_available() -> bool:
@@ -195,6 +195,8 @@ def run_compiled(task: Task, host, program, *, max_steps: int, max_tokens: int,
     from skvmc.vm.interp import run_program
 
     kw = {"jit": jit} if jit is not None else {}
+    if task.skill_dir is not None:  # $SKILL_DIR: the skill's own folder holds its bundle
+        kw["inputs"] = {"skill_dir": str(Path(task.skill_dir).resolve())}
     return _from_run_result(run_program(program, host, task=task.instruction,
                                         max_steps=max_steps, timeout=task.timeout_s,
                                         concurrency=1, max_tokens=max_tokens, **kw))
@@ -262,3 +264,16 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
         if not keep_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     return rec
+
+
+def run_unit_safely(unit: tuple, model, **kw) -> dict:
+    """``run_unit`` for one (task, condition, run index); a crash becomes an error record, so
+    one broken run never stops a bench (and this is what the matrix executors call)."""
+    task, condition, index = unit
+    try:
+        return run_unit(task, condition, index, model, **kw)
+    except Exception as exc:  # noqa: BLE001
+        return {"key": f"{task.id}|{condition}|{index}", "task": task.id,
+                "condition": condition, "run": index, "status": "error", "passed": False,
+                "error": f"{type(exc).__name__}: {exc}"[:600], "model_calls": 0,
+                "prompt_tokens": 0, "completion_tokens": 0, "wall_s": 0.0}

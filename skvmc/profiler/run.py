@@ -17,6 +17,7 @@ is recorded, not trusted. A primitive with any unknown level is left out of the 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -26,11 +27,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import attrs
 
+from skvmc import matrix
 from skvmc.profiler import generators
 
 DEFAULT_MAX_TURNS = 3
@@ -189,37 +190,6 @@ class Progress:
             self.stream.flush()
 
 
-# ------------------------------------------------------------------ executors
-def _run_local(todo, model_factory, concurrency, run_kw, on_done):
-    model = model_factory()  # one model per run; backends serialise internally if needed
-    if concurrency <= 1:
-        for job in todo:
-            on_done(run_instance(job, model, **run_kw))
-        return
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        futures = [pool.submit(run_instance, job, model, **run_kw) for job in todo]
-        for fut in as_completed(futures):
-            on_done(fut.result())
-
-
-def _run_ray(todo, model_factory, concurrency, run_kw, on_done, address=None):
-    import ray  # optional extra: pip install 'skvmc[ray]'
-
-    if not ray.is_initialized():
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False,
-                 include_dashboard=False)
-
-    @ray.remote
-    def task(job_fields, factory, kw):
-        return run_instance(Job(**job_fields), factory(), **kw)
-
-    pending = [task.remote(attrs.asdict(j), model_factory, run_kw) for j in todo]
-    while pending:
-        ready, pending = ray.wait(pending, num_returns=1)
-        for ref in ready:
-            on_done(ray.get(ref))
-
-
 def run_matrix(jobs: list[Job], model_factory: Callable[[], object], *, executor: str = "local",
                concurrency: int = 1, checkpoint: Path | None = None, resume: bool = False,
                progress: Progress | None = None, ray_address: str | None = None,
@@ -244,12 +214,9 @@ def run_matrix(jobs: list[Job], model_factory: Callable[[], object], *, executor
             progress.update(rec)
 
     if todo:
-        if executor == "ray":
-            _run_ray(todo, model_factory, concurrency, run_kw, on_done, ray_address)
-        elif executor == "local":
-            _run_local(todo, model_factory, concurrency, run_kw, on_done)
-        else:
-            raise ValueError(f"unknown executor {executor!r} (local or ray)")
+        matrix.run_matrix(todo, functools.partial(run_instance, **run_kw), model_factory,
+                          on_done=on_done, executor=executor, concurrency=concurrency,
+                          ray_address=ray_address)
     return [results[j.key] for j in jobs]
 
 

@@ -170,3 +170,40 @@ def test_e2e_bench_smollm2(tmp_path):
         assert agg["graded"] == 1 and agg["tokens"] > 0 and agg["model_calls"] >= 1
     assert all(r["grader_output"] for r in rep["records"])
     assert (out / "report.md").is_file() and (out / "chart.png").is_file()
+
+
+def _solve_answer_factory():
+    """A solver for the Ray executor's workers. It is a closure on purpose: cloudpickle ships
+    closures by value, while module-level test functions would need this test module to be
+    importable inside the workers."""
+    solve = str(TASKS / TASK / "solution" / "solve.py")
+
+    def answer(messages, schema):
+        if messages[-1]["role"] == "user" and "exit code" in messages[-1]["content"]:
+            return json.dumps({"action": "answer", "answer": "done"})
+        return json.dumps({"action": "exec", "argv": ["python3", solve]})
+
+    return answer
+
+
+def test_ray_executor_gives_the_same_records(tmp_path):
+    pytest.importorskip("ray", reason="ray is not installed (optional extra: skvmc[ray])")
+    import functools
+
+    import ray
+
+    results = {}
+    for executor in ("local", "ray"):
+        out = tmp_path / executor
+        code = main(["--tasks", str(TASKS), "--only", TASK, "--conditions", "no-skill,original",
+                     "--runs", "2", "--out", str(out), "--quiet", "--executor", executor,
+                     "--concurrency", "2"],
+                    model_factory=functools.partial(ScriptedModel, _solve_answer_factory()),
+                    work_root=tmp_path / f"work-{executor}")
+        assert code == 0
+        rep = json.loads((out / "results.json").read_text())
+        results[executor] = sorted((r["key"], r["status"], r["model_calls"])
+                                   for r in rep["records"])
+    ray.shutdown()
+    assert results["local"] == results["ray"]
+    assert len(results["ray"]) == 4 and all(status == "pass" for _, status, _ in results["ray"])

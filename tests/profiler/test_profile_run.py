@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from pathlib import Path
@@ -48,7 +49,11 @@ def _run(answer, prims=PRIMS, levels=(1, 2, 3), instances=2, **kw):
     model = ScriptedModel(answer)
     jobs = run.plan_jobs(prims, levels, instances, 0)
     kw.setdefault("max_turns", 6)  # tool.file.write L3 writes 4 files one turn each
-    records = run.run_matrix(jobs, lambda: model, **kw)
+    # Ray ships the factory to its workers, so it must build the model there (a model object
+    # holds locks and cannot be pickled) -- as the CLI does with the model string.
+    factory = functools.partial(ScriptedModel, answer) if kw.get("executor") == "ray" \
+        else (lambda: model)
+    records = run.run_matrix(jobs, factory, **kw)
     return model, records, run.summarize(records, prims, levels)
 
 
@@ -132,6 +137,9 @@ def test_ray_executor_gives_the_same_result():
     _, local, s_local = _run(answer, ["reason.arithmetic"], (1, 2), 1)
     _, remote, s_ray = _run(answer, ["reason.arithmetic"], (1, 2), 1, executor="ray",
                             concurrency=2)
+    import ray
+
+    ray.shutdown()
     assert [(r["key"], r["status"]) for r in local] == [(r["key"], r["status"]) for r in remote]
     assert s_local == s_ray
 
