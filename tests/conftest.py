@@ -91,3 +91,21 @@ def parse_fixture(path: Path, bundle_files=None):
 
 def parse_corpus(path: Path):
     return parse_fixture(path, bundle_files=corpus_bundle(path))
+
+
+def run_passes(module, pipeline: str, **options):
+    """Run a pipeline the way the compiler does (verifying after every pass) and check the
+    result survives a textual round trip. Returns (module, PassContext)."""
+    from skvmc.diagnostics import DiagnosticEngine
+    from skvmc.irparse import parse_module
+    from skvmc.passmanager import PassContext, PassManager, parse_pipeline
+    from skvmc.printer import print_module
+
+    ctx = PassContext(diags=DiagnosticEngine(), options=options)
+    out = PassManager(parse_pipeline(pipeline, ctx.diags)).run(module, ctx)
+    assert parse_module(print_module(out)) == out
+    return out, ctx
+
+
+def ops_named(module, name: str) -> list:
+    return [op for op in module.walk() if op.name == name]

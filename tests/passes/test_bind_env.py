@@ -4,27 +4,20 @@ from pathlib import Path
 
 import pytest
 
-from skvmc.diagnostics import DiagnosticEngine
-from skvmc.irparse import parse_module
 from skvmc.passes.bind_env import is_secret, python_imports, shell_commands
 from skvmc.passes.pydeps import distribution_for, is_stdlib, npm_package
-from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 from skvmc.printer import print_module
-from tests.conftest import REPO, corpus_params, parse_corpus, parse_fixture
+from tests.conftest import REPO, corpus_params, parse_corpus, parse_fixture, run_passes, ops_named
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "env"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
 
 
 def run(module, pipeline="bind-env"):
-    ctx = PassContext(diags=DiagnosticEngine())
-    out = PassManager(parse_pipeline(pipeline, ctx.diags)).run(module, ctx)  # verifies each pass
-    assert parse_module(print_module(out)) == out
-    return out, ctx
+    return run_passes(module, pipeline)
 
 
-def env_ops(module, name):
-    return [op for op in module.walk() if op.name == name]
+env_ops = ops_named
 
 
 @pytest.mark.parametrize("case", CASES)

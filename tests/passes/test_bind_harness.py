@@ -5,11 +5,10 @@ from pathlib import Path
 import pytest
 
 from skvmc.diagnostics import DiagnosticEngine
-from skvmc.irparse import parse_module
 from skvmc.passes.bind_harness import other_product, rewrite_tool_names, title_product
 from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 from skvmc.printer import print_module
-from tests.conftest import REPO, corpus_params, parse_corpus, parse_fixture
+from tests.conftest import REPO, corpus_params, parse_corpus, parse_fixture, run_passes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "harness"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
@@ -17,11 +16,7 @@ HARNESSES = ("openhands", "claude-code", "goose", "aider")
 
 
 def run(module, harness="openhands"):
-    ctx = PassContext(diags=DiagnosticEngine())
-    pipeline = f"bind-harness{{harness={harness}}}"
-    out = PassManager(parse_pipeline(pipeline, ctx.diags)).run(module, ctx)  # verifies each pass
-    assert parse_module(print_module(out)) == out
-    return out, ctx
+    return run_passes(module, f"bind-harness{{harness={harness}}}")
 
 
 def step(module, number):

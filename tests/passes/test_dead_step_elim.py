@@ -4,12 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from skvmc.diagnostics import DiagnosticEngine
 from skvmc.irparse import parse_module
 from skvmc.passes.dead_step_elim import normalize
-from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 from skvmc.printer import print_module
-from tests.conftest import corpus_params, parse_corpus, parse_fixture
+from tests.conftest import corpus_params, parse_corpus, parse_fixture, run_passes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "dse"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
@@ -17,9 +15,7 @@ LOG_TRIAGE = Path(__file__).resolve().parents[2] / "examples" / "log-triage"
 
 
 def run(module, pipeline="dead-step-elim"):
-    ctx = PassContext(diags=DiagnosticEngine())
-    out = PassManager(parse_pipeline(pipeline, ctx.diags)).run(module, ctx)  # verifies each pass
-    return out, ctx
+    return run_passes(module, pipeline)
 
 
 def texts(module):

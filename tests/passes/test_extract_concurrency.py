@@ -4,25 +4,20 @@ from pathlib import Path
 
 import pytest
 
-from skvmc.diagnostics import DiagnosticEngine
 from skvmc.irparse import parse_module
 from skvmc.passes import dataflow
-from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 from skvmc.printer import print_module
-from tests.conftest import corpus_params, parse_corpus, parse_fixture
+from tests.conftest import corpus_params, parse_corpus, parse_fixture, run_passes, ops_named
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "flow"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
 
 
 def run(module, pipeline="extract-concurrency"):
-    ctx = PassContext(diags=DiagnosticEngine())
-    out = PassManager(parse_pipeline(pipeline, ctx.diags)).run(module, ctx)  # verifies each pass
-    return out, ctx
+    return run_passes(module, pipeline)
 
 
-def flow_ops(module, name):
-    return [op for op in module.walk() if op.name == name]
+flow_ops = ops_named
 
 
 @pytest.mark.parametrize("case", CASES)

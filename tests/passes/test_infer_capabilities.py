@@ -5,21 +5,15 @@ from pathlib import Path
 import pytest
 from skvmc.passes import capability_rules as rules
 
-from skvmc.diagnostics import DiagnosticEngine
-from skvmc.irparse import parse_module
-from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 from skvmc.printer import print_module
-from tests.conftest import corpus_params, parse_corpus, parse_fixture
+from tests.conftest import corpus_params, parse_corpus, parse_fixture, run_passes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "caps"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
 
 
 def run(module, pipeline="infer-capabilities", **options):
-    ctx = PassContext(diags=DiagnosticEngine(), options=options)
-    out = PassManager(parse_pipeline(pipeline, ctx.diags)).run(module, ctx)  # verifies each pass
-    assert parse_module(print_module(out)) == out
-    return out, ctx
+    return run_passes(module, pipeline, **options)
 
 
 def facts(module):

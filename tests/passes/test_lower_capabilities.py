@@ -15,7 +15,7 @@ from skvmc.irparse import parse_module
 from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 from skvmc.printer import print_module
 from skvmc.verifier import verify
-from tests.conftest import corpus_params, parse_corpus, parse_fixture
+from tests.conftest import corpus_params, parse_corpus, parse_fixture, run_passes, ops_named
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "caps"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
@@ -65,15 +65,7 @@ def lower(module, profile, mode="partial"):
     return out, ctx
 
 
-def run_pipeline(module, pipeline):
-    ctx = PassContext(diags=DiagnosticEngine())
-    out = PassManager(parse_pipeline(pipeline, ctx.diags)).run(module, ctx)  # verifies each pass
-    assert parse_module(print_module(out)) == out
-    return out, ctx
-
-
-def ops_named(module, name):
-    return [op for op in module.walk() if op.name == name]
+run_pipeline = run_passes
 
 
 def statuses(module):
