@@ -82,10 +82,7 @@ def pipeline_for(spec: str, strict: bool, explicit: str | None = None,
     ``overlay`` (a JSON file primitive -> level) is given to ``lower-capabilities``."""
     from skvmc.passes import default_pipeline
 
-    text = explicit or default_pipeline(spec)
-    harness = spec.rsplit("+", 1)[1] if "+" in spec else "bare"
-    text = text.replace(f"{{target={spec}}}", "{target=" + json.dumps(spec) + "}")
-    text = text.replace(f"{{harness={harness}}}", "{harness=" + json.dumps(harness) + "}")
+    text = explicit or default_pipeline(spec)  # default_pipeline quotes the values
     if strict:
         text = re.sub(r"lower-capabilities\{([^}]*)\}",
                       lambda m: "lower-capabilities{" + re.sub(r"\s*mode=\w+", "", m.group(1))

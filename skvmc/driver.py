@@ -39,21 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_skills(paths, diags: DiagnosticEngine):
-    """Parse every skill, reporting all problems before giving up."""
-    from skvmc.frontend import parse_skill
-
-    modules, failed = [], False
-    for path in paths:
-        try:
-            modules.append((path, parse_skill(path, diags)))
-        except CompileError:
-            failed = True
-    if failed:
-        raise CompileError("frontend failed")
-    return modules
-
-
 def run_pipeline(module, pipeline_text: str, args, diags: DiagnosticEngine, ctx=None):
     from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 
@@ -80,7 +65,9 @@ def compile_main(argv: list[str]) -> int:
             print(f"skvmc: error: --emit={args.emit} needs --target", file=sys.stderr)
             return EXIT_USAGE
         outputs = []
-        for path, module in parse_skills(args.skills, diags):
+        from skvmc.compile import parse_all
+
+        for module in (skill.module for skill in parse_all(args.skills, diags)):
             if args.pipeline or args.optimize:
                 from skvmc.passes import default_pipeline
 

@@ -25,6 +25,13 @@ def atomic_write_text(path: str, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def atomic_write_json(path, data) -> None:
+    """JSON state files (JIT store, overlays): sorted keys, so rewrites diff cleanly."""
+    import json
+
+    atomic_write_text(str(path), json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False))
+
+
 class AtomicDir:
     """A folder built under a temporary name and renamed to ``path`` on success.
 

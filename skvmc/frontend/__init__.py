@@ -226,7 +226,7 @@ def parse_source(src: SkillSource, diags: DiagnosticEngine,
         raise CompileError("bad frontmatter")
     text = close_open_fences(src.text, end_line + 1, file, diags)
     root = _blocks(text, file, diags)
-    files = bundle_files if bundle_files is not None else list_bundle(src.skill_dir)
+    files = bundle_files if bundle_files is not None else list_bundle(src.skill_dir, limit=20000)
     lowering = _Lowering(file, BundleIndex(files), src.text.split("\n"))
     lowering.collect_refs(root)
     refs = lowering.ref_ops()

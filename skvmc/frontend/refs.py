@@ -29,15 +29,21 @@ def find_links(text: str) -> list[dict]:
     return [{"text": m.group(1), "url": m.group(2)} for m in LINK_RE.finditer(text)]
 
 
-def list_bundle(skill_dir: str, limit: int = 20000) -> list[str]:
-    """Every file under the skill folder, as relative POSIX paths (hidden folders skipped)."""
+NOT_BUNDLED = {"__pycache__", ".DS_Store"}
+
+
+def list_bundle(skill_dir: str, limit: int | None = None) -> list[str]:
+    """Every file under the skill folder, as sorted relative POSIX paths. Hidden folders
+    (.git, .venv ...) and caches are not part of a skill; ``limit`` caps the listing."""
     out: list[str] = []
     for root, dirs, files in os.walk(skill_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in NOT_BUNDLED)
         rel = os.path.relpath(root, skill_dir)
         for name in sorted(files):
+            if name in NOT_BUNDLED:
+                continue
             out.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
-            if len(out) >= limit:
+            if limit is not None and len(out) >= limit:
                 return out
     return out
 

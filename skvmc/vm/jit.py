@@ -22,13 +22,14 @@ import json
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 import tokenize
 from pathlib import Path
 
 import attrs
+
+from skvmc.fsutil import atomic_write_json
 
 DEFAULT_THRESHOLD = 3
 DEFAULT_DEMOTE_AFTER = 2
@@ -94,7 +95,7 @@ class JitStore:
 
     def save(self, key: SkillKey, data: dict) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.path(key), data)
+        atomic_write_json(self.path(key), data)
 
     def entries(self) -> list[tuple[Path, dict]]:
         out = []
@@ -114,19 +115,6 @@ class JitStore:
                 p.unlink(missing_ok=True)
                 n += 1
         return n
-
-
-def write_json_atomic(path: Path, data) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True, ensure_ascii=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- parameters: literals in the inputs ---------------------------------------------------------

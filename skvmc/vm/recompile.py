@@ -23,7 +23,8 @@ from pathlib import Path
 
 import attrs
 
-from skvmc.vm.jit import _safe, cache_dir, write_json_atomic
+from skvmc.fsutil import atomic_write_json
+from skvmc.vm.jit import _safe, cache_dir
 
 DEFAULT_MAX_RECOMPILES = 2
 
@@ -55,7 +56,7 @@ class OverlayStore:
             return {}
 
     def save(self, target: str, overlay: dict, history: list | None = None) -> None:
-        write_json_atomic(self.path(target), {"target": target, "overlay": overlay,
+        atomic_write_json(self.path(target), {"target": target, "overlay": overlay,
                                               "history": (history or [])[-50:]})
 
 

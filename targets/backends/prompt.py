@@ -19,10 +19,10 @@ import os
 
 import yaml
 
+from skvmc.frontend.refs import list_bundle
 from skvmc.ir import thaw
 from skvmc.markdown import emit_markdown
 
-SKIP_DIRS = {".git", "__pycache__", ".DS_Store"}
 
 
 def skill_root(harness, name: str) -> str:
@@ -91,22 +91,9 @@ def frontmatter_for(harness, module) -> str:
     return yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=10**6)
 
 
-def tool_bindings(module, harness) -> dict:
-    for op in module.body:
-        if op.name == "prompt.tools":
-            return dict(op.attr("bindings"))
-    return {a: t for a, t in harness.tools.items() if t}
-
-
 def bundle_files(skill_dir: str) -> list[str]:
-    out = []
-    for root, dirs, files in os.walk(skill_dir):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        for f in sorted(files):
-            rel = os.path.relpath(os.path.join(root, f), skill_dir).replace(os.sep, "/")
-            if rel != "SKILL.md" and f not in SKIP_DIRS:
-                out.append(rel)
-    return out
+    """The files copied beside the compiled SKILL.md: the bundle, as the frontend sees it."""
+    return [f for f in list_bundle(skill_dir) if f != "SKILL.md"]
 
 
 def emit(inp) -> dict[str, bytes]:
