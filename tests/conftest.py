@@ -44,22 +44,12 @@ def example_skills() -> list[Path]:
 
 
 def corpus_skills() -> list[Path]:
-    root = SHARED / "corpus" / "anthropic-skills"
+    """Every whole skill folder under ../shared/corpus/<repository>/<skill>/ (bundles on disk)."""
+    root = SHARED / "corpus"
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if (p / "SKILL.md").exists())
-
-
-def corpus_bundle(skill_dir: Path) -> list[str]:
-    """The real bundle of a corpus skill, from its BUNDLE.tsv manifest (files are not shipped)."""
-    manifest = skill_dir / "BUNDLE.tsv"
-    files = ["SKILL.md", "LICENSE.txt"]
-    if manifest.exists():
-        for line in manifest.read_text().splitlines():
-            path = line.split("\t")[0].strip()
-            if path and path != "path":
-                files.append(path)
-    return files
+    return sorted((p for p in root.glob("*/*") if (p / "SKILL.md").is_file()),
+                  key=lambda p: p.name)
 
 
 def corpus_params():
@@ -68,6 +58,8 @@ def corpus_params():
     if not skills:
         return [pytest.param(None, marks=pytest.mark.skip(reason="../shared/corpus is absent"),
                              id="no-corpus")]
+    names = [p.name for p in skills]
+    assert len(set(names)) == len(names), "corpus skill names must be unique (they name snapshots)"
     return [pytest.param(p, id=p.name) for p in skills]
 
 
@@ -90,7 +82,7 @@ def parse_fixture(path: Path, bundle_files=None):
 
 
 def parse_corpus(path: Path):
-    return parse_fixture(path, bundle_files=corpus_bundle(path))
+    return parse_fixture(path)
 
 
 def run_passes(module, pipeline: str, **options):

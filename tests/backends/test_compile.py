@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 from backend_helpers import ALL_L3, args_for
-from conftest import REPO, corpus_bundle, corpus_skills, example_skills
+from conftest import REPO, corpus_skills, example_skills
 
 from skvmc import cli
 from skvmc.bytecode import BytecodeError, decode
@@ -191,9 +191,8 @@ def test_all_l3_target_changes_no_instruction(skill):
     from skvmc.passmanager import PassContext, PassManager, parse_pipeline
     from skvmc.targets import parse_target
 
-    bundle = corpus_bundle(skill) if skill in corpus_skills() else None
     diags = DiagnosticEngine()
-    source = parse_skill(str(skill), diags, bundle)
+    source = parse_skill(str(skill), diags)
     spec = f"{ALL_L3}+openhands"
     parsed = ParsedSkill(str(skill), str(skill), source, (skill / "SKILL.md").read_text(), 0.0)
     result = compile_one(parsed, spec, parse_target(spec), args_for(skill, spec), diags)

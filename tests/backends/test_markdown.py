@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import corpus_bundle, corpus_params, example_skills, fixture_skills
+from conftest import corpus_params, example_skills, fixture_skills
 
 from skvmc.diagnostics import DiagnosticEngine
 from skvmc.frontend import parse_skill
@@ -39,7 +39,7 @@ def test_roundtrip_local(skill, tmp_path):
 @pytest.mark.corpus
 @pytest.mark.parametrize("skill", corpus_params())
 def test_roundtrip_corpus(skill, tmp_path):
-    _roundtrip(skill, corpus_bundle(skill), tmp_path)
+    _roundtrip(skill, _bundle(skill), tmp_path)
 
 
 def test_pass_ops_render_readably():
