@@ -41,6 +41,8 @@ PARALLEL = DIALECT.op(
         "reason": attr("str", doc="why the branches are independent, for reports"),
         "on_failure": opt("str", choices=ON_FAILURE,
                           doc="cancel the siblings (default) or collect every result"),
+        "evidence": opt("str", choices=("stated", "disjoint"),
+                        doc="stated: the text says so; disjoint: known, disjoint reads/writes"),
     },
     regions=1,
     verify_extra=_only_branches,

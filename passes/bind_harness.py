@@ -1,16 +1,17 @@
 """bind-harness: bind abstract actions to one harness's tools and mark other-product text.
 
-- Every op that acts (its ``actions`` fact from infer-capabilities, or, without it, what the
-  op itself shows: a shell/Python block -> exec, "read X" -> read, ...) gets ``tools``
-  {action: tool name}; actions the harness has no tool for get ``fallback`` {action: how}
-  (through the shell tool when there is one; for a harness without tool calling such as aider,
-  "describe the command for the user to run").
+- Every op with an ``actions`` fact (from infer-capabilities: a verb with a named object, or a
+  runnable fence) gets ``tools`` {action: tool name}; actions the harness has no tool for get
+  ``fallback`` {action: how} (through the shell tool when there is one; for a harness without
+  tool calling such as aider, "describe the command for the user to run"). Ops without the fact
+  get nothing: no keyword guessing.
 - One ``prompt.tools`` op after the frontmatter and refs lists the bindings the skill uses.
-- Tool names of other harnesses in instruction text ("use the Bash tool") are rewritten to this
-  harness's tool for the same action, when that is unambiguous.
-- Instructions for another product ("If you are in Claude.ai, ...", "In Claude Code, ...", a
-  "Claude.ai-specific instructions" section) get ``drop = "other-product: <name>"``, which
-  dead-step-elim honours, unless the harness is that product.
+- Other harnesses' tool names in instruction text ("use the Bash tool") are reported
+  (``foreign_tools``), never rewritten: a rewrite could change what the sentence means.
+- A section whose heading names another product ("Claude.ai-specific instructions") and whose
+  body addresses nobody else gets ``drop = "other-product: <name>"`` (dead-step-elim removes
+  it). An instruction conditional on another product inside a shared section only gets the
+  ``other_product`` fact: it is reported, never removed.
 """
 
 from __future__ import annotations
@@ -51,19 +52,6 @@ _TITLE_RE = re.compile(
     rf"^\W*(?:(?i:in|on|for|using|inside|with)\s+)?(?:the\s+)?({_PRODUCT_ALT})"
     r"(?:(?:[\s-]+(?i:specific|only|users?|instructions|notes|setup|usage))+\W*|\s*)$")
 
-# Instruction text -> actions, when infer-capabilities has not said (verbs at word starts).
-_ACTION_WORDS = [
-    ("read", re.compile(r"\b(?i:read|open|view|inspect|load|look at|cat)\b")),
-    ("write", re.compile(r"\b(?i:write|save|create|generate|output to|export)\b")),
-    ("edit", re.compile(r"\b(?i:edit|modify|update|replace|patch|change)\b")),
-    ("list", re.compile(r"\b(?i:list|enumerate|ls)\b")),
-    ("search", re.compile(r"\b(?i:search|grep|find all|look for)\b")),
-    ("fetch", re.compile(r"\b(?i:fetch|download|curl|wget)\b|https?://")),
-    ("exec", re.compile(r"\b(?i:run|execute|invoke)\b")),
-    ("browser", re.compile(r"\b(?i:browser|navigate to|screenshot|click)\b")),
-]
-# a file-ish object: `x`, a path or an extension
-_FILEISH_RE = re.compile(r"`[^`]+`|\b[\w./-]+\.\w{1,5}\b|\bfiles?\b")
 _TOOLNAME_RE_TEMPLATE = r"(`?)\b({names})\b(`?)(\s+tool\b)?"
 
 FALLBACK_SHELL = {"read": "cat", "write": "a heredoc (cat > file)", "edit": "sed or a heredoc",
@@ -103,26 +91,10 @@ def title_product(title: str, harness: str) -> str | None:
     return m.group(1)
 
 
-def derive_actions(op: Operation) -> list[str]:
-    """The actions an op shows by itself (used when it has no ``actions`` fact)."""
-    if op.name == "skill.code":
-        return ["exec"] if op.attr("lang", "").lower() in EXEC_LANGS else []
-    if op.name != "skill.step":
-        return []
-    text = op.attr("text", "")
-    out = []
-    for action, rx in _ACTION_WORDS:
-        if rx.search(text) and (action in ("exec", "fetch", "browser")
-                                or _FILEISH_RE.search(text)):
-            out.append(action)
-    return out
-
-
 def op_actions(op: Operation) -> list[str]:
-    if "actions" in op.attributes:
-        kinds = {a.get("kind") for a in op.attr("actions")}
-    else:
-        kinds = set(derive_actions(op))
+    """The actions infer-capabilities found for an op (verb + named object, or a runnable
+    fence). No keyword guessing here: an op without an ``actions`` fact does not act."""
+    kinds = {a.get("kind") for a in op.attr("actions") or ()}
     return [a for a in ACTION_ORDER if a in kinds]
 
 
@@ -150,24 +122,38 @@ def foreign_tool_names(harness) -> dict[str, str]:
     return out
 
 
-def rewrite_tool_names(text: str, mapping: dict[str, str]) -> str:
-    """Replace foreign tool names written as tools: "`Bash`", "the Bash tool", "Bash tool".
-
+def foreign_tool_mentions(text: str, mapping: dict[str, str]) -> list[str]:
+    """Other harnesses' tool names written as tools ("`Bash`", "the Bash tool"): reported so
+    a reader knows the skill names another harness's tool; the text is never changed.
     Lowercase generic names (read, shell, bash ...) only count when followed by "tool"."""
     if not mapping:
-        return text
+        return []
     names = "|".join(re.escape(n) for n in sorted(mapping, key=len, reverse=True))
-    rx = re.compile(_TOOLNAME_RE_TEMPLATE.format(names=names))
-
-    def sub(m):
+    found = []
+    for m in re.finditer(_TOOLNAME_RE_TEMPLATE.format(names=names), text):
         open_tick, name, close_tick, tool_word = m.groups()
-        ticked = open_tick == "`" and close_tick == "`"
         distinctive = name[0].isupper() or "_" in name
-        if tool_word or (ticked and distinctive):
-            return f"{open_tick}{mapping[name]}{close_tick}{tool_word or ''}"
-        return m.group(0)
+        if tool_word or (open_tick == close_tick == "`" and distinctive):
+            found.append(name)
+    return sorted(set(found))
 
-    return rx.sub(sub, text)
+
+_GENERAL = re.compile(
+    r"\b(?:whether|regardless|any (?:agent|environment|harness|tool)|other (?:agents|environments)"
+    r"|or (?:you're|you are|if)|if you (?:can't|cannot|don't|do not|can)|without)\b", re.I)
+
+
+def section_text(op: Operation) -> str:
+    return "\n".join(str(o.attr("text", "") or o.attr("body", "") or o.attr("title", ""))
+                     for o in op.walk())
+
+
+def addresses_others(text: str, product: str) -> bool:
+    """Whether a section titled for ``product`` may also address other targets: it names
+    another product, or it states a general condition ("if you can't open a browser",
+    "whether you're in X or Y"). Unknown means it may: the section is kept."""
+    others = {p for p in _PRODUCT_RE.findall(text) if p != product}
+    return bool(others) or bool(_GENERAL.search(text))
 
 
 @attrs.frozen
@@ -209,22 +195,18 @@ class BindHarness(Pass):
                 return op.body[0]  # a second run re-wrapped an already marked section
             if op.name == "skill.section":
                 product = title_product(op.attr("title", ""), h.name)
-                if product:
+                if product and not addresses_others(section_text(op), product):
                     reason = f"other-product: {product}"
                     dropped.append({"at": where(op), "reason": reason})
                     return prompt.DROP.build(drop=reason, regions=[[op]], loc=op.loc)
                 return op
-            if op.name in TEXT_OPS and "drop" not in op.attributes:
+            if op.name in TEXT_OPS and "other_product" not in op.attributes:
                 product = other_product(op.attr("text", ""), h.name)
-                if product:
-                    reason = f"other-product: {product}"
-                    dropped.append({"at": where(op), "reason": reason})
-                    return op.with_attrs(drop=reason)
-                text = op.attr("text", "")
-                new = rewrite_tool_names(text, mapping)
-                if new != text:
-                    renamed.append({"at": where(op), "from": text, "to": new})
-                    op = op.with_attrs(text=new)
+                if product:  # reported, never removed: a shared section may still apply
+                    op = op.with_attrs(other_product=product)
+                mentioned = foreign_tool_mentions(op.attr("text", ""), mapping)
+                if mentioned:  # reported, never rewritten: the sentence keeps its meaning
+                    renamed.append({"at": where(op), "mentions": mentioned})
             if op.name not in ("skill.step", "skill.code", "skill.text", "skill.quote"):
                 return op
             actions = op_actions(op)
@@ -250,6 +232,6 @@ class BindHarness(Pass):
         ctx.record(self.name, "bindings", bindings)
         ctx.record(self.name, "fallback", fallback)
         ctx.record(self.name, "dropped", dropped)
-        ctx.record(self.name, "renamed", renamed)
+        ctx.record(self.name, "foreign_tools", renamed)
         new = module.with_ops(body)
         return module if new == module else new

@@ -1,20 +1,20 @@
-"""dead-step-elim: remove what cannot matter for the target.
+"""dead-step-elim: remove only what is provably dead; report the rest.
 
-Removed (each reported with its location, reason and the tokens it cost):
-- ops carrying a ``drop`` attribute (the contract with bind-harness, which marks e.g.
-  "If you are in Claude.ai ..." instructions ``drop = "other-product: ..."``);
-- near-duplicate instructions: a step / paragraph / quote whose text equals an earlier
-  sibling's after normalizing case, whitespace, Markdown emphasis and trailing punctuation
-  (and whose nested content is equal too); the first is kept. A duplicate with effects (it
-  writes, runs something or produces output) is kept: doing a thing twice may be the point;
-- pure commentary: a step or paragraph that is only a pleasantry ("Good luck!", "Happy
-  coding!") with no effects and nothing nested;
-- a section left empty by the removals above (sections empty in the source are kept).
+Removed (each reported with its source line, reason and the tokens it cost):
+- an exact duplicate inside one run of sibling list items, or one run of paragraphs: the same
+  text (whitespace aside) and the same nested content as an earlier member of the same run;
+  the first is kept. A duplicate in another list, section or branch is not a duplicate: it may
+  be the point of that branch. A duplicate with effects is kept too;
+- a section marked ``drop`` by bind-harness: its heading names another product and nothing in
+  it addresses the target (bind-harness decides that; this pass honours it);
+- a section left empty by the removals above.
 
-A kept op loses its ``drop`` mark (with a note), so the decision is made once.
-Never removed: the frontmatter, ops whose results another op uses, a code block whose kept
-parent step introduces it, sections that still have content. Tokens are counted with
-``skvmc.tokens.count_tokens`` over the Markdown the removed ops would have rendered to.
+Reported, not removed: instructions conditional on another product inside a shared section
+(``other_product`` facts), pleasantries ("Good luck!"), near-duplicates (same words up to case
+and emphasis) anywhere.
+
+Never removed: the frontmatter, ops whose results another op uses, sections that still have
+content. Tokens are counted with ``skvmc.tokens.count_tokens`` over the rendered Markdown.
 """
 
 from __future__ import annotations
@@ -61,19 +61,14 @@ def render_markdown(op: Operation, indent: str = "") -> str:
 
 
 def _key(op: Operation):
-    nested = tuple(print_key(o) for r in op.regions for o in r.ops)
-    return (op.name, normalize(op.attr("text", "")), nested)
-
-
-def print_key(op: Operation):
-    return (op.name, normalize(op.attr("text", "") or op.attr("body", "")),
+    """Exact identity of a block: its text up to whitespace, and its nested content."""
+    return (op.name, " ".join(op.attr("text", "").split()), op.attr("check"),
             tuple(print_key(o) for r in op.regions for o in r.ops))
 
 
-def _introduces_code(step: Operation) -> bool:
-    text = step.attr("text", "").rstrip()
-    return text.endswith(":") or bool(re.search(r"\b(below|following|this (script|command))\b",
-                                                text, re.I))
+def print_key(op: Operation):
+    return (op.name, " ".join((op.attr("text", "") or op.attr("body", "")).split()),
+            tuple(print_key(o) for r in op.regions for o in r.ops))
 
 
 @attrs.frozen
@@ -84,65 +79,78 @@ class DeadStepElim(Pass):
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         used = {v.name for op in module.walk() for v in op.operands}
         removed: list[dict] = []
-        body = self._region(module.body, module, used, removed, ctx)
+        reported: list[dict] = []
+        body = self._region(module.body, used, removed, reported)
         saved = sum(r["tokens"] for r in removed)
         ctx.record(self.name, "removed", removed)
+        ctx.record(self.name, "reported", reported)
         ctx.record(self.name, "tokens_saved", saved)
         ctx.record(self.name, "tokenizer", tokenizer_name())
         for r in removed:
             ctx.diags.note(f"dead-step-elim removed {r['op']}: {r['reason']} "
-                           f"({r['tokens']} tokens)", r["_loc"], code="dead-step-elim")
-            del r["_loc"]
+                           f"({r['tokens']} tokens)", r.pop("_loc"), code="dead-step-elim")
+        for r in reported:
+            r.pop("_loc")
         return module.with_ops(body) if removed else module
 
-    def _region(self, ops, parent: Operation, used, removed, ctx) -> list[Operation]:
+    def _region(self, ops, used, removed, reported) -> list[Operation]:
         out: list[Operation] = []
-        seen: dict = {}
+        run: dict = {}  # key -> first op of the current run of same-kind siblings
+        run_kind = None
         for op in ops:
-            reason = self._reason(op, parent, seen, used, ctx)
+            kind = _run_kind(op)
+            if kind != run_kind:
+                run, run_kind = {}, kind
+            reason = self._reason(op, run, used, reported)
             if reason is None and op.regions:
-                new_regions = [Region(tuple(self._region(r.ops, op, used, removed, ctx)))
-                               for r in op.regions]
-                emptied = (op.name == "skill.section" and op.body
+                new_regions = tuple(Region(tuple(self._region(r.ops, used, removed, reported)))
+                                    for r in op.regions)
+                emptied = (op.name in ("skill.section", "prompt.drop") and op.body
                            and not any(r.ops for r in new_regions))
-                op = attrs.evolve(op, regions=tuple(new_regions)) if new_regions != list(
-                    op.regions) else op
+                if new_regions != op.regions:
+                    op = attrs.evolve(op, regions=new_regions)
                 if emptied:
                     reason = "section empty after removals"
             if reason is not None:
-                removed.append({"op": op.name, "loc": str(op.loc), "_loc": op.loc,
-                                "reason": reason, "text": dataflow._label(op),
-                                "tokens": count_tokens(render_markdown(op))})
+                removed.append(_entry(op, reason))
                 continue
-            if op.attr("drop") is not None:
-                op = op.with_attrs(drop=None)  # decided (and noted): keep it, unmarked
-            if op.name in _DEDUP:
-                seen.setdefault(_key(op), op)
+            if op.attr("drop") is not None and op.name != "prompt.drop":
+                op = op.with_attrs(drop=None)  # decided: kept, unmarked
+            if kind is not None:
+                run.setdefault(_key(op), op)
             out.append(op)
         return out
 
-    def _reason(self, op: Operation, parent: Operation, seen: dict, used, ctx) -> str | None:
-        if op.name in _NEVER or any(r.name in used for r in op.results):
-            if op.attr("drop") is not None and op.name != "skill.ref":
-                ctx.diags.note(f"kept {op.name} marked drop: it is required", op.loc,
-                               code="dead-step-elim")
-            return None
-        inner_used = any(r.name in used for o in op.walk() if o is not op for r in o.results)
-        if inner_used:
+    def _reason(self, op: Operation, run: dict, used, reported) -> str | None:
+        if op.name in _NEVER or any(r.name in used for o in op.walk() for r in o.results):
             return None
         drop = op.attr("drop")
-        if drop is not None:
-            if op.name == "skill.code" and parent.name == "skill.step" and parent.attr(
-                    "drop") is None and _introduces_code(parent):
-                return None  # the kept step points at this code block
-            return f"drop: {drop}" if isinstance(drop, str) else "drop"
+        if op.name in ("skill.section", "prompt.drop") and drop:
+            return f"drop: {drop}"
         if op.name not in _DEDUP:
             return None
+        if op.attr("other_product"):
+            reported.append(_entry(op, f"conditional on {op.attr('other_product')}: kept"))
         eff = dataflow.effects(op)
-        if _key(op) in seen and not eff.has_effects:
-            first = seen[_key(op)]
-            return f"duplicate of line {first.loc.line}" if first.loc.line else "duplicate"
-        if (not op.body and _PLEASANTRY.match(normalize(op.attr("text", "")) or "x")
-                and not eff.has_effects):
-            return "pure commentary"
+        first = run.get(_key(op))
+        if first is not None and not eff.has_effects:
+            return f"exact duplicate of line {first.loc.line} in the same list"
+        if (not op.body and _PLEASANTRY.match(normalize(op.attr("text", "")) or "x")):
+            reported.append(_entry(op, "pure commentary: kept"))
         return None
+
+
+def _run_kind(op: Operation):
+    """Siblings form one run while they are the same kind of block (list items of one list,
+    consecutive paragraphs); anything else in between ends the run."""
+    if op.name == "skill.step":
+        return ("step", bool(op.attr("ordered")), op.attr("marker", "-")[-1:])
+    if op.name in ("skill.text", "skill.quote"):
+        return ("para",)
+    return None
+
+
+def _entry(op: Operation, reason: str) -> dict:
+    return {"op": op.name, "line": op.loc.line, "loc": str(op.loc), "_loc": op.loc,
+            "reason": reason, "text": dataflow._label(op),
+            "tokens": count_tokens(render_markdown(op))}

@@ -8,7 +8,7 @@ wording ties it to what came before ("then", "using the result", "the output", "
 Paragraphs, tables and other non-instruction ops are barriers. ``skill.ref`` operands are
 shared read-only inputs and add no edge.
 
-Rewrites (the ops are moved into the new regions, never copied):
+Rewrites (the ops are moved into the new regions, never copied). Only sound ones: see _group.
 - a step worded "For each <collection>, ..." is wrapped in ``flow.foreach``; ``parallel`` is
   true when iterations share no output path and nothing accumulates (data-level);
 - each maximal run of consecutive siblings with no edge between them becomes a
@@ -67,12 +67,60 @@ def _is_multi_step(op: Operation) -> bool:
         o.name == "skill.step" for o in op.body)
 
 
+_STATED = re.compile(
+    r"\b(?:in parallel|concurrently|simultaneously|at the same time|independently|independent"
+    r"|in any order|any order|one subagent per|a subagent (?:for|per) each|parallel)\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|never|don'?t|do not|no|avoid|instead of|rather than|without)\b"
+                      r"[^.;:]{0,40}$", re.I)
+
+
+def stated_independent(lead: Operation | None) -> bool:
+    """Whether the text introducing a list says its items are independent ("These can run in
+    parallel:", "Dispatch one subagent per ..."), and does not negate it."""
+    if lead is None or lead.name not in ("skill.text", "skill.quote", "skill.step"):
+        return False
+    text = lead.attr("text", "")
+    for m in _STATED.finditer(text):
+        if not _NEGATED.search(text[:m.start()]):
+            return True
+    return False
+
+
+def known_effects(op: Operation) -> bool:
+    """Whether everything ``op`` touches is known: one instruction with facts (not derived
+    from wording), named files only, nothing nested, no wording that ties it to before."""
+    if op.name != "skill.step" or op.body:
+        return False
+    eff = dataflow.effects(op)
+    return (eff.from_facts and not eff.opaque and not eff.after_previous and not eff.execs
+            and not eff.outputs and not any(c in p for p in eff.reads | eff.writes
+                                            for c in "*{<$"))
+
+
+def _conflict(g, k: int, j: int, stated: bool) -> bool:
+    """Whether items k < j of one run must stay in order. A stated run still keeps a real
+    file dependence (b reads what a writes); an unstated one keeps every edge."""
+    if not g.has_edge(k, j):
+        return False
+    return not stated or g.edges[k, j]["reason"] in ("raw", "waw", "war")
+
+
+def _same_list(first: Operation, op: Operation) -> bool:
+    if op.name == "flow.foreach":
+        op = op.body[0]
+    if first.name == "flow.foreach":
+        first = first.body[0]
+    return (op.name == first.name == "skill.step"
+            and bool(op.attr("ordered")) == bool(first.attr("ordered")))
+
+
 def _describe(op: Operation) -> dict:
     if op.name == "flow.foreach":
         return {"op": op.name, "kind": "data" if op.attr("parallel") else "loop",
                 "loc": str(op.loc), "collection": op.attr("collection")}
     return {"op": op.name, "kind": op.attr("kind"), "loc": str(op.loc),
-            "branches": len(op.body), "reason": op.attr("reason")}
+            "branches": len(op.body), "reason": op.attr("reason"),
+            "evidence": op.attr("evidence")}
 
 
 @attrs.frozen
@@ -107,7 +155,8 @@ class ExtractConcurrency(Pass):
 
     # -- one region, bottom-up -------------------------------------------------------------
 
-    def _region(self, ops: tuple, parent: str, used: set, found: list) -> list[Operation]:
+    def _region(self, ops: tuple, parent: str, used: set, found: list,
+                parent_op: Operation | None = None) -> list[Operation]:
         out = []
         for op in ops:
             op = self._nested(op, used, found)
@@ -119,53 +168,75 @@ class ExtractConcurrency(Pass):
                 found.append({"op": "flow.foreach", "kind": "data" if parallel else "loop",
                               "loc": str(op.loc), "collection": loop[0]})
             out.append(op)
-        return self._group(out, parent, used, found)
+        return self._group(out, parent, used, found, parent_op)
 
     def _nested(self, op: Operation, used: set, found: list) -> Operation:
         if not op.regions:
             return op
         regions = []
         for region in op.regions:
-            new = self._region(region.ops, op.name, used, found)
+            new = self._region(region.ops, op.name, used, found, op)
             regions.append(region if tuple(new) == region.ops else Region(tuple(new)))
         return attrs.evolve(op, regions=tuple(regions)) if regions != list(op.regions) else op
 
-    def _group(self, ops: list, parent: str, used: set, found: list) -> list[Operation]:
-        # A cap.gap annotates the instruction before it (what it could not legalize), so it
-        # travels with that instruction instead of fencing its neighbours off.
-        units: list[list[Operation]] = []
-        for op in ops:
-            if op.name == "cap.gap" and units:
-                units[-1].append(op)
-            else:
-                units.append([op])
-        if len(units) < 2:
-            return ops
-        leads = [u[0] for u in units]
-        g = dataflow.build_graph(leads)
-        movable = [dataflow.is_schedulable(op) and not any(r.name in used for r in op.results)
-                   for op in leads]
-        out, run = [], []
+    def _group(self, ops: list, parent: str, used: set, found: list,
+               parent_op: Operation | None = None) -> list[Operation]:
+        """Parallel regions, only where they are sound: a run of sibling list items whose
+        independence the text states (the lead-in says "in parallel", "independently", ...),
+        or a run of unordered items whose reads and writes are all known and disjoint.
+        Ordered procedures, sections, paragraphs and code stay in order: unknown means
+        dependent."""
+        out: list[Operation] = []
+        i = 0
+        while i < len(ops):
+            run_end = i
+            while (run_end < len(ops) and ops[run_end].name in ("skill.step", "flow.foreach")
+                   and _same_list(ops[i], ops[run_end])):
+                run_end += 1
+            if run_end - i < 2:
+                out.append(ops[i])
+                i += 1
+                continue
+            run = ops[i:run_end]
+            lead = ops[i - 1] if i > 0 else parent_op
+            stated = stated_independent(lead)
+            out.extend(self._split_run(run, stated, parent, used, found))
+            i = run_end
+        return out
+
+    def _split_run(self, run, stated: bool, parent, used, found) -> list[Operation]:
+        ordered = run[0].name == "skill.step" and bool(run[0].attr("ordered"))
+        if not stated and ordered:
+            return list(run)
+        g = dataflow.build_graph(run)
+        out, group = [], []
+
+        def ok(j: int) -> bool:
+            op = run[j]
+            if any(r.name in used for o in op.walk() for r in o.results):
+                return False
+            return stated or known_effects(op)
 
         def flush():
-            if len(run) >= 2:
-                out.append(self._parallel([units[i] for i in run], parent, found))
+            if len(group) >= 2:
+                out.append(self._parallel([[run[k]] for k in group], parent, found,
+                                          "stated" if stated else "disjoint"))
             else:
-                out.extend(op for i in run for op in units[i])
-            run.clear()
+                out.extend(run[k] for k in group)
+            group.clear()
 
-        for j, unit in enumerate(units):
-            if not movable[j]:
+        for j in range(len(run)):
+            if not ok(j):
                 flush()
-                out.extend(unit)
+                out.append(run[j])
                 continue
-            if run and any(g.has_edge(i, j) for i in run):
+            if group and any(_conflict(g, k, j, stated) for k in group):
                 flush()
-            run.append(j)
+            group.append(j)
         flush()
         return out
 
-    def _parallel(self, units: list, parent: str, found: list) -> Operation:
+    def _parallel(self, units: list, parent: str, found: list, evidence: str) -> Operation:
         members = [u[0] for u in units]
         if parent == "skill.step" or all(m.name == "skill.code" for m in members):
             kind = "instruction"
@@ -180,11 +251,12 @@ class ExtractConcurrency(Pass):
             eff = dataflow.effects(m)
             io = f"writes {', '.join(sorted(eff.writes))}" if eff.writes else "read-only"
             parts.append(f"{dataflow._label(m)} ({io})")
-        reason = "no shared writes: " + "; ".join(parts)
+        reason = ("the text says these are independent: " if evidence == "stated"
+                  else "reads and writes known and disjoint: ") + "; ".join(parts)
         branches = [flow.BRANCH.build(regions=[Region(tuple(u))], loc=u[0].loc) for u in units]
         on_failure = None if self.on_failure == "cancel" else self.on_failure
-        op = flow.PARALLEL.build(kind=kind, reason=reason, on_failure=on_failure,
+        op = flow.PARALLEL.build(kind=kind, reason=reason, on_failure=on_failure, evidence=evidence,
                                  regions=[Region(tuple(branches))], loc=members[0].loc)
         found.append({"op": "flow.parallel", "kind": kind, "loc": str(op.loc),
-                      "branches": len(members), "reason": reason})
+                      "branches": len(members), "reason": reason, "evidence": evidence})
         return op

@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 import os
 
-import yaml
+import attrs
 
+from skvmc.edits import Edit, apply_edits, compute_edits, frontmatter_line_count
 from skvmc.frontend.refs import list_bundle
 from skvmc.ir import thaw
-from skvmc.markdown import emit_markdown
+from skvmc.targets.backends import prompt_policy
 
 
 
@@ -46,49 +47,22 @@ def _fields(module) -> tuple[dict, str]:
     return {}, ""
 
 
-def env_requirements(module) -> dict:
-    """Binaries and variables the skill needs, from the env dialect (for harness metadata)."""
-    bins, env = [], []
-    for op in module.walk():
-        if op.name == "env.dep" and op.attr("manager") == "system":
-            bins.append(op.attr("name"))
-        elif op.name == "env.var":
-            env.append(op.attr("name"))
-    return {k: sorted(set(v)) for k, v in (("bins", bins), ("env", env)) if v}
-
-
 def frontmatter_for(harness, module) -> str:
-    """The YAML text (between the --- lines) this harness gets."""
+    """The YAML text (between the --- lines) this harness gets: the source's, verbatim.
+
+    Every key is kept (harnesses ignore keys they do not know; none documents rejecting one).
+    The one documented exception is a harness style rule: openclaw reads single-line keys only,
+    with ``metadata`` as one-line JSON (docs/harness-facts.md)."""
     fields, raw = _fields(module)
-    allowed = harness.frontmatter_keys or ("name", "description")
-    kept = {k: v for k, v in fields.items() if k in allowed}
     style = harness.frontmatter_style or {}
-    namespace = style.get("metadataNamespace")
-    if style.get("metadataAsOneLineJson") and "metadata" in allowed:
-        requires = env_requirements(module)
-        meta = kept.get("metadata") if isinstance(kept.get("metadata"), dict) else {}
-        if requires and namespace:
-            own = dict(meta.get(namespace) or {})
-            own["requires"] = {**own.get("requires", {}), **requires}
-            meta = {**meta, namespace: own}
-        if meta:
-            kept["metadata"] = meta
-        else:
-            kept.pop("metadata", None)
-    if kept == fields and not style.get("singleLineKeys"):
+    if not style.get("singleLineKeys"):
         return raw
-    if style.get("singleLineKeys"):
-        lines = []
-        for key, value in kept.items():
-            if key == "metadata" and style.get("metadataAsOneLineJson"):
-                text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-            elif isinstance(value, str):
-                text = json.dumps(value, ensure_ascii=False)  # a JSON string is valid YAML
-            else:
-                text = json.dumps(value, ensure_ascii=False)
-            lines.append(f"{key}: {text}\n")
-        return "".join(lines)
-    return yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=10**6)
+    lines = []
+    for key, value in fields.items():
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": ")
+                          if key == "metadata" else None)
+        lines.append(f"{key}: {text}\n")
+    return "".join(lines)
 
 
 def bundle_files(skill_dir: str) -> list[str]:
@@ -99,7 +73,7 @@ def bundle_files(skill_dir: str) -> list[str]:
 def emit(inp) -> dict[str, bytes]:
     harness = inp.harness
     name = inp.skill_name
-    text = emit_markdown(inp.module, frontmatter=frontmatter_for(harness, inp.module))
+    text, edits, refused = compiled_skill_md(inp)
     files = {skill_file(harness, name): text.encode("utf-8")}
     root = skill_root(harness, name)
     if os.path.isdir(inp.skill_dir):
@@ -108,4 +82,41 @@ def emit(inp) -> dict[str, bytes]:
                 files[f"{root}/{rel}"] = fh.read()
     inp.shared["skill_md"] = text
     inp.shared["skill_md_path"] = skill_file(harness, name)
+    inp.shared["edits"] = [e.to_json() for e in edits]
+    inp.shared["edits_refused"] = refused
     return files
+
+
+def compiled_skill_md(inp):
+    """(text, edits, refused): the source SKILL.md with the declared edits applied."""
+    source_lines = inp.source_text.splitlines(keepends=True)
+    newline = "\r\n" if inp.source.attr("line_ending") == "crlf" else "\n"
+    removals = {r["line"]: ("dead-step-elim", r["reason"])
+                for r in (inp.report.get("dead-step-elim") or {}).get("removed", ())}
+    policy = prompt_policy.for_harness(inp.harness)
+    edits, refused = compute_edits(inp.source, inp.module, source_lines, removals=removals,
+                                   render_insert=policy.render_insert,
+                                   suffix_of=policy.suffix_of)
+    fm_lines = frontmatter_line_count(source_lines)
+    fm_raw = _fields(inp.source)[1]
+    fm_new = frontmatter_for(inp.harness, inp.module)
+    if fm_lines and fm_new != fm_raw:
+        edits.append(Edit("frontmatter", "prompt", 1,
+                          "the harness reads single-line keys only (docs/harness-facts.md)",
+                          text=fm_new))
+    body = apply_edits(source_lines[fm_lines:], [_shift(e, fm_lines) for e in edits
+                                                 if e.kind != "frontmatter"], newline)
+    head = "".join(source_lines[:fm_lines])
+    if fm_lines and fm_new != fm_raw:
+        head = ("---" + newline + fm_new.replace("\n", newline)
+                + ("" if fm_new.endswith("\n") else newline) + "---" + newline)
+    text = head + body
+    if inp.source.attr("bom"):
+        text = "\ufeff" + text
+    return text, edits, refused
+
+
+def _shift(edit: Edit, lines: int) -> Edit:
+    """An edit with its line numbers relative to the body (after the frontmatter)."""
+    return attrs.evolve(edit, line=max(0, edit.line - lines),
+                        last_line=max(0, edit.last_line - lines))

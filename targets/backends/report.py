@@ -2,6 +2,9 @@
 
 Keys: skill, target, mode, pipeline, requirements (per instruction op: location, primitive,
 level, status), gaps, patterns (what lower-capabilities applied), removed (dead-step-elim),
+edits (every change the harness-facing SKILL.md has against its source: kind, pass, source
+line, reason), edits_refused (changes a pass asked for that were not made, and why), reported
+(what analyses saw and left alone),
 env (deps, variables), tools, tokens (original SKILL.md body vs the compiled one, same
 tokenizer), parallel (regions, critical path, sequential steps), bytecode size, diagnostics,
 passes (every pass's own record) and timings (seconds: frontend, each pass, each backend).
@@ -56,6 +59,12 @@ def build(inp) -> dict:
         "gaps": gaps(inp.module),
         "patterns": lower.get("lowered", {}),
         "removed": rec.get("dead-step-elim", {}).get("removed", []),
+        "edits": inp.shared.get("edits", []),
+        "edits_refused": inp.shared.get("edits_refused", []),
+        "reported": {
+            "kept": rec.get("dead-step-elim", {}).get("reported", []),
+            "foreign_tools": rec.get("bind-harness", {}).get("foreign_tools", []),
+        },
         "env": {"deps": rec.get("bind-env", {}).get("deps", []),
                 "vars": rec.get("bind-env", {}).get("vars", [])},
         "tools": rec.get("bind-harness", {}).get("bindings", {}),

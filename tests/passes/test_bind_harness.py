@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 
 from skvmc.diagnostics import DiagnosticEngine
-from skvmc.passes.bind_harness import other_product, rewrite_tool_names, title_product
+from skvmc.passes.bind_harness import (
+    addresses_others,
+    foreign_tool_mentions,
+    other_product,
+    title_product,
+)
 from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 from skvmc.printer import print_module
 from tests.conftest import REPO, corpus_params, parse_corpus, parse_fixture, run_passes
@@ -17,6 +22,11 @@ HARNESSES = ("openhands", "claude-code", "goose", "aider")
 
 def run(module, harness="openhands"):
     return run_passes(module, f"bind-harness{{harness={harness}}}")
+
+
+def run_with_facts(module, harness="openhands"):
+    """bind-harness after infer-capabilities, whose ``actions`` facts it binds."""
+    return run_passes(module, f"infer-capabilities,bind-harness{{harness={harness}}}")
 
 
 def step(module, number):
@@ -36,7 +46,7 @@ def test_snapshot(case, harness, snapshot_skir):
     ("goose", "developer__shell", "developer__text_editor"),
 ])
 def test_tool_bindings(harness, exec_tool, read_tool):
-    out, ctx = run(parse_fixture(FIXTURES / "products"), harness)
+    out, ctx = run_with_facts(parse_fixture(FIXTURES / "products"), harness)
     tools = out.body[1] if out.body[1].name == "prompt.tools" else None
     tools = tools or next(op for op in out.body if op.name == "prompt.tools")
     assert tools.attr("harness") == harness
@@ -49,7 +59,7 @@ def test_tool_bindings(harness, exec_tool, read_tool):
 
 
 def test_aider_describes_commands():
-    out, _ = run(parse_fixture(FIXTURES / "products"), "aider")
+    out, _ = run_with_facts(parse_fixture(FIXTURES / "products"), "aider")
     code = next(op for op in out.walk() if op.name == "skill.code")
     assert "tools" not in code.attributes
     assert code.attr("fallback")["exec"] == "describe the command for the user to run"
@@ -58,34 +68,43 @@ def test_aider_describes_commands():
 
 
 def test_missing_tool_falls_back_to_shell():
-    out, _ = run(parse_fixture(FIXTURES / "products"), "openhands")
+    out, _ = run_with_facts(parse_fixture(FIXTURES / "products"), "openhands")
     tools = next(op for op in out.body if op.name == "prompt.tools")
     assert "curl" in tools.attr("fallback")["fetch"]
 
 
-def test_other_products_marked():
+def test_other_products_reported_not_dropped():
+    """Instructions conditional on another product inside a shared section are facts for the
+    report; only a section titled for another product (addressing nobody else) is dropped."""
     out, ctx = run(parse_fixture(FIXTURES / "products"), "openhands")
-    assert step(out, 2).attr("drop") == "other-product: Claude.ai"
-    assert step(out, 3).attr("drop") == "other-product: Claude Code"
-    assert step(out, 4).attr("drop") == "other-product: Cursor"
-    assert "drop" not in step(out, 5).attributes  # the condition names this harness
-    assert "drop" not in step(out, 6).attributes
-    texts = {op.attr("text"): op for op in out.walk() if op.name == "skill.text"}
-    assert texts["In Claude.ai, there is no filesystem, so paste the result instead."].attr(
-        "drop") == "other-product: Claude.ai"
-    assert not any("drop" in op.attributes for t, op in texts.items() if "in passing" in t)
+    assert step(out, 2).attr("other_product") == "Claude.ai"
+    assert step(out, 3).attr("other_product") == "Claude Code"
+    assert step(out, 4).attr("other_product") == "Cursor"
+    assert "other_product" not in step(out, 5).attributes  # the condition names this harness
+    assert "other_product" not in step(out, 6).attributes
+    assert not any("drop" in op.attributes for op in out.walk() if op.name != "prompt.drop")
     wrapped = [op for op in out.walk() if op.name == "prompt.drop"]
     assert [w.attr("drop") for w in wrapped] == ["other-product: Claude.ai"]
     assert wrapped[0].body[0].attr("title") == "Claude.ai-specific instructions"
-    assert len(ctx.report["bind-harness"]["dropped"]) == 5
+    assert len(ctx.report["bind-harness"]["dropped"]) == 1
 
 
 def test_matching_harness_not_marked():
     out, _ = run(parse_fixture(FIXTURES / "products"), "claude-code")
-    assert "drop" not in step(out, 3).attributes
-    assert step(out, 2).attr("drop") == "other-product: Claude.ai"
+    assert "other_product" not in step(out, 3).attributes
+    assert step(out, 2).attr("other_product") == "Claude.ai"
     out, _ = run(parse_fixture(FIXTURES / "products"), "goose")
-    assert "drop" not in step(out, 5).attributes
+    assert "other_product" not in step(out, 5).attributes
+
+
+@pytest.mark.parametrize("text, product, general", [
+    ("Skip the browser step. Present results inline.", "Claude.ai", False),
+    ("Whether you're in Cowork or in Claude Code, always generate the viewer.", "Cowork", True),
+    ("If you can't open a browser, skip the reviewer.", "Claude.ai", True),
+    ("Codex runs in a sandbox. Check the CLI first.", "Codex", False),
+])
+def test_section_addressing_others_is_kept(text, product, general):
+    assert addresses_others(text, product) is general
 
 
 @pytest.mark.parametrize("text, harness, product", [
@@ -106,22 +125,22 @@ def test_title_product():
     assert title_product("Notes", "openhands") is None
 
 
-def test_tool_names_rewritten():
-    out, ctx = run(parse_fixture(FIXTURES / "tool-names"), "openhands")
-    assert step(out, 1).attr("text") == "Use the execute_bash tool to run `make test`."
-    assert step(out, 2).attr("text") == ("Open the file with the `str_replace_editor` tool, "
-                                         "then change it with `str_replace_editor`.")
-    assert "`bash` command" in step(out, 5).attr("text")  # not a tool mention
-    assert "`WebFetch`" in step(out, 4).attr("text")  # openhands has no fetch tool
-    out, _ = run(parse_fixture(FIXTURES / "tool-names"), "claude-code")
-    assert step(out, 3).attr("text") == "Run the script through `Bash` when available."
-    assert step(out, 1).attr("text") == "Use the Bash tool to run `make test`."
+def test_tool_names_reported_never_rewritten():
+    source = parse_fixture(FIXTURES / "tool-names")
+    out, ctx = run(source, "openhands")
+    texts = lambda m: [op.attr("text") for op in m.walk() if op.name == "skill.step"]  # noqa: E731
+    assert texts(out) == texts(source)
+    mentions = {m["at"].rsplit(":", 1)[1]: m["mentions"]
+                for m in ctx.report["bind-harness"]["foreign_tools"]}
+    # WebFetch (line 11) has no openhands counterpart, so it is not another harness's
+    # name for one of this harness's tools
+    assert mentions == {"8": ["Bash"], "9": ["Edit", "Read"]}
 
 
-def test_rewrite_needs_tool_word_for_generic_names():
+def test_mentions_need_tool_word_for_generic_names():
     mapping = {"bash": "execute_bash", "Bash": "execute_bash"}
-    assert rewrite_tool_names("use the bash tool", mapping) == "use the execute_bash tool"
-    assert rewrite_tool_names("a bash script", mapping) == "a bash script"
+    assert foreign_tool_mentions("use the bash tool", mapping) == ["bash"]
+    assert foreign_tool_mentions("a bash script", mapping) == []
 
 
 def test_idempotent_and_example():
@@ -129,7 +148,7 @@ def test_idempotent_and_example():
     out, _ = run(module, "openhands")
     again, _ = run(out, "openhands")
     assert again == out
-    assert any(op.attr("drop") == "other-product: Claude.ai" for op in out.walk())
+    assert any(op.attr("other_product") == "Claude.ai" for op in out.walk())
 
 
 def test_unknown_harness_is_a_diagnostic():
@@ -146,4 +165,5 @@ def test_corpus(skill):
     out, ctx = run(parse_corpus(skill), "openhands")
     assert sum(op.name == "prompt.tools" for op in out.body) == 1
     assert ctx.report["bind-harness"]["harness"] == "openhands"
-    assert "Bash tool" not in print_module(out)
+    texts = lambda m: [op.attr("text") for op in m.walk() if op.name == "skill.step"]  # noqa: E731
+    assert texts(out) == texts(parse_corpus(skill))  # never a rewrite of the sentence

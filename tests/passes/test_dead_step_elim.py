@@ -38,28 +38,38 @@ def test_roundtrip_and_idempotent(case):
 
 
 def test_duplicates_removed_first_kept():
+    """Only exact duplicates (whitespace aside) in one list or paragraph run go."""
     after, ctx = run(parse_fixture(FIXTURES / "duplicates"))
     t = texts(after)
-    assert t.count("Ignore `DEBUG` lines.") == 1 and "ignore  **DEBUG** lines" not in t
+    assert t.count("Ignore `DEBUG` lines.") == 1
+    assert "ignore  **DEBUG** lines" in t  # a near-duplicate is not provably the same
     assert t.count("Keep the diff small.") == 1
     # a duplicate with an effect (running the tests again) is kept
     assert t.count("Run `make test`.") == 2
     report = ctx.report["dead-step-elim"]
-    assert [r["reason"].split(" of")[0] for r in report["removed"]] == ["duplicate"] * 3
+    assert [(r["line"], r["reason"]) for r in report["removed"]] == [
+        (11, "exact duplicate of line 8 in the same list"),
+        (21, "exact duplicate of line 19 in the same list")]
     assert report["tokens_saved"] == sum(r["tokens"] for r in report["removed"]) > 0
-    assert ctx.diags.count("warning") == 0 and ctx.diags.count("note") == 3
+    assert ctx.diags.count("warning") == 0 and ctx.diags.count("note") == 2
 
 
-def test_commentary_and_emptied_section():
-    after, ctx = run(parse_fixture(FIXTURES / "commentary"))
-    t = texts(after)
-    assert "Good luck!" not in t and "Happy coding!" not in t and "Have fun!" not in t
-    assert "Write `result.txt` with the answer." in t
-    assert "Tell the user what you found. Good luck with the rest." in t  # has an output
-    titles = [op.attr("title") for op in after.walk() if op.name == "skill.section"]
-    assert "Closing" not in titles  # emptied by the removals
-    assert "Empty on purpose" in titles  # empty in the source: kept
-    assert after.body[0].name == "skill.frontmatter"
+def test_duplicate_in_another_list_or_section_is_kept(tmp_path):
+    (tmp_path / "SKILL.md").write_text(
+        "---\nname: x\ndescription: y\n---\n\n# A\n\n- Check the logs.\n- Write it.\n\n"
+        "Then:\n\n- Check the logs.\n\n# B\n\n- Write it.\n")
+    module = parse_fixture(tmp_path)
+    after, ctx = run(module)
+    assert after == module
+    assert ctx.report["dead-step-elim"]["removed"] == []
+
+
+def test_commentary_is_reported_not_removed():
+    before = parse_fixture(FIXTURES / "commentary")
+    after, ctx = run(before)
+    assert after == before
+    reported = [(r["line"], r["reason"]) for r in ctx.report["dead-step-elim"]["reported"]]
+    assert (9, "pure commentary: kept") in reported and (11, "pure commentary: kept") in reported
 
 
 def test_effects_and_outputs_kept():
@@ -69,22 +79,30 @@ def test_effects_and_outputs_kept():
     assert ctx.report["dead-step-elim"]["tokens_saved"] == 0
 
 
-def test_drop_attribute_removed():
+def test_drop_mark_removes_only_sections():
+    """A ``drop`` on a section (bind-harness: another product's section) removes it; a drop
+    mark on a single instruction is not enough (it may still apply) and is ignored."""
     before = parse_fixture(LOG_TRIAGE)
+    from skvmc.ir import map_ops
 
     def mark(op):
         if op.attr("text", "").startswith("If you are in Claude.ai"):
             return op.with_attrs(drop="other-product: Claude.ai")
         return op
 
-    from skvmc.ir import map_ops
+    after, ctx = run(map_ops(before, mark))
+    assert any("Claude.ai" in (t or "") for t in texts(after))
+    from skvmc.dialects import prompt
 
-    marked = map_ops(before, mark)
-    after, ctx = run(marked)
-    assert not any("Claude.ai" in (t or "") for t in texts(after))
-    reasons = [r["reason"] for r in ctx.report["dead-step-elim"]["removed"]]
-    assert "drop: other-product: Claude.ai" in reasons
-    assert any(r.startswith("duplicate") for r in reasons)  # "Ignore DEBUG" twice
+    section = next(op for op in before.walk() if op.name == "skill.section")
+    wrapped = before.with_ops(tuple(
+        prompt.DROP.build(drop="other-product: X", regions=[[op]], loc=op.loc)
+        if op is section else op for op in before.body))
+    after, ctx = run(wrapped)
+    assert [r["reason"] for r in ctx.report["dead-step-elim"]["removed"]] == [
+        "drop: other-product: X"]
+    assert not any(op.name == "skill.section" and op.attr("title") == section.attr("title")
+                   for op in after.walk())
 
 
 def test_frontmatter_never_removed():

@@ -34,23 +34,36 @@ def test_roundtrip_and_idempotent(case):
     assert twice == once
 
 
-def test_instruction_level_reads():
-    after, ctx = run(parse_fixture(FIXTURES / "instruction-reads"))
-    [par] = flow_ops(after, "flow.parallel")
-    assert par.attr("kind") == "instruction"
-    texts = [b.body[0].attr("text") for b in par.body]
-    assert texts == ["Read `config/base.yaml`.", "Read `config/local.yaml`.",
-                     "Read `config/secrets.env`."]
+def test_ordered_procedure_stays_in_order():
+    """Numbered steps of one procedure are dependent unless the text says otherwise, even
+    when the files they name look disjoint."""
+    after, ctx = run(parse_fixture(FIXTURES / "instruction-reads"),
+                     "infer-capabilities,extract-concurrency")
+    assert flow_ops(after, "flow.parallel") == []
     report = ctx.report["extract-concurrency"]
-    assert report["critical_path"] == 3 and report["sequential_steps"] == 5
-    assert after.attr("concurrency")["critical_path"] == 3
+    assert report["critical_path"] == report["sequential_steps"] == 5
 
 
-def test_task_level_sections():
-    after, _ = run(parse_fixture(FIXTURES / "task-sections"))
+def test_sections_are_never_parallel_regions():
+    after, _ = run(parse_fixture(FIXTURES / "task-sections"),
+                   "infer-capabilities,extract-concurrency")
+    assert flow_ops(after, "flow.parallel") == []
+
+
+def test_stated_independence_makes_a_region():
+    after, _ = run(parse_fixture(FIXTURES / "stated-parallel"),
+                   "infer-capabilities,extract-concurrency")
     [par] = flow_ops(after, "flow.parallel")
-    assert par.attr("kind") == "task"
-    assert [b.body[0].attr("title") for b in par.body] == ["Build the docs", "Package the code"]
+    assert par.attr("evidence") == "stated"
+    assert [b.body[0].attr("text").split(" with")[0] for b in par.body] == [
+        "Lint the code", "Run the unit tests", "Build the docs"]
+    # the list after "Then:" is not stated independent and its steps have unknown effects
+
+
+def test_negated_statement_is_not_independence():
+    after, _ = run(parse_fixture(FIXTURES / "negated-parallel"),
+                   "infer-capabilities,extract-concurrency")
+    assert flow_ops(after, "flow.parallel") == []
 
 
 def test_data_level_foreach():
@@ -62,13 +75,22 @@ def test_data_level_foreach():
     assert after.body[1].body[0].name == "flow.foreach"
 
 
-def test_instruction_level_inside_a_step():
-    after, _ = run(parse_fixture(FIXTURES / "nested-reads"))
+def test_known_disjoint_reads_inside_a_step():
+    """Unordered items whose reads and writes are all known (facts, named files, nothing
+    else) and disjoint may run together; the write after them stays after them."""
+    after, _ = run(parse_fixture(FIXTURES / "nested-reads"),
+                   "infer-capabilities,extract-concurrency")
     [par] = flow_ops(after, "flow.parallel")
-    assert par.attr("kind") == "instruction" and len(par.body) == 3
-    # the write "describing what you found" stays after the reads
+    assert par.attr("evidence") == "disjoint"
+    assert [b.body[0].attr("text") for b in par.body] == ["Read `README.md`.",
+                                                          "Read `pyproject.toml`."]
     section = after.body[1]
     assert [op.name for op in section.body] == ["skill.step", "skill.step"]
+
+
+def test_unknown_effects_are_dependent():
+    after, _ = run(parse_fixture(FIXTURES / "nested-reads"))  # no facts: nothing is known
+    assert flow_ops(after, "flow.parallel") == []
 
 
 def test_conservative_keeps_order():
@@ -95,8 +117,8 @@ def test_graph_raw_waw_war_edges():
     assert g.edges[1, 2]["reason"] == "waw"
     assert g.edges[2, 3]["reason"] == "war"
     assert not g.has_edge(3, 4) and not g.has_edge(1, 4)
-    assert dataflow.critical_path(ops) == 4
-    assert dataflow.sequential_length(ops) == 5
+    # the graph is evidence; the schedule stays sequential until a region is made explicit
+    assert dataflow.critical_path(ops) == dataflow.sequential_length(ops) == 5
 
 
 def test_graph_uses_facts_when_present():
