@@ -33,6 +33,7 @@ DEP = DIALECT.op(
         "name": attr("str", doc="what to install (distribution / package / binary / service)"),
         "module": opt("str", doc="the import name when it differs from the distribution"),
         "version": opt("str", doc="a version specifier as written, e.g. '>=2.0' or '==1.2'"),
+        "any_of": opt("str", doc="alternatives group: any one dep of the group satisfies it"),
         "evidence": attr("array"),
     },
 )

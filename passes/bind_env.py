@@ -27,6 +27,7 @@ import attrs
 from skvmc.dialects import env
 from skvmc.frontend.refs import CONVENTIONAL_DIRS
 from skvmc.ir import Operation, map_ops
+from skvmc.passes import shell_words
 from skvmc.passes.pydeps import distribution_for, is_stdlib, npm_package
 from skvmc.passmanager import Pass, PassContext
 
@@ -39,8 +40,17 @@ SHELL_BUILTINS = frozenset("""
 if then else elif fi for while until do done case esac function select in time
 cd echo export set unset source . : [ [[ test true false read local return exit eval exec
 shift trap wait alias unalias type command builtin declare typeset let pushd popd dirs
-umask ulimit hash history jobs fg bg kill printf help break continue shopt getopts
+umask ulimit hash history jobs fg bg kill printf help break continue shopt getopts pwd
 """.split())
+# Platform alternatives: a skill that shows `brew install x` and `apt-get install x` needs one
+# of them, not all. Each program -> its group (env-setup.sh checks any one of a group).
+ALTERNATIVES = {
+    **dict.fromkeys(("brew", "apt-get", "apt", "yum", "dnf", "pacman", "apk", "zypper", "port",
+                     "choco", "winget", "scoop", "snap"), "os-package-manager"),
+    **dict.fromkeys(("conda", "mamba", "micromamba"), "conda"),
+    **dict.fromkeys(("python", "python3"), "python"),
+    **dict.fromkeys(("pip", "pip3"), "pip"),
+}
 # Words that run the next word as the command.
 PREFIX_COMMANDS = {"sudo", "env", "nohup", "time", "exec", "command", "xargs", "nice", "timeout"}
 # Variables every POSIX shell session has; reading them needs no setup.
@@ -90,10 +100,12 @@ class Facts:
 
     deps: dict = attrs.field(factory=dict)  # (manager, name) -> {module, version, evidence}
     vars: dict = attrs.field(factory=dict)  # name -> evidence list
+    rejected: list = attrs.field(factory=list)  # (spec, loc) of install specs that are no names
 
-    def dep(self, manager: str, name: str, evidence: str, module=None, version=None):
-        entry = self.deps.setdefault((manager, name),
-                                     {"module": None, "version": None, "evidence": []})
+    def dep(self, manager: str, name: str, evidence: str, module=None, version=None,
+            any_of=None):
+        entry = self.deps.setdefault((manager, name), {"module": None, "version": None,
+                                                       "any_of": any_of, "evidence": []})
         entry["module"] = entry["module"] or (module if module and module != name else None)
         entry["version"] = entry["version"] or version
         if evidence not in entry["evidence"]:
@@ -162,46 +174,9 @@ def _js_facts(op: Operation, body: str, facts: Facts) -> None:
 # Shell
 
 
-def shell_commands(body: str) -> list[list[str]]:
-    """The argv of every simple command in a shell block (pipelines and lists split apart).
-
-    Comments, console prompts, line continuations and here-document bodies are handled; a
-    line shlex cannot split falls back to whitespace splitting."""
-    lines, skip_until = [], None
-    for raw in body.replace("\\\n", " ").splitlines():
-        if skip_until is not None:
-            if raw.strip() == skip_until:
-                skip_until = None
-            continue
-        line = re.sub(r"^\s*(?:\$|>|#)\s+(?=\S)", "", raw) if raw.lstrip().startswith("$ ") else raw
-        m = HEREDOC_RE.search(line)
-        if m:
-            skip_until = m.group(1)
-            line = line[:m.start()]
-        lines.append(line)
-    out: list[list[str]] = []
-    for line in lines:
-        try:
-            lex = shlex.shlex(line, posix=True, punctuation_chars=";&|()<>")
-            lex.whitespace_split = True
-            lex.commenters = "#"
-            tokens = list(lex)
-        except ValueError:
-            tokens = line.split("#", 1)[0].split()
-        current: list[str] = []
-        for tok in tokens:
-            if tok and set(tok) <= set(";&|()"):
-                if current:
-                    out.append(current)
-                current = []
-            else:
-                current.append(tok)
-        if current:
-            out.append(current)
-    # command substitutions: $(cmd ...) and `cmd ...`
-    for m in re.finditer(r"\$\(\s*([A-Za-z][\w.-]*)|`\s*([A-Za-z][\w.-]*)[^`]*`", body):
-        out.append([m.group(1) or m.group(2)])
-    return out
+def shell_commands(body: str, lang: str = "bash") -> list[list[str]]:
+    """The argv of every simple command of a shell text (see :mod:`shell_words`)."""
+    return [list(c.argv) for c in shell_words.commands(body, lang)]
 
 
 def _program(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -259,16 +234,21 @@ def shell_assigned(body: str) -> set[str]:
 
 
 def _shell_facts(op: Operation, body: str, local: set[str], facts: Facts,
-                 assigned: frozenset = frozenset()) -> None:
-    for argv in shell_commands(body):
+                 assigned: frozenset = frozenset(), lang: str = "bash",
+                 provisions: bool = False) -> None:
+    """``provisions``: the text is a bundled script, so the packages it installs itself are
+    not the environment's to provide (its installer program still is)."""
+    functions = shell_words.defined_functions(body)
+    for argv in shell_commands(body, lang):
         prog, args = _program(argv)
-        if not prog or prog in SHELL_BUILTINS or prog.startswith(("$", "-", "{", "}")):
+        if not prog or prog in SHELL_BUILTINS or prog in functions:
             continue
         if "/" in prog or prog.endswith((".sh", ".py", ".js")) or prog in local:
             continue  # a bundled or workdir script, not something to install
-        if not re.match(r"^[A-Za-z][\w.+-]*$", prog):
-            continue
-        facts.dep("system", prog, _evidence(op, " ".join(argv)))
+        if not shell_words.PROGRAM_WORD.match(prog):
+            continue  # output (PASS), a label (Tests:), a placeholder (<cmd>), a variable
+        facts.dep("system", prog, _evidence(op, " ".join(argv)),
+                  any_of=ALTERNATIVES.get(prog))
         if prog in SERVICE_CLIENTS:
             facts.dep("service", SERVICE_CLIENTS[prog], _evidence(op, " ".join(argv)))
         sub = args[0] if args else ""
@@ -279,31 +259,106 @@ def _shell_facts(op: Operation, body: str, local: set[str], facts: Facts,
                     and prog.split(".")[0] not in local):
                 facts.dep("pip", distribution_for(prog), _evidence(op, " ".join(argv)),
                           module=prog)
+        if provisions:
+            continue
         if prog in ("pip", "pip3", "uv", "pipx") and (sub in ("install", "add") or
                                                        (prog == "uv" and sub == "pip")):
             targets = rest[1:] if prog == "uv" and sub == "pip" else rest
             for spec in _positional(targets):
-                if spec.startswith((".", "/", "git+", "http")) or spec.endswith(".txt"):
+                if spec.endswith(".txt"):
+                    continue
+                if not _REGISTRY_SPEC.match(spec):
+                    facts.rejected.append((spec, op.loc))
                     continue
                 name, version = _split_version(spec)
                 facts.dep("pip", name, _evidence(op, " ".join(argv)), version=version)
         elif prog in ("npm", "pnpm", "yarn", "bun") and sub in ("install", "i", "add"):
+            if "-g" in rest or "--global" in rest:
+                continue  # a global CLI the skill installs itself; its program is the dep
             for spec in _positional(rest):
+                if not _NPM_SPEC.match(spec):
+                    facts.rejected.append((spec, op.loc))
+                    continue
                 name, version = _split_version(spec, npm=True)
                 if npm_package(name):
                     facts.dep("npm", name, _evidence(op, " ".join(argv)), version=version)
-        elif prog in ("npx", "pnpx", "bunx"):
-            spec = next(iter(_positional(args)), None)
-            if spec:
-                name, version = _split_version(spec, npm=True)
-                if npm_package(name):
-                    facts.dep("npm", name, _evidence(op, " ".join(argv)), version=version)
+        # npx/pnpx/bunx fetch the package they run on demand: only the runner is a dep.
     assigned = assigned | shell_assigned(body)
     for m in ENV_SH_RE.finditer(body):
         name = m.group(1) or m.group(2)
         if name not in assigned and name not in SHELL_PROVIDED:
             facts.var(name, _evidence(op, m.group(0)))
     _service_facts(op, body, facts)
+
+
+# What a registry name looks like: no URL, path, ``file:``/``npm:``/``git+`` alias or tarball.
+_REGISTRY_SPEC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9_,.-]+\])?"
+                            r"((===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)*$")
+_NPM_SPEC = re.compile(r"^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*(@[\w.^~<>=*|-]+)?$")
+
+
+class _Where:
+    """The location of a line of a bundled file, for evidence and diagnostics."""
+
+    def __init__(self, file: str, line: int = 1):
+        from skvmc.ir import Location
+
+        self.loc = Location(file, line, 1)
+
+
+_BUNDLE_LIMIT = 256 * 1024  # bytes read per bundled file
+
+
+def _bundle_list(skill_path: str) -> list[str]:
+    from skvmc.frontend.refs import list_bundle
+
+    return list_bundle(skill_path, limit=500)
+
+
+def _bundle_facts(skill_path: str, local: set[str], facts: Facts) -> None:
+    """Dependencies of the bundled scripts themselves: Python imports, shell commands,
+    shebang interpreters, ``requirements.txt`` and ``package.json`` dependencies."""
+    import json
+    import os
+
+    for rel in _bundle_list(skill_path):
+        path = os.path.join(skill_path, rel)
+        name = rel.rsplit("/", 1)[-1]
+        if not os.path.isfile(path) or os.path.islink(path):
+            continue
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read(_BUNDLE_LIMIT)
+        except OSError:
+            continue
+        where = _Where(rel)
+        first = text.split("\n", 1)[0]
+        shebang = re.match(r"#!\s*(?:/usr/bin/env\s+(?:-S\s+)?)?(?:/\S*/)?([\w.+-]+)", first)
+        if shebang and shell_words.PROGRAM_WORD.match(shebang.group(1)):
+            facts.dep("system", shebang.group(1), _evidence(where, first),
+                      any_of=ALTERNATIVES.get(shebang.group(1)))
+        if name.endswith(".py"):
+            _py_facts(where, text, local, facts)
+        elif name.endswith((".sh", ".bash")) or (shebang and shebang.group(1) in ("bash", "sh")):
+            _shell_facts(where, text, local, facts, frozenset(), "bash", provisions=True)
+        elif name == "requirements.txt":
+            for n, line in enumerate(text.splitlines(), 1):
+                spec = line.split("#", 1)[0].strip()
+                if spec and not spec.startswith("-"):
+                    if _REGISTRY_SPEC.match(spec.replace(" ", "")):
+                        dist, version = _split_version(spec)
+                        facts.dep("pip", dist, _evidence(_Where(rel, n), spec), version=version)
+                    else:
+                        facts.rejected.append((spec, _Where(rel, n).loc))
+        elif name == "package.json":
+            try:
+                data = json.loads(text)
+            except ValueError:
+                continue
+            for key in ("dependencies",):
+                for pkg, version in (data.get(key) or {}).items():
+                    if npm_package(pkg) and isinstance(version, str):
+                        facts.dep("npm", pkg, _evidence(where, f"{key}: {pkg}"))
 
 
 def _service_facts(op: Operation, body: str, facts: Facts) -> None:
@@ -390,7 +445,7 @@ class BindEnv(Pass):
                 lang = op.attr("lang", "").lower()
                 body = op.attr("body", "")
                 if lang in SHELL_LANGS:
-                    _shell_facts(op, body, local, facts, assigned)
+                    _shell_facts(op, body, local, facts, assigned, lang)
                     new = _bind_paths(body, pattern, root)
                 elif lang in PY_LANGS:
                     _py_facts(op, body, local, facts)
@@ -411,6 +466,13 @@ class BindEnv(Pass):
             return op
 
         module = map_ops(module, visit)
+        skill_path = ctx.options.get("skill_path")
+        if skill_path:
+            _bundle_facts(skill_path, local | _local_modules(_bundle_list(skill_path)), facts)
+        for spec, where in facts.rejected:
+            ctx.diags.warning(f"bind-env: {spec!r} is not a registry package name "
+                              "(a URL, path or alias): not installed by env-setup.sh", where,
+                              code="env")
         env_ops = self._env_ops(facts, bound, root)
         ctx.record(self.name, "deps", [
             {"manager": m, "name": n, **{k: v for k, v in e.items() if k != "evidence" and v}}
@@ -438,6 +500,7 @@ class BindEnv(Pass):
         ops = []
         for (manager, name), e in self._sorted_deps(facts):
             ops.append(env.DEP.build(manager=manager, name=name, module=e["module"],
+                                     any_of=e.get("any_of"),
                                      version=e["version"], evidence=tuple(e["evidence"])))
         for name in sorted(facts.vars):
             ops.append(env.VAR.build(name=name, secret=is_secret(name),

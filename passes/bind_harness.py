@@ -9,9 +9,10 @@
 - Other harnesses' tool names in instruction text ("use the Bash tool") are reported
   (``foreign_tools``), never rewritten: a rewrite could change what the sentence means.
 - A section whose heading names another product ("Claude.ai-specific instructions") and whose
-  body addresses nobody else gets ``drop = "other-product: <name>"`` (dead-step-elim removes
-  it). An instruction conditional on another product inside a shared section only gets the
-  ``other_product`` fact: it is reported, never removed.
+  body addresses nobody else is reported (``dropped`` in the report: what would go); an
+  instruction conditional on another product gets the ``other_product`` fact. Neither is
+  removed. With ``remove-other-product=true`` such a
+  section is wrapped in ``prompt.drop`` instead, which dead-step-elim removes.
 """
 
 from __future__ import annotations
@@ -163,6 +164,9 @@ class BindHarness(Pass):
 
     harness: str = attrs.field(default="bare", metadata={
         "help": "harness descriptor name (openhands, claude-code, goose, aider, ...)"})
+    remove_other_product: bool = attrs.field(default=False, metadata={
+        "help": "drop sections titled for another product that address nobody else "
+                "(off: they are reported)"})
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         from skvmc.targets import TargetError, get_harness
@@ -196,9 +200,13 @@ class BindHarness(Pass):
             if op.name == "skill.section":
                 product = title_product(op.attr("title", ""), h.name)
                 if product and not addresses_others(section_text(op), product):
+                    # Reported, not removed: no labelled measurement shows such a section is
+                    # useless to this target (a "Claude.ai" section may hold the advice for
+                    # any harness without subagents). ``remove_other_product`` opts in.
                     reason = f"other-product: {product}"
                     dropped.append({"at": where(op), "reason": reason})
-                    return prompt.DROP.build(drop=reason, regions=[[op]], loc=op.loc)
+                    if self.remove_other_product:
+                        return prompt.DROP.build(drop=reason, regions=[[op]], loc=op.loc)
                 return op
             if op.name in TEXT_OPS and "other_product" not in op.attributes:
                 product = other_product(op.attr("text", ""), h.name)

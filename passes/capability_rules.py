@@ -59,20 +59,46 @@ _EDIT_RE = re.compile(rf"\b{_EDIT_VERBS}\b\s+(?:the\s+file\s+)?{_PATH}", re.IGNO
 _URL_RE = re.compile(r"https?://[^\s`)>\]]+")
 
 
+_NEGATION = re.compile(r"\b(?:not|never|don'?t|doesn'?t|avoid|no need to|without|instead of"
+                       r"|rather than|unless)\b", re.I)
+
+
+def negated(text: str, at: int) -> bool:
+    """Whether the clause that reaches position ``at`` forbids what follows ("Do not curl
+    the URL", "never run `git clean`"): an action there is not directed."""
+    return bool(_NEGATION.search(text[clause_start(text, at):at]))
+
+
+_BOUNDARY = re.compile(r"[.;:!?](?=\s)|\n")
+
+
+def clause_start(text: str, at: int) -> int:
+    """Where the clause holding position ``at`` begins: after the last sentence or clause
+    mark followed by a space (a dot inside `build.py` or a URL is not a boundary)."""
+    start = 0
+    for m in _BOUNDARY.finditer(text, 0, at):
+        start = m.end()
+    return start
+
+
 def prose_files(text: str) -> list[Finding]:
     """Reads, writes and edits of backticked file paths in an instruction."""
     out: list[Finding] = []
     writes: list[str] = []
     for m in _WRITE_RE.finditer(text):
+        if negated(text, m.start()):
+            continue
         path = m.group(1) or m.group(2)
         if path and path not in writes:
             writes.append(path)
     reads: list[str] = []
     for m in _READ_RE.finditer(text):
+        if negated(text, m.start()):
+            continue
         for path in re.findall(_PATH, m.group(1)):
-            if path not in reads and path not in writes:
+            if path not in reads and path not in writes and not _URL_RE.match(path):
                 reads.append(path)
-    edits = [m.group(1) for m in _EDIT_RE.finditer(text)]
+    edits = [m.group(1) for m in _EDIT_RE.finditer(text) if not negated(text, m.start())]
     for path in reads:
         out += [Finding("read", target=path), act("read", path)]
     for path in writes:
@@ -195,17 +221,23 @@ def branching(text: str) -> list[Finding]:
     return []
 
 
+_FETCH_VERB = re.compile(r"\b(?:fetch|download|curl|wget|load|retrieve|pull|grab|get)\b"
+                         r"(?:\W+\w+){0,5}?\W+`?(https?://[^\s`)>\]]+)", re.I)
+_BROWSER_VERB = re.compile(r"\b(navigate to|click|take (?:a )?screenshots?|fill (?:in )?the form"
+                           r"|log ?in)\b", re.I)
+
+
 def web_and_browser(text: str) -> list[Finding]:
+    """A fetch is a fetching verb with a URL as its object; a browser action is a browsing
+    verb. A URL named in passing, or "browser" as a word, is not an action."""
     out: list[Finding] = []
-    urls = _URL_RE.findall(text)
-    fetch = re.search(r"\b(fetch|download|http get|call the api|api endpoint|curl|wget)\b", text, re.IGNORECASE)
-    if urls or fetch:
-        target = urls[0] if urls else fetch.group(1).lower()
-        level = 3 if re.search(r"\bpaginat", text, re.IGNORECASE) else 2 if any("?" in u for u in urls) else 1
+    fetches = [m for m in _FETCH_VERB.finditer(text) if not negated(text, m.start())]
+    if fetches:
+        target = fetches[0].group(1)
+        level = 3 if re.search(r"\bpaginat", text, re.IGNORECASE) else 2 if "?" in target else 1
         out += [act("fetch", target), req("tool.web", level, f"fetches {target}")]
-    words = [m.group(1).lower() for m in re.finditer(
-        r"\b(browser|navigate to|click|screenshot|playwright|selenium|fill (?:in )?the form|log ?in)\b",
-        text, re.IGNORECASE)]
+    words = [m.group(1).lower() for m in _BROWSER_VERB.finditer(text)
+             if not negated(text, m.start())]
     if words:
         level = max(3 if w in ("log in", "login") else 2 if w.startswith(("click", "fill")) else 1
                     for w in words)
@@ -215,17 +247,23 @@ def web_and_browser(text: str) -> list[Finding]:
 
 
 _INLINE_CMD = re.compile(r"`((?:python3?|node|npm|npx|bash|sh|pip|uv|make|git|pytest)\b[^`]*)`")
+_RUN_VERB = re.compile(r"\b(?:run|runs|execute|invoke|use|call|start|launch|try|type)\b", re.I)
 
 
 def inline_commands(text: str) -> list[Finding]:
+    """A command in a code span is run when a running verb leads to it in the same clause,
+    and the clause does not forbid it."""
     out: list[Finding] = []
-    for cmd in _INLINE_CMD.findall(text):
+    for m in _INLINE_CMD.finditer(text):
+        start = clause_start(text, m.start())
+        if negated(text, m.start()) or not _RUN_VERB.search(text[start:m.start()]):
+            continue
+        cmd = m.group(1)
         out.append(act("exec", cmd))
         out.append(req("tool.exec", 1, f"runs `{_short(cmd, 40)}`"))
-    if re.search(r"\b(list|ls)\b[^\n]*?\bfiles?\b", text, re.IGNORECASE):
-        out += [act("list", "."), req("tool.exec", 1, "lists files")]
-    if re.search(r"\b(search|grep|look) (for|through)\b", text, re.IGNORECASE):
-        out += [act("search", _short(text, 40))]
+    m = re.search(r"\b(?:list|ls)\b(?: all)? (?:the )?files in `([^`]+)`", text, re.IGNORECASE)
+    if m and not negated(text, m.start()):
+        out += [act("list", m.group(1)), req("tool.exec", 1, "lists files")]
     if re.search(r"\b(write|use|run) (a|the|an?) (\w+ )?(script|helper)\b|instead of computing", text, re.IGNORECASE):
         out.append(req("follow.delegation", 1, "told to use a script"))
     return out
@@ -251,6 +289,10 @@ PROSE_DETECTORS = (prose_files, arithmetic, structured_text, regex_text, constra
 
 
 def analyze_prose(text: str) -> list[Finding]:
+    text = re.sub(r"\*\*|__", "", text)  # emphasis markers split a verb from its object
+    # quoted speech ("Tell the user: \"I've opened the results in your browser\"") is words
+    # to say, not instructions to carry out
+    text = re.sub(r"\"[^\"]{20,}\"|\u201c[^\u201d]{20,}\u201d", '""', text)
     out: list[Finding] = []
     for detect in PROSE_DETECTORS:
         out.extend(detect(text))

@@ -12,6 +12,7 @@ A run of three or more ordered sibling steps is a procedure: its planning requir
 
 from __future__ import annotations
 
+import re
 import sys
 
 import attrs
@@ -70,18 +71,36 @@ def _example_findings(ops) -> list[rules.Finding]:
 def _op_findings(op: Operation, next_op: Operation | None) -> list[rules.Finding] | None:
     """Findings for one op, or None when it is not instruction-bearing."""
     if op.name == "skill.step":
-        return rules.analyze_prose(op.attr("text", "")) + _example_findings(op.body)
+        found = rules.analyze_prose(op.attr("text", "")) + _example_findings(op.body)
+        fence = next((o for o in op.body if o.name == "skill.code"), None)
+        return found + _introduced_run(op.attr("text", ""), fence)
     if op.name == "skill.code":
         return rules.analyze_code(op.attr("lang", ""), op.attr("body", ""))
     if op.name in ("skill.text", "skill.quote"):
         text = op.attr("text", "")
         if not rules.is_imperative(text):
             return None
-        found = rules.analyze_prose(text)
+        found = rules.analyze_prose(text) + _introduced_run(text, next_op)
         if next_op is not None and any(f.primitive == "gen.text.structured" for f in found):
             found += _example_findings([next_op])
         return found
     return None
+
+
+def _introduced_run(text: str, fence: Operation | None) -> list[rules.Finding]:
+    """An instruction that introduces a shell fence ("Commit and push:", "Run all four checks
+    before deciding:") tells the agent to run it: an exec action on its first command. A
+    fence after a sentence that forbids or merely shows ("for example:") is not run."""
+    if fence is None or fence.name != "skill.code" or not text.rstrip(" *_").endswith(":"):
+        return []
+    if fence.attr("lang", "").lower() not in rules.SHELL_LANGS:
+        return []
+    if rules.negated(text, len(text)) or re.search(r"\b(e\.g\.|example|like this|such as|"
+                                                   r"output|looks like|prints?)\b", text, re.I):
+        return []
+    first = next((ln.strip() for ln in fence.attr("body", "").splitlines()
+                  if ln.strip() and not ln.lstrip().startswith("#")), "")
+    return [rules.act("exec", first[:60])] if first else []
 
 
 def _procedure_runs(ops) -> dict[int, list[rules.Finding]]:

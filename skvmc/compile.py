@@ -112,6 +112,7 @@ def compile_one(skill: ParsedSkill, spec: str, target, args, diags: DiagnosticEn
     passes = parse_pipeline(text, diags)
     ctx = PassContext(diags=diags)
     ctx.options.setdefault("explain", getattr(args, "explain", False))
+    ctx.options["skill_path"] = skill.skill_dir  # bind-env reads the bundled scripts' imports
     manager = PassManager(passes, instrumentation(args))
     module = manager.run(skill.module, ctx)
     timings = {"frontend": round(skill.seconds, 6),

@@ -9,7 +9,6 @@ left alone.
 | decision | analysis (golden file) | in the prompt |
 |---|---|---|
 | exact duplicate in one list / paragraph run | none needed (string equality) | removed |
-| another product's section | heading names the product, body never names the target | removed |
 | tool note on a step | tool actions (tool_actions.jsonl) | ``(use `tool`)`` suffix |
 | parallel lead-in | step dependencies (dependencies.jsonl) | a lead-in line |
 | lowering (split, validate, delegate) | requirements (requirements.jsonl) | lead-in / check text |
@@ -26,7 +25,6 @@ from skvmc.ir import Operation, thaw
 # decision -> the golden-set analysis whose precision gates it (None: exact by construction)
 GATES: dict[str, str | None] = {
     "remove-duplicate": None,
-    "remove-other-product": None,
     "tool-note": "tool-actions",
     "parallel-hint": "dependencies",
     "lowering": "requirements",
@@ -35,7 +33,6 @@ GATES: dict[str, str | None] = {
 # What is enabled. An entry is True only while its gate's measured precision is >= 0.95.
 ENABLED: dict[str, bool] = {
     "remove-duplicate": True,
-    "remove-other-product": True,
     "tool-note": False,
     "parallel-hint": False,
     "lowering": False,

@@ -87,12 +87,13 @@ def test_deps(deps_case):
                  ("pip", "beautifulsoup4"), ("pip", "scikit-learn"), ("pip", "python-docx"),
                  ("pip", "protobuf"), ("pip", "pandas"), ("pip", "python-dateutil"),
                  ("pip", "pytest"), ("pip", "requests"),
-                 ("npm", "@mermaid-js/mermaid-cli"), ("npm", "sharp"), ("npm", "playwright"),
+                 ("npm", "@mermaid-js/mermaid-cli"), ("npm", "sharp"),
                  ("npm", "express"), ("npm", "zod"),
                  ("system", "jq"), ("system", "ffmpeg"), ("system", "curl"),
                  ("system", "python3"), ("service", "postgres"), ("service", "redis"),
                  ("service", "localhost:3000")]:
         assert want in deps, want
+    assert ("npm", "playwright") not in deps  # `npx playwright` fetches it on demand
     assert deps[("pip", "requests")].attr("version") == ">=2.31"
     assert deps[("npm", "@mermaid-js/mermaid-cli")].attr("version") == "10.9.0"
     assert deps[("pip", "pyyaml")].attr("module") == "yaml"

@@ -82,11 +82,16 @@ def test_other_products_reported_not_dropped():
     assert step(out, 4).attr("other_product") == "Cursor"
     assert "other_product" not in step(out, 5).attributes  # the condition names this harness
     assert "other_product" not in step(out, 6).attributes
-    assert not any("drop" in op.attributes for op in out.walk() if op.name != "prompt.drop")
+    assert not any("drop" in op.attributes for op in out.walk())
+    assert not [op for op in out.walk() if op.name == "prompt.drop"]  # reported, kept
+    [seen] = ctx.report["bind-harness"]["dropped"]
+    assert seen["reason"] == "other-product: Claude.ai" and seen["at"].endswith(":23")
+    # opting in wraps the section for dead-step-elim
+    out, _ = run_passes(parse_fixture(FIXTURES / "products"),
+                        "bind-harness{harness=openhands remove-other-product=true}")
     wrapped = [op for op in out.walk() if op.name == "prompt.drop"]
     assert [w.attr("drop") for w in wrapped] == ["other-product: Claude.ai"]
     assert wrapped[0].body[0].attr("title") == "Claude.ai-specific instructions"
-    assert len(ctx.report["bind-harness"]["dropped"]) == 1
 
 
 def test_matching_harness_not_marked():

@@ -82,8 +82,8 @@ def test_known_disjoint_reads_inside_a_step():
                    "infer-capabilities,extract-concurrency")
     [par] = flow_ops(after, "flow.parallel")
     assert par.attr("evidence") == "disjoint"
-    assert [b.body[0].attr("text") for b in par.body] == ["Read `README.md`.",
-                                                          "Read `pyproject.toml`."]
+    assert [b.body[0].attr("text") for b in par.body] == [
+        "Read `README.md`.", "Read `pyproject.toml`.", "List the files in `src/`."]
     section = after.body[1]
     assert [op.name for op in section.body] == ["skill.step", "skill.step"]
 
