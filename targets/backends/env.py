@@ -3,8 +3,12 @@
 Rules the script follows (and the tests check):
 - ``set -euo pipefail``; every dependency is checked first and installed only when missing,
   so a second run installs nothing;
-- pip: ``python3 -c`` imports the module (passed as an argument, never pasted into code), then
-  ``python3 -m pip install <dist>``; npm: ``node -e`` requires the package, then
+- pip: the check asks ``importlib.util.find_spec`` for the module the skill imports (known from
+  its import statement), or ``importlib.metadata`` for the distribution the skill installs by
+  name: never an import of a guessed name (``import pillow`` can never succeed). Names are
+  passed as arguments, never pasted into code. Then ``python3 -m pip install <dist>``;
+- alternatives (``brew`` or ``apt-get``, ``python`` or ``python3``) are satisfied by any one of
+  their group; npm: ``node -e`` requires the package, then
   ``npm install <pkg>``; system binaries: ``command -v`` and, when missing, a report - the script
   never runs a system package manager and never runs any update/upgrade;
 - environment variables and secrets are checked for presence only; values are never printed;
@@ -50,17 +54,22 @@ def _q(text: str) -> str:
 
 def _pip(op) -> list[str]:
     dist = op.attr("name")
-    module = op.attr("module") or dist.split("[")[0].replace("-", "_")
+    module = op.attr("module")
     version = op.attr("version") or ""
-    if not _PIP_DIST.match(dist) or not _PY_MODULE.match(module) or (
+    if not _PIP_DIST.match(dist) or (module and not _PY_MODULE.match(module)) or (
             version and not _VERSION.match(version.replace(" ", ""))):
         return [f"# skipped pip dependency with an unusual name: {dist!r}",
                 f"missing+=({_q('pip: ' + dist + ' (install it by hand)')})"]
     spec = dist + version.replace(" ", "")
-    check = ("python3 -c 'import importlib, sys; importlib.import_module(sys.argv[1])' "
-             f"{_q(module)} >/dev/null 2>&1")
+    if module:  # the skill imports it: is that module importable (without running it)?
+        check = ("python3 -c 'import importlib.util, sys; "
+                 "sys.exit(importlib.util.find_spec(sys.argv[1]) is None)' "
+                 f"{_q(module.split('.')[0])} >/dev/null 2>&1")
+    else:  # the skill installs it by name: is that distribution installed?
+        check = ("python3 -c 'import importlib.metadata as m, sys; m.distribution(sys.argv[1])' "
+                 f"{_q(dist.split('[')[0])} >/dev/null 2>&1")
     return [
-        f"# pip: {dist} (import {module})",
+        f"# pip: {dist}" + (f" (import {module})" if module else ""),
         f"if ! {check}; then",
         f"  say {_q('installing ' + spec + ' with pip')}",
         f"  python3 -m pip install --quiet {_q(spec)} || missing+=({_q('pip: ' + spec)})",
@@ -88,14 +97,17 @@ def _npm(op) -> list[str]:
     ]
 
 
-def _system(op) -> list[str]:
-    name = op.attr("name")
-    if not _BIN.match(name):
-        return [f"missing+=({_q('program: ' + name + ' (check it by hand)')})"]
+def _system(ops) -> list[str]:
+    """One program, or a group of alternatives of which any one will do."""
+    names = [op.attr("name") for op in ops]
+    bad = [n for n in names if not _BIN.match(n)]
+    if bad:
+        return [f"missing+=({_q('program: ' + n + ' (check it by hand)')})" for n in bad]
+    checks = " || ".join(f"command -v {_q(n)} >/dev/null 2>&1" for n in names)
+    what = names[0] if len(names) == 1 else "one of " + ", ".join(names)
     return [
-        f"# program: {name}",
-        f"command -v {_q(name)} >/dev/null 2>&1 || "
-        f"missing+=({_q('program: ' + name + ' (install it with your package manager)')})",
+        f"# program: {what}",
+        f"{checks} || missing+=({_q('program: ' + what + ' (install it with your package manager)')})",
     ]
 
 
@@ -114,9 +126,20 @@ def _var(op) -> list[str]:
 
 def script(module, name: str, target: str) -> str:
     lines: list[str] = []
-    handlers = {"pip": _pip, "npm": _npm, "system": _system, "service": _service}
+    handlers = {"pip": _pip, "npm": _npm, "service": _service}
+    groups: dict[str, list] = {}
     for op in module.walk():
-        if op.name == "env.dep":
+        if op.name == "env.dep" and op.attr("manager") == "system" and op.attr("any_of"):
+            groups.setdefault(op.attr("any_of"), []).append(op)
+    done = set()
+    for op in module.walk():
+        if op.name == "env.dep" and op.attr("manager") == "system":
+            group = op.attr("any_of")
+            if group in done:
+                continue
+            done.add(group) if group else None
+            lines += [""] + _system(groups[group] if group else [op])
+        elif op.name == "env.dep":
             lines += [""] + handlers[op.attr("manager")](op)
         elif op.name == "env.var":
             lines += _var(op)
