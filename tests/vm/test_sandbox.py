@@ -291,3 +291,31 @@ def test_cli_takes_the_sandbox_option():
     assert p.parse_args(base + ["--sandbox=process"]).sandbox == "process"
     with pytest.raises(SystemExit):
         p.parse_args(base + ["--sandbox=none"])
+
+
+def test_network_flag_follows_the_step_declaration(work):
+    """EXEC at pc 0 declares tool.web, EXEC at pc 1 does not; the VM tells the host."""
+    from skvmc.bytecode import assemble
+    from skvmc.vm import ProcResult, run_program
+
+    class Recording(SandboxHost):
+        def run(self, argv, env=None, timeout=None, cancel=None, network=False):
+            seen.append((argv[0], network))
+            return ProcResult(0, "", "")
+
+    seen: list = []
+    meta = {"skill": "t", "steps": {"0": {"line": 1, "requires": [{"primitive": "tool.web"}]},
+                                    "1": {"line": 2, "requires": []}}}
+    prog = assemble(f".meta {json.dumps(meta)}\nexec [\"fetch\"], $a\nexec [\"local\"], $b\n"
+                    "halt 0\n", file="t.skasm")
+    assert run_program(prog, Recording(work)).exit_code == 0
+    assert seen == [("fetch", True), ("local", False)]
+
+
+@pytest.mark.parametrize("module", ["skvmc.bench.cli", "skvmc.profiler.cli"])
+def test_bench_and_profile_take_the_sandbox_option(module):
+    import importlib
+
+    parser = importlib.import_module(module).build_parser()
+    action = next(a for a in parser._actions if a.dest == "sandbox")
+    assert action.default == "bwrap" and tuple(action.choices) == sb.MODES
