@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from skvmc.bytecode import ProgramBuilder, decode
 from skvmc.vm import SandboxHost, read_trace, run_program
+from skvmc.vm.sandbox import add_option as add_sandbox_option
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "four-reports"
@@ -171,7 +172,7 @@ def analyze_trace(records: list[dict]) -> dict:
 def record(program, model, trace_path, concurrency: int = 1, workdir=None, **options):
     """One run with a trace; returns (RunResult, seconds)."""
     work = workdir or make_workdir()
-    host = SandboxHost(work, model)
+    host = SandboxHost(work, model, sandbox=options.pop("sandbox", "bwrap"))
     t0 = time.perf_counter()
     result = run_program(program, host, task=TASK, trace_path=str(trace_path),
                          model_name=getattr(model, "name", ""), concurrency=concurrency,
@@ -186,12 +187,13 @@ def replay_walls(program, trace_path, concurrency: int, repeat: int, make_model=
     from skvmc.models import resolve
 
     make_model = make_model or (lambda: resolve(f"replay:{trace_path}"))
+    sandbox = options.pop("sandbox", "bwrap")  # a host option, not one of run_program's
     walls = []
     for _ in range(repeat):
         work = make_workdir(scratch)
         model = make_model()  # a replay model hands out each answer once: a fresh one per run
         t0 = time.perf_counter()
-        result = run_program(program, SandboxHost(work, model), task=TASK,
+        result = run_program(program, SandboxHost(work, model, sandbox=sandbox), task=TASK,
                              trace_path=os.path.join(work, ".skvm", "replay.jsonl"),
                              concurrency=concurrency, **options)
         walls.append(time.perf_counter() - t0)
@@ -232,6 +234,7 @@ def main(argv=None) -> int:
     ap.add_argument("--concurrency", type=int, default=4, help="parallel replay concurrency")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--max-steps", type=int, default=None, help="agent-loop turn cap per step")
+    add_sandbox_option(ap)
     args = ap.parse_args(argv)
     trace = Path(args.trace or HERE / "results" / "parallel-speedup.jsonl")
 
@@ -243,14 +246,15 @@ def main(argv=None) -> int:
         trace.parent.mkdir(parents=True, exist_ok=True)
         model = resolve(args.model)
         result, secs = record(program, model, trace, args.record_concurrency,
-                              max_steps=args.max_steps)
+                              max_steps=args.max_steps, sandbox=args.sandbox)
         print(f"recording: model {args.model}, concurrency {args.record_concurrency}: "
               f"{result.status} (exit {result.exit_code}) in {secs:.2f} s, "
               f"{result.totals['model_calls']} model calls, "
               f"{result.totals['instructions']} instructions -> {trace}")
         if result.error:
             print(f"  run error: {result.error}")
-    r = speedup(program, trace, args.repeat, args.concurrency, max_steps=args.max_steps)
+    r = speedup(program, trace, args.repeat, args.concurrency, max_steps=args.max_steps,
+                sandbox=args.sandbox)
     b = r["bounds"]
     print(f"trace: wall {b['wall_s']:.3f} s, {b['model_calls']} model calls, "
           f"{b['forks']} fork(s)")

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report-only", action="store_true",
                    help="only (re)build the report from results.jsonl in --out; run nothing")
     p.add_argument("--quiet", action="store_true")
+    from skvmc.vm.sandbox import add_option
+    add_option(p)
     return p
 
 
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     t0 = time.monotonic()
 
     work = functools.partial(runner.run_unit_safely, compiler=compiler, target=args.target,
-                             work_root=work_root, max_steps=args.max_steps,
+                             work_root=work_root, max_steps=args.max_steps, sandbox=args.sandbox,
                              max_tokens=args.max_tokens, jit_warmup=args.jit_warmup,
                              jit_root=out / "jit")
 

@@ -206,8 +206,12 @@ def run_compiled(task: Task, host, program, *, max_steps: int, max_tokens: int,
 def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Compiler,
              target: str, work_root: Path | None = None, max_steps: int = 8,
              max_tokens: int = 512, jit_warmup: int = 2, jit_root: Path | None = None,
-             keep_workdir: bool = False) -> dict:
+             keep_workdir: bool = False, sandbox: str = "bwrap") -> dict:
     from skvmc.vm.host import SandboxHost
+
+    def make_host(wd, env_allow=()):
+        return SandboxHost(wd, model, env_allow=env_allow, sandbox=sandbox,
+                           skill_dir=task.skill_dir)
 
     rec = {"key": f"{task.id}|{condition}|{run_index}", "task": task.id,
            "condition": condition, "run": run_index, "status": "error", "passed": False,
@@ -237,7 +241,7 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
         for _ in range(jit_warmup):  # warm-up runs are not graded, their cost is kept apart
             wd = prepare_workdir(task, work_root, True)
             try:
-                r = run_compiled(task, SandboxHost(wd, model), program, max_steps=max_steps,
+                r = run_compiled(task, make_host(wd), program, max_steps=max_steps,
                                  max_tokens=max_tokens, jit=jit)
             finally:
                 shutil.rmtree(wd, ignore_errors=True)
@@ -247,8 +251,7 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
         rec["warmup"] = warm
     workdir = prepare_workdir(task, work_root, condition != "no-skill")
     try:
-        host = SandboxHost(workdir, model,
-                           env_allow=tuple(program.meta.get("env_allow", ())) if program else ())
+        host = make_host(workdir, tuple(program.meta.get("env_allow", ())) if program else ())
         if condition == "no-skill":
             res = run_no_skill(task, host, max_steps=max_steps, max_tokens=max_tokens)
         elif condition == "original":

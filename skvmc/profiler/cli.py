@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default=None,
                    help="resume checkpoint path (default <out>.checkpoint.jsonl beside --out)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    from skvmc.vm.sandbox import add_option
+    add_option(p)
     return p
 
 
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
     jobs = run.plan_jobs(primitives, levels, args.instances, args.seed)
     progress = run.Progress(len(jobs), enabled=not args.quiet)
-    run_kw = {"timeout_s": args.timeout}
+    run_kw = {"timeout_s": args.timeout, "sandbox": args.sandbox}
     if args.max_turns:
         run_kw["max_turns"] = args.max_turns
     if args.max_tokens:

@@ -67,7 +67,7 @@ def answer_text(value) -> str:
 
 def run_instance(job: Job, model, *, max_turns: int = DEFAULT_MAX_TURNS,
                  max_tokens: int = DEFAULT_MAX_TOKENS, timeout_s: float = 300.0,
-                 keep_workdir: bool = False) -> dict:
+                 keep_workdir: bool = False, sandbox: str = "bwrap") -> dict:
     """Run one instance in a fresh sandbox; a JSON-able record (status pass|fail|unknown)."""
     from skvmc.bytecode.isa import ACT_ALL
     from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
@@ -91,7 +91,7 @@ def run_instance(job: Job, model, *, max_turns: int = DEFAULT_MAX_TURNS,
             path = workdir / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        host = SandboxHost(workdir, model, timeout=min(60.0, timeout_s))
+        host = SandboxHost(workdir, model, timeout=min(60.0, timeout_s), sandbox=sandbox)
         messages = [{"role": "system", "content": system_prompt(ACT_ALL, None)},
                     {"role": "user", "content": inst.prompt}]
         loop = AgentLoop(host, max_tokens=max_tokens, deadline=time.monotonic() + timeout_s,

@@ -9,7 +9,6 @@ from skvmc.vm.host import (
     ProcResult,
     SandboxError,
     SandboxHost,
-    scrub_env,
 )
 from skvmc.vm.interp import (
     EXIT_BAD_INPUT,
@@ -27,5 +26,5 @@ __all__ = [
     "EXIT_BAD_INPUT", "EXIT_MODEL_ERROR", "EXIT_OK", "EXIT_STEP_FAILED", "EXIT_TIMEOUT",
     "VM", "AgentLoop", "Completion", "Host", "ModelError", "NullHost", "ProcResult",
     "RunResult", "RunTimeout", "SandboxError", "SandboxHost", "action_schema", "parse_action",
-    "read_trace", "run_baseline", "run_program", "scrub_env",
+    "read_trace", "run_baseline", "run_program",
 ]

@@ -179,8 +179,9 @@ class AgentLoop:
 
     def __init__(self, host: Host, max_tokens: int = 1024, temperature: float = 0.0,
                  deadline: float | None = None, cancel: threading.Event | None = None,
-                 on_turn=None, step_key: str | None = None):
+                 on_turn=None, step_key: str | None = None, network: bool = False):
         self.step_key = step_key
+        self.network = network  # the step declared tool.web/tool.browser
         self.host = host
         self.max_tokens = max_tokens
         self.temperature = temperature
@@ -275,7 +276,8 @@ class AgentLoop:
         if not isinstance(argv, list) or not argv:
             return "error: exec needs a non-empty argv list or language+code"
         argv = [str(a) for a in argv]
-        r = self.host.run(argv, cancel=self.cancel, timeout=self._remaining())
+        r = self.host.run(argv, cancel=self.cancel, timeout=self._remaining(),
+                          network=self.network)
         self.last_exit = r.exit_code
         parts = [f"exit code {r.exit_code}" + (" (timed out)" if r.timed_out else "")]
         if r.stdout:

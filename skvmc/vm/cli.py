@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default=None, metavar="MODEL+HARNESS",
                    help="the target to recompile for (with --recompile; default: the "
                         "program's target)")
+    from skvmc.vm.sandbox import add_option
+    add_option(p)
     return p
 
 
@@ -129,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def run_once(prog, attempt: int):
         path = trace if attempt == 0 else _attempt_trace(trace, attempt)
-        host = SandboxHost(workdir, model, env_allow=tuple(prog.meta.get("env_allow", ())))
+        host = SandboxHost(workdir, model, env_allow=tuple(prog.meta.get("env_allow", ())),
+                           sandbox=args.sandbox, skill_dir=skill_dir)
         return run_program(prog, host, task=task, inputs=inputs, trace_path=path,
                            model_name=args.model, max_steps=args.max_steps,
                            timeout=args.timeout, concurrency=args.concurrency,

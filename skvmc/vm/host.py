@@ -1,14 +1,15 @@
 """The VM's view of the world: a model, a process runner and a filesystem, behind ``Host``.
 
 ``SandboxHost`` is the real one: every path is confined to the workdir, children run from argv
-lists (never a shell string) with a scrubbed environment, cwd = workdir, a timeout and an
-output cap. Tests use it with a scripted model; ``NullHost`` serves benchmarks.
+lists (never a shell string) inside a bubblewrap sandbox (skvmc/vm/sandbox.py, docs/sandbox.md)
+with an allow-listed environment, rlimits, cwd = workdir, a timeout and an output cap read as a
+stream. Tests use it with a scripted model; ``NullHost`` serves benchmarks.
 """
 
 from __future__ import annotations
 
 import os
-import re
+import selectors
 import signal
 import subprocess
 import threading
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
+
+from skvmc.vm import sandbox as sb
 
 
 class SandboxError(Exception):
@@ -53,17 +56,6 @@ class ProcResult:
     truncated: bool = False
 
 
-SECRET_NAME = re.compile(
-    r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|_AUTH|COOKIE|SESSION)",
-    re.IGNORECASE)
-
-
-def scrub_env(env: dict[str, str], allow: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
-    """Drop variables that look like secrets (``*_KEY``, ``*_TOKEN`` ...) unless allowed."""
-    allowed = set(allow)
-    return {k: v for k, v in env.items() if k in allowed or not SECRET_NAME.search(k)}
-
-
 class Host:
     """Interface the interpreter calls. Paths are workdir-relative strings."""
 
@@ -79,22 +71,38 @@ class Host:
     def exists(self, path: str) -> bool:
         raise NotImplementedError
 
+    def expose(self, folder: str) -> None:
+        """Let children read ``folder`` (the skill's bundle) besides the workdir."""
+
     def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float | None = None,
-            cancel: threading.Event | None = None) -> ProcResult:
+            cancel: threading.Event | None = None, network: bool = False) -> ProcResult:
         raise NotImplementedError
 
 
 class SandboxHost(Host):
+    """``sandbox="bwrap"`` confines children with bubblewrap and refuses to run them when it
+    cannot; ``sandbox="process"`` is the opt-in weaker mode (plain subprocess)."""
+
     def __init__(self, workdir, model=None, env_allow=(), timeout: float = 60.0,
-                 output_cap: int = 64 * 1024, base_env: dict[str, str] | None = None):
+                 output_cap: int = 64 * 1024, base_env: dict[str, str] | None = None,
+                 sandbox: str = "bwrap", skill_dir=None, limits: sb.Limits | None = None,
+                 bwrap: str = sb.DEFAULT_BWRAP):
         self.workdir = Path(workdir).resolve()
         if not self.workdir.is_dir():
             raise SandboxError(f"workdir {workdir} is not a directory")
+        if sandbox not in sb.MODES:
+            raise SandboxError(f"unknown sandbox mode {sandbox!r} (one of {', '.join(sb.MODES)})")
         self.model = model
         self.env_allow = tuple(env_allow)
         self.timeout = timeout
         self.output_cap = output_cap
         self.base_env = dict(os.environ if base_env is None else base_env)
+        self.sandbox = sandbox
+        self.read_only: list[str] = []  # folders children may read: the skill's bundle
+        if skill_dir:
+            self.expose(skill_dir)
+        self.limits = limits or sb.Limits()
+        self.bwrap = bwrap
 
     # filesystem ------------------------------------------------------------------------------
     def resolve(self, path: str) -> Path:
@@ -135,54 +143,113 @@ class SandboxHost(Host):
     def exists(self, path: str) -> bool:
         return self.resolve(path).exists()
 
+    def expose(self, folder: str) -> None:
+        real = os.path.realpath(folder)
+        if real not in self.read_only:
+            self.read_only.append(real)
+
     # processes -------------------------------------------------------------------------------
-    def run(self, argv, env=None, timeout=None, cancel=None) -> ProcResult:
+    def command(self, argv: list[str], env: dict | None = None, network: bool = False):
+        """(argv to spawn, its environment, fds to pass) for one child."""
+        if self.sandbox == "process":
+            child = sb.child_env(self.base_env, self.env_allow, str(self.workdir), env)
+            return self.limits.prefix() + list(argv), child, []
+        problem = sb.unavailable(self.bwrap)
+        if problem:
+            raise SandboxError(f"{problem}: refusing to run {argv[0]} without a sandbox "
+                               "(--sandbox=process runs it unconfined; see docs/sandbox.md)")
+        child = sb.child_env(self.base_env, self.env_allow, sb.SANDBOX_HOME, env)
+        cmd, fds = sb.bwrap_command(self.bwrap, argv, workdir=str(self.workdir), env=child,
+                                    ro_dirs=sb.interpreter_dirs() + self.read_only,
+                                    network=network)
+        # bwrap itself gets an empty environment: the sandbox's pid 1 is a fork of bwrap and
+        # its /proc/1/environ would show whatever bwrap was started with.
+        return self.limits.prefix() + cmd, {}, fds
+
+    def run(self, argv, env=None, timeout=None, cancel=None, network=False) -> ProcResult:
         if not argv or not all(isinstance(a, str) for a in argv):
             raise SandboxError(f"argv must be a non-empty list of strings, got {argv!r}")
         if any("\x00" in a for a in argv):
             raise SandboxError("argv item contains a NUL byte")
-        child_env = scrub_env(self.base_env, self.env_allow)
-        if env:
-            child_env.update(env)
         timeout = self.timeout if timeout is None else min(timeout, self.timeout)
+        cmd, child_env, fds = self.command(argv, env, network)
         try:
             proc = subprocess.Popen(
-                list(argv), cwd=self.workdir, env=child_env, shell=False,
+                cmd, cwd=self.workdir, env=child_env, shell=False, pass_fds=fds,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                start_new_session=True,
+                start_new_session=True,  # one process group to kill: bwrap, or the child
+                # only without prlimit (rare): setrlimit in the forked child
+                preexec_fn=None if cmd[0] == sb.PRLIMIT else self.limits.apply,  # noqa: PLW1509
             )
         except (OSError, ValueError) as exc:
             return ProcResult(127, "", f"cannot run {argv[0]}: {exc}")
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        while True:
-            try:
-                out, err = proc.communicate(timeout=0.05)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        try:
+            out, err, truncated, stop = _pump(proc, self.output_cap,
+                                              time.monotonic() + timeout, cancel)
+        finally:
+            # After the step nothing it started may live on: the group (and with bwrap the
+            # whole pid namespace, through --die-with-parent) dies here.
+            _kill(proc)
+            proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+        if stop == "cancelled":
+            raise Cancelled()
+        code = 124 if stop == "timeout" else proc.returncode
+        if self.sandbox == "bwrap" and code == 1 and err.startswith(b"bwrap: execvp "):
+            code = 127  # the program was not found inside the sandbox (as a shell says)
+        return ProcResult(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                          stop == "timeout", truncated)
+
+
+CHUNK = 64 * 1024
+EXIT_GRACE_S = 0.5  # how long pipes may stay open after the child exited (process mode)
+
+
+def _pump(proc: subprocess.Popen, cap: int, deadline: float, cancel):
+    """Read stdout and stderr as they come, keeping at most ``cap`` bytes of each (the rest is
+    read and dropped, so the child never blocks on a full pipe and memory stays bounded).
+    Returns (stdout, stderr, truncated, why it stopped: None | "timeout" | "cancelled")."""
+    bufs = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+    truncated, stop, exited_at = False, None, None
+    with selectors.DefaultSelector() as sel:
+        for fd in bufs:
+            sel.register(fd, selectors.EVENT_READ)
+        while sel.get_map():
+            now = time.monotonic()
+            if cancel is not None and cancel.is_set():
+                stop = "cancelled"
                 break
-            except subprocess.TimeoutExpired:
-                if cancel is not None and cancel.is_set():
-                    _kill(proc)
-                    proc.communicate()
-                    raise Cancelled() from None
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                    _kill(proc)
-                    out, err = proc.communicate()
-                    break
-        cap = self.output_cap
-        truncated = len(out) > cap or len(err) > cap
-        return ProcResult(
-            124 if timed_out else proc.returncode,
-            out[:cap].decode("utf-8", "replace"), err[:cap].decode("utf-8", "replace"),
-            timed_out, truncated,
-        )
+            if now >= deadline:
+                stop = "timeout"
+                break
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+                _kill(proc)  # stragglers of the group would hold the pipes open
+            elif exited_at is not None and now - exited_at > EXIT_GRACE_S:
+                break  # a detached grandchild (process mode) still holds them: stop reading
+            for key, _ in sel.select(min(0.05, max(0.0, deadline - now))):
+                chunk = os.read(key.fd, CHUNK)
+                if not chunk:
+                    sel.unregister(key.fd)
+                    continue
+                buf = bufs[key.fd]
+                room = cap - len(buf)
+                if len(chunk) > room:
+                    truncated = True
+                buf += chunk[:max(0, room)]
+    return bytes(bufs[proc.stdout.fileno()]), bytes(bufs[proc.stderr.fileno()]), truncated, stop
 
 
 def _kill(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        proc.kill()
+        if proc.poll() is None:
+            proc.kill()
 
 
 class NullHost(Host):
@@ -202,5 +269,5 @@ class NullHost(Host):
     def exists(self, path):
         return path in self.files
 
-    def run(self, argv, env=None, timeout=None, cancel=None):
+    def run(self, argv, env=None, timeout=None, cancel=None, network=False):
         return ProcResult(0, "", "")

@@ -28,6 +28,7 @@ import jsonschema
 from skvmc.bytecode.program import Const, Program
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
 from skvmc.vm.host import Cancelled, Host, SandboxError
+from skvmc.vm.sandbox import needs_network
 from skvmc.vm.trace import TraceWriter, now_iso
 
 EXIT_OK, EXIT_STEP_FAILED, EXIT_BAD_INPUT, EXIT_MODEL_ERROR, EXIT_TIMEOUT = 0, 1, 2, 3, 4
@@ -112,6 +113,8 @@ class VM:
         self.host = host
         self.task = task
         self.inputs = dict(inputs or {})
+        if isinstance(self.inputs.get("skill_dir"), str):  # bundled scripts run from there
+            host.expose(self.inputs["skill_dir"])
         self.trace_path = str(trace_path) if trace_path else None
         self.model_name = model_name or getattr(host.model, "name", "") or type(host.model).__name__
         self.max_steps = max_steps
@@ -298,7 +301,7 @@ class VM:
     def _run_process(self, fr, argv, out, pc):
         try:
             r = self.host.run(argv, env=fr.env or None, timeout=self._remaining(),
-                              cancel=fr.cancel)
+                              cancel=fr.cancel, network=self.needs_network(pc))
         except SandboxError as exc:
             raise StepFailed(str(exc), pc) from None
         fr.last_exit = r.exit_code
@@ -306,6 +309,10 @@ class VM:
         self._note(fr, argv=argv, exit_code=r.exit_code, timed_out=r.timed_out,
                    result=r.stdout[-200:], stderr=r.stderr[-200:])
         return pc + 1
+
+    def needs_network(self, pc: int) -> bool:
+        """Only steps that declare tool.web/tool.browser get the network in the sandbox."""
+        return needs_network(self.program.meta or {}, pc)
 
     def _remaining(self):
         return None if self.deadline is None else max(0.1, self.deadline - time.monotonic())
@@ -424,7 +431,7 @@ class VM:
 
         step_key = f"{fr.branch or 'main'}/{pc}"
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
-                         on_turn, step_key)
+                         on_turn, step_key, network=self.needs_network(pc))
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         if self.jit is not None:
             self.jit.vm_after_ask(self, fr, pc, prompt_v, outcome)

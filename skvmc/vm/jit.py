@@ -422,7 +422,7 @@ class Template:
         return self.data.get("signature", "")
 
     def run(self, host, env: dict | None = None, timeout: float | None = None,
-            cancel=None) -> TemplateResult:
+            cancel=None, network: bool = False) -> TemplateResult:
         """Execute the template's actions in order through ``host`` (sandboxed runner)."""
         from skvmc.vm.host import SandboxError
 
@@ -453,7 +453,7 @@ class Template:
                 else:
                     # each argv item is one process argument: no shell ever parses it
                     argv = [_fill_text(a, self.bound) for a in act["argv"]]
-                r = host.run(argv, env=penv, timeout=timeout, cancel=cancel)
+                r = host.run(argv, env=penv, timeout=timeout, cancel=cancel, network=network)
                 code, stdout = r.exit_code, r.stdout
                 if r.exit_code != 0:
                     return TemplateResult(False, None, r.exit_code, r.stdout, r.stderr,
@@ -605,7 +605,8 @@ class JitController:
         if tmpl is None:
             return None
         t0 = time.monotonic()
-        res = tmpl.run(vm.host, env=fr.env or None, timeout=vm._remaining(), cancel=fr.cancel)
+        res = tmpl.run(vm.host, env=fr.env or None, timeout=vm._remaining(), cancel=fr.cancel,
+                       network=vm.needs_network(pc))
         fields = {"solidified": True, "template": tmpl.signature, "model_calls": 0,
                   "turns": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0,
                   "solid_latency_s": round(time.monotonic() - t0, 6),

@@ -20,14 +20,15 @@ TASK = "csv-sum-column"
 
 def solver(work_root: Path, seen: list):
     """Runs the task's reference solution, then answers; asserts no tests/ is visible."""
-    solve = str(TASKS / TASK / "solution" / "solve.py")
+    # sent as code, not as a path: the exec sandbox sees the workdir only, not the repo
+    solve = (TASKS / TASK / "solution" / "solve.py").read_text()
 
     def answer(messages, schema):
         # graders are copied in only after the agent finished: none may exist now
         seen.append(sorted(str(p) for p in work_root.glob("*/tests")))
         if messages[-1]["role"] == "user" and "exit code" in messages[-1]["content"]:
             return json.dumps({"action": "answer", "answer": "done"})
-        return json.dumps({"action": "exec", "argv": ["python3", solve]})
+        return json.dumps({"action": "exec", "language": "python", "code": solve})
 
     return answer
 
@@ -176,12 +177,12 @@ def _solve_answer_factory():
     """A solver for the Ray executor's workers. It is a closure on purpose: cloudpickle ships
     closures by value, while module-level test functions would need this test module to be
     importable inside the workers."""
-    solve = str(TASKS / TASK / "solution" / "solve.py")
+    solve = (TASKS / TASK / "solution" / "solve.py").read_text()  # as code: see solver()
 
     def answer(messages, schema):
         if messages[-1]["role"] == "user" and "exit code" in messages[-1]["content"]:
             return json.dumps({"action": "answer", "answer": "done"})
-        return json.dumps({"action": "exec", "argv": ["python3", solve]})
+        return json.dumps({"action": "exec", "language": "python", "code": solve})
 
     return answer
 

@@ -9,7 +9,8 @@ import sys
 import pytest
 from vm_helpers import ScriptedModel, run_asm
 
-from skvmc.vm import SandboxError, SandboxHost, scrub_env
+from skvmc.vm import SandboxError, SandboxHost
+from skvmc.vm.sandbox import child_env
 
 HOSTILE = [
     "; rm -rf /",
@@ -106,10 +107,10 @@ def test_model_shell_string_is_not_run(tmp_path):
     assert "not a shell string" in model.calls[1]["messages"][-1]["content"]
 
 
-def test_environment_is_scrubbed_unless_allowed(tmp_path):
+def test_environment_is_allow_listed(tmp_path):
     env = {"PATH": os.environ.get("PATH", ""), "OPENAI_API_KEY": "sk-1", "GH_TOKEN": "t",
            "DB_PASSWORD": "p", "MY_SECRET": "s", "ALLOWED_TOKEN": "keep", "LANG": "C"}
-    assert set(scrub_env(env)) == {"PATH", "LANG"}
+    assert set(child_env(env)) == {"PATH", "LANG", "HOME"}
     host = SandboxHost(tmp_path, env_allow=("ALLOWED_TOKEN",), base_env=env)
     r = host.run([sys.executable, "-c", "import os, json; print(json.dumps(sorted(os.environ)))"])
     seen = set(json.loads(r.stdout))
