@@ -6,7 +6,7 @@ under them. Bundle files a step or paragraph mentions become ``skill.ref`` value
 mentioning op takes as operands, which is the first edge of the dataflow graph.
 """
 
-from skvmc.opdef import Dialect, attr, opt
+from skvmc.opdef import CarriesFacts, Dialect, attr, opt
 
 DIALECT = Dialect("skill", "skill source: frontmatter, sections, steps, text, code, tables")
 
@@ -38,7 +38,7 @@ TEXT = DIALECT.op(
     "A paragraph (lines joined with newlines, inline Markdown kept).",
     variadic_operands=FILE,
     attributes={"text": attr("str"), "links": opt("array")},
-    allow_extra_attributes=True,  # analyses attach facts (requires, actions) as attributes
+    traits=(CarriesFacts,),  # analyses attach facts (requires, actions, ...) as attributes
 )
 
 STEP = DIALECT.op(
@@ -55,7 +55,7 @@ STEP = DIALECT.op(
         "links": opt("array"),
     },
     regions=1,
-    allow_extra_attributes=True,  # analyses attach facts (caps, reads, writes) as attributes
+    traits=(CarriesFacts,),
 )
 
 CODE = DIALECT.op(
@@ -69,7 +69,7 @@ CODE = DIALECT.op(
         "body": attr("str"),
         "fence": attr("str", doc="the opening fence as written, e.g. ``` or ~~~~"),
     },
-    allow_extra_attributes=True,
+    traits=(CarriesFacts,),
 )
 
 TABLE = DIALECT.op(
@@ -83,7 +83,7 @@ QUOTE = DIALECT.op(
     "A blockquote; GitHub callouts (> [!NOTE]) set kind.",
     variadic_operands=FILE,
     attributes={"text": attr("str"), "kind": opt("str", choices=CALLOUT_KINDS), "links": opt("array")},
-    allow_extra_attributes=True,
+    traits=(CarriesFacts,),
 )
 
 RULE = DIALECT.op("rule", "A thematic break (---).")

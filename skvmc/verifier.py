@@ -35,11 +35,6 @@ def _verify_op(op, scopes, defined, out, top=False):
     else:
         for problem in opdef.problems(op):
             err(problem)
-    if "requires" in op.attributes or "actions" in op.attributes:
-        from skvmc.dialects.cap import verify_facts
-
-        for problem in verify_facts(op):
-            err(problem)
     for i, value in enumerate(op.operands):
         if not any(value.name in scope for scope in scopes):
             err(f"operand #{i} uses '%{value.name}' before it is defined (or out of scope)")
