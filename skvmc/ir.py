@@ -193,10 +193,6 @@ def module(ops=(), attributes: Mapping | None = None, loc: Location = UNKNOWN_LO
     )
 
 
-def walk(op: Operation) -> Iterator[Operation]:
-    return op.walk()
-
-
 def fresh_namer(root: Operation):
     """A function returning value names not used anywhere in ``root`` (numbers, counting up)."""
     used = {v.name for op in root.walk() for v in op.results}

@@ -265,14 +265,13 @@ def test_jit_hooks_can_skip_the_model(tmp_path):
         def __init__(self):
             self.after = []
 
-        def vm_before_ask(self, vm, fr, pc, prompt_v, out):
-            if vm.val(fr, prompt_v) == "solid":
-                vm.set_slot(fr, out, "from template")
-                return pc + 1
+        def before_model(self, step):
+            if step.prompt == "solid":
+                return step.answer("from template")
             return None
 
-        def vm_after_ask(self, vm, fr, pc, prompt_v, outcome):
-            self.after.append((pc, outcome.value))
+        def after_model(self, step, outcome):
+            self.after.append((step.pc, outcome.value))
 
         def finish(self):
             self.finished = True
