@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from skvmc.legal import LegalOps
+
 _PY_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _PIP_DIST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9_,.-]+\])?\Z")
 _VERSION = re.compile(r"(===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+(,(===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)*\Z")
@@ -112,18 +114,35 @@ def _var(op) -> list[str]:
     return [f'[ -n "${{{name}:-}}" ] || missing+=({_q(f"env: {name} ({what} not set)")})']
 
 
-def script(module, name: str, target: str) -> str:
+_MANAGERS = {"pip": _pip, "npm": _npm, "system": _system, "service": _service}
+
+
+def _dep(lines: list, op) -> None:
+    lines += [""] + _MANAGERS[op.attr("manager")](op)
+
+
+def _env_var(lines: list, op) -> None:
+    lines += _var(op)
+
+
+# env.dep and env.var become script lines; every other known op has nothing to install
+LEGAL = LegalOps("env", {"env.dep": _dep, "env.var": _env_var}, skip=(
+    "env.requires", "env.path", "skill.frontmatter", "skill.section", "skill.text", "skill.step",
+    "skill.code", "skill.table", "skill.quote", "skill.rule", "skill.html", "skill.ref",
+    "cap.delegate", "cap.validate", "cap.split", "cap.serialize", "cap.gap", "flow.parallel",
+    "flow.branch", "flow.foreach", "flow.seq", "prompt.tools", "prompt.drop"))
+
+
+def script(module, name: str, target: str, diags=None) -> str:
+    LEGAL.check(module, diags)
     lines: list[str] = []
-    handlers = {"pip": _pip, "npm": _npm, "system": _system, "service": _service}
     for op in module.walk():
-        if op.name == "env.dep":
-            lines += [""] + handlers[op.attr("manager")](op)
-        elif op.name == "env.var":
-            lines += _var(op)
+        if op is not module:
+            LEGAL.dispatch(op, lines)
     header = HEADER.format(name=name.replace("\n", " "), target=target.replace("\n", " "))
     return header + "\n".join(lines) + "\n" + FOOTER
 
 
 def emit(inp) -> dict[str, bytes]:
-    text = script(inp.module, inp.skill_name, inp.target_spec)
+    text = script(inp.module, inp.skill_name, inp.target_spec, inp.diags)
     return {"env-setup.sh": text.encode("utf-8")}
