@@ -15,12 +15,21 @@ FILE = DIALECT.type("file")  # a bundle file (or a path a step names)
 
 CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
 
+
+def skill_name(module) -> str:
+    """The frontmatter's name (else the folder name, else "skill")."""
+    for op in module.body:
+        if op.name == "skill.frontmatter":
+            name = op.attr("fields", {}).get("name")
+            if isinstance(name, str) and name:
+                return name
+    return module.attr("skill_dir") or "skill"
+
 FRONTMATTER = DIALECT.op(
     "frontmatter",
-    "The YAML frontmatter: parsed fields in source order plus the raw text.",
+    "The YAML frontmatter: parsed fields in source order plus the raw text (the name and the "
+    "description are fields like any other, stored once).",
     attributes={
-        "name": attr("str"),
-        "description": attr("str"),
         "fields": attr("dict", doc="every key, values as parsed YAML"),
         "raw": attr("str", doc="the YAML text between the --- lines, verbatim"),
     },

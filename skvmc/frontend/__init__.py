@@ -231,9 +231,8 @@ def parse_source(src: SkillSource, diags: DiagnosticEngine,
     lowering.collect_refs(root)
     refs = lowering.ref_ops()
     _warn_missing_refs(refs, diags)
-    header = skill.FRONTMATTER.build(
-        name=str(front.fields.get("name", "")), description=str(front.fields.get("description", "")),
-        fields=fm.to_attr(front.fields), raw=raw, loc=Location(file, 1, 1))
+    header = skill.FRONTMATTER.build(fields=fm.to_attr(front.fields), raw=raw,
+                                     loc=Location(file, 1, 1))
     body = [lowering.lower(child) for child in root.children]
     attributes = {"skill_dir": folder, "source": file}
     if src.line_ending != "lf":

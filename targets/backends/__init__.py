@@ -52,10 +52,9 @@ class BackendInput:
 
     @property
     def skill_name(self) -> str:
-        for op in self.module.body:
-            if op.name == "skill.frontmatter":
-                return op.attr("name") or self.module.attr("skill_dir") or "skill"
-        return self.module.attr("skill_dir") or "skill"
+        from skvmc.dialects.skill import skill_name
+
+        return skill_name(self.module)
 
 
 # backend name -> "module:function", in the order they run (report last)

@@ -44,7 +44,7 @@ def test_artifact_snapshots(skill, harness, snapshot_text):
 def test_layout_and_bundle(skill, harness):
     r = compiled(skill, f"qwen-7b+{harness}")
     h = get_harness(harness)
-    name = r.module.body[0].attr("name")
+    name = r.module.body[0].attr("fields")["name"]
     if h.skill_format == "conventions-file":
         assert r.prompt_path == h.context_file
     else:
