@@ -69,24 +69,6 @@ def test_effects_and_outputs_kept():
     assert ctx.report["dead-step-elim"]["tokens_saved"] == 0
 
 
-def test_drop_attribute_removed():
-    before = parse_fixture(LOG_TRIAGE)
-
-    def mark(op):
-        if op.attr("text", "").startswith("If you are in Claude.ai"):
-            return op.with_attrs(drop="other-product: Claude.ai")
-        return op
-
-    from skvmc.ir import map_ops
-
-    marked = map_ops(before, mark)
-    after, ctx = run(marked)
-    assert not any("Claude.ai" in (t or "") for t in texts(after))
-    reasons = [r["reason"] for r in ctx.report["dead-step-elim"]["removed"]]
-    assert "drop: other-product: Claude.ai" in reasons
-    assert any(r.startswith("duplicate") for r in reasons)  # "Ignore DEBUG" twice
-
-
 def test_frontmatter_never_removed():
     before = parse_fixture(LOG_TRIAGE)
     fm = before.body[0].with_attrs(drop="other-product: x")

@@ -148,22 +148,6 @@ def test_patterns_declare_legality_as_data():
 # -- each pattern -------------------------------------------------------------------------------
 
 
-def test_delegate_arithmetic():
-    out, ctx = lower(infer(FIXTURES / "arithmetic"), weak())
-    delegates = ops_named(out, "cap.delegate")
-    assert len(delegates) == 2  # the compound-interest step and the averaging paragraph
-    assert all(d.attr("lang") == "python" and d.attr("primitive") == "reason.arithmetic"
-               for d in delegates)
-    assert "compound interest" in delegates[0].attr("instruction")
-    step = next(op for op in out.walk() if op.attr("text", "").startswith("Compute"))
-    assert step.body[0].name == "cap.delegate"
-    reqs = {r["primitive"]: r for r in step.attr("requires")}
-    assert reqs["reason.arithmetic"]["status"] == "lowered"
-    assert reqs["reason.arithmetic"]["by"] == "delegate-arithmetic"
-    assert reqs["gen.code.python"]["level"] == 2 and reqs["gen.code.python"]["status"] == "legal"
-    assert ctx.report["lower-capabilities"]["lowered"]["delegate-arithmetic"] == 2
-
-
 def test_delegate_needs_python():
     profile = FakeProfile({**weak().levels, "gen.code.python": 0})
     out, ctx = lower(infer(FIXTURES / "arithmetic"), profile)
@@ -253,20 +237,6 @@ def test_stdlib_rewrites_run(tmp_path):
     assert python_to_stdlib("import json\n") is None
 
 
-def test_split_procedure():
-    out, _ = lower(infer(FIXTURES / "long-procedure"), weak())
-    splits = ops_named(out, "cap.split")
-    assert len(splits) == 1
-    steps = [op for op in splits[0].body if op.name == "skill.step"]
-    assert [s.attr("number") for s in steps] == [1, 2, 3, 4, 5, 6, 7]
-    assert "reason.planning L3 needed, target has L1" in splits[0].attr("reason")
-    first = {r["primitive"]: r for r in steps[0].attr("requires")}
-    assert first["reason.planning"]["by"] == first["follow.procedure"]["by"] == "split-procedure"
-    # the two-step list below is not split
-    assert any(op.attr("text") == "Open `notes.txt`." for op in out.walk()
-               if op.name == "skill.step" and op not in splits[0].body)
-
-
 def test_validate_structured():
     out, _ = lower(infer(FIXTURES / "structured-output"), weak())
     # weak() rates structured output and formats L1: only the nested example needs a validate
@@ -292,19 +262,6 @@ def test_schema_of():
         "type": "object", "properties": {"a": {"type": "array", "items": {"type": "number"}},
                                          "b": {"type": "boolean"}}, "required": ["a", "b"]}
     assert schema_of([]) == {"type": "array"}
-
-
-def test_serialize_batch():
-    out, _ = lower(infer(FIXTURES / "tool-batch"), weak())
-    batches = ops_named(out, "cap.serialize")
-    assert len(batches) == 2
-    texts = [[s.attr("text") for s in b.body] for b in batches]
-    assert texts[0] == ["Read `jan.csv`.", "Read `feb.csv`.", "Read `mar.csv`."]
-    assert texts[1] == ["Fetch `https://api.example.com/rates?base=EUR`.", "Write `rates.json`."]
-    child = batches[0].body[0]
-    assert child.attr("reads") == ("jan.csv",)
-    assert child.attr("requires")[0]["status"] == "legal"
-    assert "target rates tool.call.batch L0" in batches[0].attr("reason")
 
 
 def test_serialize_needs_single_calls_legal():
