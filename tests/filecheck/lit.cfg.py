@@ -9,14 +9,14 @@ import sys
 
 import lit.formats
 
-config.name = "skvmc-filecheck"  # noqa: F821 (lit injects config)
-config.test_format = lit.formats.ShTest(execute_external=False)  # noqa: F821
-config.suffixes = [".skir"]  # noqa: F821
-config.excludes = ["Inputs"]  # noqa: F821
-config.test_source_root = os.path.dirname(__file__)  # noqa: F821
+config.name = "skvmc-filecheck"  # lit injects config
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".skir"]
+config.excludes = ["Inputs"]
+config.test_source_root = os.path.dirname(__file__)
 # skvmc and filecheck live next to the Python that runs lit (the project's virtualenv)
 bindir = os.path.dirname(sys.executable)
-config.environment["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")  # noqa: F821
+config.environment["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 for name in ("HOME", "TMPDIR", "SKVMC_CACHE_DIR"):
     if name in os.environ:
-        config.environment[name] = os.environ[name]  # noqa: F821
+        config.environment[name] = os.environ[name]
