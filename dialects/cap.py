@@ -51,7 +51,8 @@ DELEGATE = DIALECT.op(
 VALIDATE = DIALECT.op(
     "validate",
     "A validation step after structured output: the output file must match the schema.",
-    attributes={"path": attr("str"), "schema": attr("dict"), "format": attr("str", choices=("json", "yaml"))},
+    attributes={"path": attr("str"), "schema": attr("dict"),
+                "format": attr("str", choices=("json", "yaml"))},
 )
 
 SPLIT = DIALECT.op(

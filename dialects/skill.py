@@ -91,7 +91,8 @@ QUOTE = DIALECT.op(
     "quote",
     "A blockquote; GitHub callouts (> [!NOTE]) set kind.",
     variadic_operands=FILE,
-    attributes={"text": attr("str"), "kind": opt("str", choices=CALLOUT_KINDS), "links": opt("array")},
+    attributes={"text": attr("str"), "kind": opt("str", choices=CALLOUT_KINDS),
+                "links": opt("array")},
     traits=(CarriesFacts,),
 )
 

@@ -14,12 +14,12 @@ from lark.exceptions import UnexpectedInput
 
 from skvmc import grammar
 from skvmc.diagnostics import CompileError, DiagnosticEngine
+from skvmc.dialects import skill
 from skvmc.frontend import frontmatter as fm
 from skvmc.frontend.blocks import BlockBuilder, Node, finish_inline
 from skvmc.frontend.refs import BundleIndex, find_links, find_refs, list_bundle
 from skvmc.frontend.source import SkillSource, UsageError, read_skill
 from skvmc.ir import Location, Operation, Value, module
-from skvmc.dialects import skill
 
 __all__ = ["parse_skill", "parse_source", "UsageError"]
 

@@ -470,7 +470,7 @@ class Template:
         return TemplateResult(True, value, code, stdout)
 
 
-# -- the controller ---------------------------------------------------------------------------------
+# -- the controller ---------------------------------------------------------------------------
 class JitController:
     """Observes model-driven steps, promotes stable ones, serves and demotes templates."""
 

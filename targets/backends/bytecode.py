@@ -38,8 +38,6 @@ import hashlib
 import re
 import shlex
 
-from skvmc.targets.backends.prompt import skill_root
-
 from skvmc.bytecode import (
     ACT_ALL,
     ACT_EXEC,
@@ -52,6 +50,7 @@ from skvmc.bytecode import (
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
+from skvmc.targets.backends.prompt import skill_root
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
 PY_LANGS = {"python", "py", "python3"}

@@ -21,7 +21,8 @@ from skvmc.legal import LegalOps
 
 _PY_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _PIP_DIST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9_,.-]+\])?\Z")
-_VERSION = re.compile(r"(===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+(,(===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)*\Z")
+_SPEC = r"(===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+"
+_VERSION = re.compile(rf"{_SPEC}(,{_SPEC})*\Z")
 _NPM = re.compile(r"(@[a-z0-9._-]+/)?[a-z0-9._-]+\Z", re.I)
 _BIN = re.compile(r"[A-Za-z0-9._+-]+\Z")
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

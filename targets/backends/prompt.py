@@ -24,7 +24,6 @@ from skvmc.ir import thaw
 from skvmc.markdown import emit_markdown
 
 
-
 def skill_root(harness, name: str) -> str:
     """The folder (relative to the output) the harness reads this skill from."""
     if harness.skill_format == "conventions-file":

@@ -3,9 +3,9 @@ the backend, never silently left out of the output."""
 
 import attrs
 import pytest
-
 from backend_helpers import args_for, compiled, parsed
 from conftest import FIXTURES
+
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.ir import Location, Operation
 from skvmc.legal import LegalOps

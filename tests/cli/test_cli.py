@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from skvmc.cli import SUBCOMMANDS, main
 
 EXAMPLE = str(REPO / "examples" / "csv-summary")
@@ -76,7 +76,8 @@ def test_emit_ir_does_not_import_litellm_or_the_vm():
     code = (
         "import sys; from skvmc.cli import main\n"
         f"rc = main([{EXAMPLE!r}, '--emit=ir', '-O'])\n"
-        "heavy = [m for m in ('litellm', 'llama_cpp', 'skvmc.vm', 'skvmc.models') if m in sys.modules]\n"
+        "heavy = [m for m in ('litellm', 'llama_cpp', 'skvmc.vm', 'skvmc.models')\n"
+        "         if m in sys.modules]\n"
         "assert rc == 0 and not heavy, heavy\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

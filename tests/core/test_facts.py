@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from skvmc.dialects import skill
 from skvmc.ir import Value, module
 from skvmc.opdef import CarriesFacts, declared_facts, lookup_op
@@ -15,7 +15,8 @@ from skvmc.verifier import verify
 BAD_STEP = """\
 "builtin.module"() ({
   %0 = "skill.step"() ({
-  }) {text = "Read it", ordered = true, marker = "1.", number = 1, reads = 5, writes = "oops"} : () -> !skill.value
+  }) {text = "Read it", ordered = true, marker = "1.", number = 1,
+      reads = 5, writes = "oops"} : () -> !skill.value
 }) : () -> ()
 """
 

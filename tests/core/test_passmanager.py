@@ -5,8 +5,8 @@ from typing import ClassVar
 
 import attrs
 import pytest
-
 from conftest import REPO, parse_fixture
+
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.ir import Operation
 from skvmc.passmanager import Instrumentation, Pass, PassContext, PassManager, parse_pipeline
@@ -32,7 +32,8 @@ class Identity(Pass):
         return module
 
 
-def _run(passes, inst=Instrumentation()):
+def _run(passes, inst=None):
+    inst = inst if inst is not None else Instrumentation()
     out = io.StringIO()
     module = parse_fixture(SKILL)
     ctx = PassContext(diags=DiagnosticEngine())

@@ -4,8 +4,8 @@ for every fixture, example, corpus skill and every .skir snapshot in the test tr
 from pathlib import Path
 
 import pytest
-
 from conftest import corpus_params, example_skills, fixture_skills, parse_corpus, parse_fixture
+
 from skvmc.irparse import parse_module
 from skvmc.printer import print_module
 from skvmc.verifier import verify
@@ -55,8 +55,8 @@ def test_long_attribute_dicts_print_one_attribute_per_line():
 
     text = "word " * 30
     module = parse_module(
-        '"builtin.module"() ({\n  "skill.text"() {text = "%s", reads = ["a.csv", "b.csv"]}'
-        " : () -> ()\n}) : () -> ()\n" % text.strip())
+        '"builtin.module"() ({\n  "skill.text"() {text = "' + text.strip()
+        + '", reads = ["a.csv", "b.csv"]} : () -> ()\n}) : () -> ()\n')
     printed = print_module(module)
     assert printed.splitlines()[1:5] == [
         '  "skill.text"() {', f'    text = "{text.strip()}",', '    reads = ["a.csv", "b.csv"]',

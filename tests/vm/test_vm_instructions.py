@@ -90,9 +90,10 @@ def test_branch_not_taken_on_falsy(tmp_path):
 def test_check_slot_and_check_file(tmp_path):
     (tmp_path / "good.json").write_text('{"n": 1}')
     (tmp_path / "bad.json").write_text('{"n": "one"}')
-    r = run_asm("""
-        .const #0 json {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}
-        const $v, {"n": 2}
+    schema = '{"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}'
+    r = run_asm(f"""
+        .const #0 json {schema}
+        const $v, {{"n": 2}}
         check.slot $v, #0, fail
         check.file "good.json", #0, fail
         check.file "bad.json", #0, @bad
