@@ -172,7 +172,18 @@ class OpDef:
 
     def problems(self, op: Operation) -> list[str]:
         """Every way ``op`` breaks this declaration, as messages (empty when it is fine)."""
+        return [message for _, message in self.located_problems(op)]
+
+    def located_problems(self, op: Operation) -> list[tuple[str | None, str]]:
+        """Like :meth:`problems`, each with the attribute it is about (None: the op itself)."""
         out: list[str] = []
+        about: list[str | None] = []
+
+        def note(key: str | None, messages) -> None:
+            for message in messages:
+                out.append(message)
+                about.append(key)
+
         if self.variadic_operands is False:
             if len(op.operands) != len(self.operands):
                 out.append(f"expects {len(self.operands)} operand(s), has {len(op.operands)}")
@@ -192,22 +203,23 @@ class OpDef:
                     out.append(f"result #{i} must be {want}, is {value.type}")
         if len(op.regions) != self.regions:
             out.append(f"expects {self.regions} region(s), has {len(op.regions)}")
+        about.extend([None] * (len(out) - len(about)))
         for key, spec in self.attributes.items():
             if key not in op.attributes:
                 if spec.required:
-                    out.append(f"missing required attribute '{key}'")
+                    note(None, [f"missing required attribute '{key}'"])
                 continue
-            out += spec.problems(op.attributes[key], key)
+            note(key, spec.problems(op.attributes[key], key))
         extra = [key for key in op.attributes if key not in self.attributes]
         facts = self.facts() if extra else {}
         for key in extra:
             if key in facts:
-                out += facts[key].spec.problems(op.attributes[key], key)
+                note(key, facts[key].spec.problems(op.attributes[key], key))
             else:
-                out.append(f"unknown attribute '{key}'")
+                note(key, [f"unknown attribute '{key}'"])
         if not out and self.verify_extra is not None:
-            out.extend(self.verify_extra(op))
-        return out
+            note(None, self.verify_extra(op))
+        return list(zip(about, out))
 
     def build(
         self,

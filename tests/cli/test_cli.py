@@ -55,7 +55,7 @@ def test_opt_reports_bad_ir_with_location(tmp_path, capsys):
     path.write_text('"builtin.module"() ({\n  "skill.rule"() {x = 1} : () -> ()\n}) : () -> ()\n')
     assert main(["opt", str(path), "-p", "canonicalize"]) == 1
     out, err = capsys.readouterr()
-    assert out == "" and f"{path}:2:3: error: 'skill.rule' op unknown attribute 'x'" in err
+    assert out == "" and f"{path}:2:19: error: 'skill.rule' op unknown attribute 'x'" in err
 
 
 def test_opt_missing_file_is_a_usage_error(tmp_path, capsys):

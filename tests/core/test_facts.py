@@ -91,14 +91,26 @@ def test_module_facts_are_checked():
         "'builtin.module' op unknown attribute 'colour'"]
 
 
-def test_opt_reports_bad_facts_at_the_op_before_any_pass(tmp_path):
+def test_opt_reports_bad_facts_at_the_attribute_before_any_pass(tmp_path):
     path = tmp_path / "bad.skir"
     path.write_text(BAD_STEP)
     r = subprocess.run([sys.executable, "-m", "skvmc.cli", "opt", str(path),
                         "-p", "extract-concurrency"], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 1, r.stderr
     assert "Traceback" not in r.stderr
-    assert f"{path}:2:3: error: 'skill.step' op attribute 'reads': expected array, got int" \
+    # each error points at the attribute, in the IR text
+    assert f"{path}:4:7: error: 'skill.step' op attribute 'reads': expected array, got int" \
         in r.stderr
-    assert f"{path}:2:3: error: 'skill.step' op attribute 'writes': expected array, got str" \
+    assert f"{path}:4:18: error: 'skill.step' op attribute 'writes': expected array, got str" \
         in r.stderr
+
+
+def test_problems_without_text_locations_point_at_the_op():
+    from skvmc.ir import Location
+
+    op = _step().with_attrs(reads=5)
+    import attrs
+
+    op = attrs.evolve(op, loc=Location("SKILL.md", 3, 1))
+    [d] = verify(module([op]))
+    assert str(d.loc) == "SKILL.md:3:1"
