@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("SKVMC_SHARED", REPO.parent / "shared")) / "corpus" / "anthropic-skills"
+SHARED = Path(os.environ.get("SKVMC_SHARED", REPO.parent / "shared"))
+CORPUS = SHARED / "corpus" / "anthropic-skills"
 HARNESSES = ("aider", "bare", "claude-code", "codex", "goose", "hermes", "openclaw", "opencode",
              "openhands")
 

@@ -49,12 +49,12 @@ def main() -> None:
         text = (path / "SKILL.md").read_text(encoding="utf-8")
         lines = text.count("\n") + 1
 
-        def ours():
+        def ours(path=path):
             module = parse_skill(str(path), DiagnosticEngine())
             assert not verify(module)
 
         t_ours = timed(ours, args.repeat)
-        t_md = timed(lambda: md.parse(text), args.repeat)
+        t_md = timed(lambda text=text: md.parse(text), args.repeat)
         rows.append((path.name, lines, t_ours, t_md))
         print(f"{path.name:<24} {lines:5d} lines  skvmc {t_ours * 1e3:7.2f} ms "
               f"({lines / t_ours:8.0f} lines/s)  markdown-it {t_md * 1e3:6.2f} ms  "

@@ -109,7 +109,8 @@ def program_for(target: str):
     """(program, how) - compiled when the compiler yields a 4-way fork, else hand-built."""
     program = compile_skill(FIXTURE, target)
     if program is not None and 4 in fork_widths(program):
-        return with_collect_policy(program), f"compiled (forks set to collect): skvmc {FIXTURE.relative_to(HERE.parent)} --target={target}"
+        how = f"skvmc {FIXTURE.relative_to(HERE.parent)} --target={target}"
+        return with_collect_policy(program), f"compiled (forks set to collect): {how}"
     widths = fork_widths(program) if program is not None else "compile failed"
     return build_four_branch_program(target), (
         f"ProgramBuilder (the compiler gave forks {widths} for {target}, no 4-branch fork)")
@@ -151,7 +152,8 @@ def analyze_trace(records: list[dict]) -> dict:
         lat = {b: 0.0 for b in spans}
         for m in models:
             b = str(m.get("branch") or "").split(".")[0]
-            if b in lat and any(r["index"] == m.get("index") for r in inside if _top_branch(r) == b):
+            if b in lat and any(r["index"] == m.get("index") for r in inside
+                                if _top_branch(r) == b):
                 lat[b] += float(m.get("latency_s") or 0.0)
         fork_branches.append({b: (hi - lo, lat[b]) for b, (lo, hi) in sorted(spans.items())})
     in_forks = sum(fk["end"] - fk["start"] for fk in forks)

@@ -50,7 +50,8 @@ def main() -> None:
             r = report(skill, target)
             seconds = sum(p["seconds"] for p in r["timings"]["passes"])
             times.append(seconds)
-            patterns = sum(r["patterns"].values()) if isinstance(r["patterns"], dict) else len(r["patterns"])
+            patterns = (sum(r["patterns"].values()) if isinstance(r["patterns"], dict)
+                        else len(r["patterns"]))
             dse = r["passes"].get("dead-step-elim", {})
             print(f"{skill.name:<22} {target:<28} {len(r['requirements']):3d} {len(r['gaps']):4d} "
                   f"{patterns:8d} {len(r['removed']):7d} {dse.get('tokens_saved', 0):5d} "

@@ -4,7 +4,8 @@ pipreqs (Apache-2.0, github bndr/pipreqs) ships ``pipreqs/mapping``: one ``impor
 per import name whose distribution is named differently. skvmc keeps a JSON copy of that data
 (not code) so a compile is the same on every machine, whatever is installed.
 
-    pip download --no-deps pipreqs -d /tmp/p && python bench/update_import_map.py /tmp/p/pipreqs-*.whl
+    pip download --no-deps pipreqs -d /tmp/p
+    python bench/update_import_map.py /tmp/p/pipreqs-*.whl
 """
 
 from __future__ import annotations

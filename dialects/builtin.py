@@ -1,6 +1,6 @@
 """The builtin dialect: the module that holds everything else."""
 
-from skvmc.opdef import Dialect, opt
+from skvmc.opdef import CarriesModuleFacts, Dialect, opt
 
 DIALECT = Dialect("builtin", "top-level container")
 
@@ -14,5 +14,5 @@ MODULE = DIALECT.op(
         "line_ending": opt("str", choices=("lf", "crlf")),
         "bom": opt("bool"),
     },
-    allow_extra_attributes=True,
+    traits=(CarriesModuleFacts,),  # e.g. flow's concurrency summary
 )

@@ -1,7 +1,8 @@
 """The `cap` dialect: what an instruction needs from the model+harness.
 
 Facts about a source op are attributes on that op (so they travel with it through every
-rewrite), with shapes declared here once and checked by ``verify_facts``:
+rewrite). Their shapes are declared here once (``DIALECT.fact``) and the verifier checks them
+on every op that carries facts (trait ``CarriesFacts``):
 
 - ``requires``: array of {primitive: str, level: int 1..3, evidence: [str], status: str?}
   where status is "legal", "lowered" (a pattern rewrote it) or "gap" (nothing could);
@@ -9,18 +10,33 @@ rewrite), with shapes declared here once and checked by ``verify_facts``:
   pattern added in their place. Rewritten ``skill.code`` ops say how in ``translated_from``
   (the original shell dialect) or ``rewritten`` (which third-party idioms became stdlib).
 - ``actions``: array of {kind: one of ACTIONS, target: str} - the abstract tool actions.
-- ``reads`` / ``writes``: arrays of paths (workdir-relative) the instruction consumes/produces.
+
+``reads`` / ``writes`` (the files an instruction consumes/produces) belong to the `env` dialect.
 
 Ops the lowering inserts are declared below; they print as ordinary instructions.
 """
 
 from skvmc.ir import Operation, freeze
-from skvmc.opdef import Dialect, attr, opt
+from skvmc.opdef import Dialect, array_of, attr, opt
 
 DIALECT = Dialect("cap", "capability requirements and the rewrites that legalize them")
 
 ACTIONS = ("exec", "read", "write", "edit", "list", "search", "fetch", "browser", "ask-model")
 STATUSES = ("legal", "lowered", "gap")
+
+REQUIREMENT = attr("dict", fields={
+    "primitive": attr("str", doc="a primitive id from primitives.json"),
+    "level": attr("int", min=0, max=3),
+    "evidence": array_of(attr("str"), doc="why, one line per finding"),
+    "status": opt("str", choices=STATUSES),
+    "by": opt("str", doc="the pattern that lowered (or added) this requirement"),
+})
+ACTION = attr("dict", fields={"kind": attr("str", choices=ACTIONS), "target": attr("str")})
+
+DIALECT.fact("requires", array_of(REQUIREMENT))
+DIALECT.fact("actions", array_of(ACTION))
+DIALECT.fact("translated_from", attr("str", doc="the shell dialect a code block was written in"))
+DIALECT.fact("rewritten", attr("str", doc="which third-party idioms became stdlib"))
 
 DELEGATE = DIALECT.op(
     "delegate",
@@ -35,7 +51,8 @@ DELEGATE = DIALECT.op(
 VALIDATE = DIALECT.op(
     "validate",
     "A validation step after structured output: the output file must match the schema.",
-    attributes={"path": attr("str"), "schema": attr("dict"), "format": attr("str", choices=("json", "yaml"))},
+    attributes={"path": attr("str"), "schema": attr("dict"),
+                "format": attr("str", choices=("json", "yaml"))},
 )
 
 SPLIT = DIALECT.op(
@@ -59,33 +76,5 @@ GAP = DIALECT.op(
 )
 
 
-def requirements(op: Operation) -> list[dict]:
-    return [dict(r) for r in op.attr("requires", ())]
-
-
-def actions(op: Operation) -> list[dict]:
-    return [dict(a) for a in op.attr("actions", ())]
-
-
 def with_requirements(op: Operation, reqs: list[dict]) -> Operation:
     return op.with_attrs(requires=freeze(reqs) if reqs else None)
-
-
-def verify_facts(op: Operation) -> list[str]:
-    """Problems with the fact attributes of ``op`` (used by the verifier)."""
-    out = []
-    for r in op.attr("requires", ()):
-        if not isinstance(r, dict) and not hasattr(r, "get"):
-            out.append("requires entries must be dictionaries")
-            continue
-        level = r.get("level")
-        if not isinstance(r.get("primitive"), str) or not isinstance(level, int) or not 0 <= level <= 3:
-            out.append(f"bad requirement {dict(r)!r}: needs primitive (str) and level 0..3")
-        if r.get("by") is not None and not isinstance(r.get("by"), str):
-            out.append(f"bad requirement 'by' {r.get('by')!r}: expected a pattern name")
-        if r.get("status") is not None and r.get("status") not in STATUSES:
-            out.append(f"bad requirement status {r.get('status')!r}")
-    for a in op.attr("actions", ()):
-        if a.get("kind") not in ACTIONS:
-            out.append(f"unknown action kind {a.get('kind')!r}")
-    return out

@@ -9,14 +9,20 @@ can emit an idempotent check-then-install script and the prompt backend can stat
 - ``env.path``: a bundle file bound to the installed skill location (``$SKILL_DIR/...``).
 
 ``evidence`` lists where each fact came from as ``file:line: snippet`` strings.
+
+Facts on instructions (declared here, checked by the verifier): ``reads`` / ``writes``, the
+workdir-relative paths an instruction consumes / produces (the dataflow edges).
 """
 
-from skvmc.opdef import Dialect, attr, opt
 from skvmc.dialects.skill import FILE
+from skvmc.opdef import Dialect, array_of, attr, opt
 
 DIALECT = Dialect("env", "environment: dependencies, variables, secrets and bundle paths")
 
 MANAGERS = ("pip", "npm", "system", "service")
+
+DIALECT.fact("reads", array_of(attr("str"), doc="paths the instruction consumes"))
+DIALECT.fact("writes", array_of(attr("str"), doc="paths the instruction produces"))
 
 REQUIRES = DIALECT.op(
     "requires",

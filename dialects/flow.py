@@ -13,6 +13,9 @@ regions. The bytecode backend turns a ``flow.parallel`` into FORK ... JOIN.
   ``collection`` (as the skill words it, e.g. "log file", "CSV in data/"); ``parallel`` says
   whether iterations are independent (no shared output, no accumulation).
 - ``flow.seq``: ops that must stay in order (used to group several ops in one branch).
+
+Module fact (declared here): ``concurrency`` {critical_path, sequential_steps,
+parallel_regions, foreach}, the summary extract-concurrency leaves on ``builtin.module``.
 """
 
 from skvmc.ir import Operation
@@ -22,6 +25,11 @@ DIALECT = Dialect("flow", "sequencing, parallel regions and loops over collectio
 
 KINDS = ("data", "instruction", "task")
 ON_FAILURE = ("cancel", "collect")
+
+DIALECT.fact("concurrency", attr("dict", fields={
+    "critical_path": attr("int", min=0), "sequential_steps": attr("int", min=0),
+    "parallel_regions": attr("int", min=0), "foreach": attr("int", min=0),
+}), scope="module")
 
 
 def _only_branches(op: Operation) -> list[str]:

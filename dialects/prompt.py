@@ -8,13 +8,21 @@ actions the harness has no tool for. Ops that use actions carry the same facts a
 - ``fallback``: {action: how to do it without a tool} (e.g. aider: describe the command);
 - ``drop``: a reason string; dead-step-elim removes ops that carry it (the contract).
 
-Ops whose declaration admits no extra attributes (sections, tables) are wrapped in a
+Ops that carry no facts (sections, tables) are wrapped in a
 ``prompt.drop`` op carrying ``drop`` instead.
 """
 
+from skvmc.dialects.cap import ACTIONS
 from skvmc.opdef import Dialect, attr, opt
 
 DIALECT = Dialect("prompt", "harness-facing prompt facts: tool bindings and removals")
+
+DIALECT.fact("tools", attr("dict", keys=ACTIONS, values=attr("str"), doc="action -> tool name"))
+DIALECT.fact("fallback", attr("dict", keys=ACTIONS, values=attr("str"),
+                              doc="action -> how to do it without a tool"))
+DIALECT.fact("drop", attr("str", doc="why the op is removed, e.g. 'other-product: Claude.ai'"))
+DIALECT.fact("other_product", attr("str", doc="the product an instruction is conditional on "
+                                              "(reported, never removed), e.g. 'Claude.ai'"))
 
 TOOLS = DIALECT.op(
     "tools",

@@ -6,7 +6,7 @@ under them. Bundle files a step or paragraph mentions become ``skill.ref`` value
 mentioning op takes as operands, which is the first edge of the dataflow graph.
 """
 
-from skvmc.opdef import Dialect, attr, opt
+from skvmc.opdef import CarriesFacts, Dialect, attr, opt
 
 DIALECT = Dialect("skill", "skill source: frontmatter, sections, steps, text, code, tables")
 
@@ -15,12 +15,21 @@ FILE = DIALECT.type("file")  # a bundle file (or a path a step names)
 
 CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
 
+
+def skill_name(module) -> str:
+    """The frontmatter's name (else the folder name, else "skill")."""
+    for op in module.body:
+        if op.name == "skill.frontmatter":
+            name = op.attr("fields", {}).get("name")
+            if isinstance(name, str) and name:
+                return name
+    return module.attr("skill_dir") or "skill"
+
 FRONTMATTER = DIALECT.op(
     "frontmatter",
-    "The YAML frontmatter: parsed fields in source order plus the raw text.",
+    "The YAML frontmatter: parsed fields in source order plus the raw text (the name and the "
+    "description are fields like any other, stored once).",
     attributes={
-        "name": attr("str"),
-        "description": attr("str"),
         "fields": attr("dict", doc="every key, values as parsed YAML"),
         "raw": attr("str", doc="the YAML text between the --- lines, verbatim"),
     },
@@ -38,7 +47,7 @@ TEXT = DIALECT.op(
     "A paragraph (lines joined with newlines, inline Markdown kept).",
     variadic_operands=FILE,
     attributes={"text": attr("str"), "links": opt("array")},
-    allow_extra_attributes=True,  # analyses attach facts (requires, actions) as attributes
+    traits=(CarriesFacts,),  # analyses attach facts (requires, actions, ...) as attributes
 )
 
 STEP = DIALECT.op(
@@ -55,7 +64,7 @@ STEP = DIALECT.op(
         "links": opt("array"),
     },
     regions=1,
-    allow_extra_attributes=True,  # analyses attach facts (caps, reads, writes) as attributes
+    traits=(CarriesFacts,),
 )
 
 CODE = DIALECT.op(
@@ -69,7 +78,7 @@ CODE = DIALECT.op(
         "body": attr("str"),
         "fence": attr("str", doc="the opening fence as written, e.g. ``` or ~~~~"),
     },
-    allow_extra_attributes=True,
+    traits=(CarriesFacts,),
 )
 
 TABLE = DIALECT.op(
@@ -82,8 +91,9 @@ QUOTE = DIALECT.op(
     "quote",
     "A blockquote; GitHub callouts (> [!NOTE]) set kind.",
     variadic_operands=FILE,
-    attributes={"text": attr("str"), "kind": opt("str", choices=CALLOUT_KINDS), "links": opt("array")},
-    allow_extra_attributes=True,
+    attributes={"text": attr("str"), "kind": opt("str", choices=CALLOUT_KINDS),
+                "links": opt("array")},
+    traits=(CarriesFacts,),
 )
 
 RULE = DIALECT.op("rule", "A thematic break (---).")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import re
-import shlex
 
 import attrs
 
@@ -419,7 +418,8 @@ def _local_modules(paths: list[str]) -> set[str]:
 @attrs.frozen
 class BindEnv(Pass):
     name = "bind-env"
-    summary = "Collect pip/npm/system/service deps, env vars, secrets and bundle paths (env dialect)"
+    summary = ("Collect pip/npm/system/service deps, env vars, secrets and bundle paths "
+               "(env dialect)")
 
     skill_root: str = attrs.field(default="$SKILL_DIR", metadata={
         "help": "where the installed skill lives; bundle paths in commands are bound to it"})

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import attrs
+
 from skvmc.dialects import cap, skill
+from skvmc.ir import Operation, Value, freeze
 from skvmc.passes import capability_rules as rules
 from skvmc.passes.capability_translate import python_to_stdlib, shell_to_python
-
-from skvmc.ir import Operation, Value, freeze
 
 
 @attrs.frozen
@@ -164,8 +164,8 @@ def validate_structured(site: Site, r: dict) -> Lowering | None:
 
 _VERBS = {"read": "Read", "write": "Write", "edit": "Edit", "fetch": "Fetch",
           "browser": "In the browser:"}
-_ACTION_PRIMITIVE = {"read": "tool.file.read", "write": "tool.file.write", "edit": "tool.file.write",
-                     "fetch": "tool.web", "browser": "tool.browser"}
+_ACTION_PRIMITIVE = {"read": "tool.file.read", "write": "tool.file.write",
+                     "edit": "tool.file.write", "fetch": "tool.web", "browser": "tool.browser"}
 
 
 def serialize_batch(site: Site, r: dict) -> Lowering | None:
@@ -231,7 +231,8 @@ PATTERNS: tuple[CapPattern, ...] = (
                (("gen.text.structured", 1),),
                validate_structured, "cap.validate with a schema after structured output"),
     CapPattern("serialize-batch", ("tool.call.batch",),
-               (("tool.file.read", 1), ("tool.file.write", 1), ("tool.web", 1), ("tool.browser", 1)),
+               (("tool.file.read", 1), ("tool.file.write", 1), ("tool.web", 1),
+                ("tool.browser", 1)),
                serialize_batch, "a tool batch made one call per step in cap.serialize"),
 )
 

@@ -246,7 +246,8 @@ def web_and_browser(text: str) -> list[Finding]:
     return out
 
 
-_INLINE_CMD = re.compile(r"`((?:python3?|node|npm|npx|bash|sh|pip|uv|make|git|pytest)\b[^`]*)`")
+_INLINE_CMD = re.compile(r"`((?:python3?|node|npm|npx|bash|sh|pip|uv|make|git|pytest)\b[^`]*"
+                         r"|(?:\./|scripts/)?[\w./-]+\.(?:py|sh|js|mjs|ts)(?: [^`]*)?)`")
 _RUN_VERB = re.compile(r"\b(?:run|runs|execute|invoke|use|call|start|launch|try|type)\b", re.I)
 
 

@@ -38,7 +38,8 @@ _SEQUENTIAL = re.compile(
     r"|using (?:the|this|that|these|those) (?:result|results|output|outputs|data|values?|file)"
     r"|(?:the|this|that) (?:result|results|output|outputs|previous|above)"
     r"|from (?:the )?(?:previous|last|above|prior) step|step \d+|previous(?:ly)?|earlier"
-    r"|above|based on|what you (?:found|learned|collected|gathered)|findings|with (?:the|these|those) (?:result|results|findings))\b", re.I)
+    r"|above|based on|what you (?:found|learned|collected|gathered)|findings"
+    r"|with (?:the|these|those) (?:result|results|findings))\b", re.I)
 _WRITE_VERB = re.compile(
     r"\b(write|writes|save|saves|store|create|creates|generate|export|produce|output|emit"
     r"|append|update|overwrite|record|dump|put|combine|merge|render|build|compile|convert)\b", re.I)
@@ -68,7 +69,8 @@ _CODE_READS = [
     re.compile(r"read_(?:csv|json|excel|parquet|text)\(\s*['\"]([^'\"]+)['\"]"),
     re.compile(r"<\s*([^\s;|&<>]+)"),
 ]
-_CODE_TOKEN_PATH = re.compile(r"(?<![\w>])([\w./*-]*(?:\*|/)[\w./*-]*|[\w-]+\.[A-Za-z]{1,6})(?![\w(])")
+_CODE_TOKEN_PATH = re.compile(
+    r"(?<![\w>])([\w./*-]*(?:\*|/)[\w./*-]*|[\w-]+\.[A-Za-z]{1,6})(?![\w(])")
 
 
 @attrs.frozen

@@ -91,7 +91,7 @@ class DeadStepElim(Pass):
                            f"({r['tokens']} tokens)", r.pop("_loc"), code="dead-step-elim")
         for r in reported:
             r.pop("_loc")
-        return module.with_ops(body) if removed else module
+        return module.with_ops(body) if tuple(body) != module.body else module
 
     def _region(self, ops, used, removed, reported) -> list[Operation]:
         out: list[Operation] = []

@@ -16,9 +16,9 @@ import re
 import sys
 
 import attrs
-from skvmc.passes import capability_rules as rules
 
 from skvmc.ir import Operation, Region, freeze
+from skvmc.passes import capability_rules as rules
 from skvmc.passmanager import Pass, PassContext
 
 FACT_KEYS = ("requires", "actions", "reads", "writes")

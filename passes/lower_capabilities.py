@@ -17,11 +17,11 @@ Requirements already lowered or gapped (a second run) are left alone, so the pas
 from __future__ import annotations
 
 import attrs
-from skvmc.dialects import cap
-from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
 
 from skvmc.diagnostics import CompileError, Diagnostic
+from skvmc.dialects import cap
 from skvmc.ir import Operation, Region, fresh_namer
+from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
 from skvmc.passmanager import Pass, PassContext
 
 MODES = ("partial", "full")
@@ -77,7 +77,8 @@ class _Lowerer:
                 if result is None:
                     tried.append(f"{pattern.name} does not apply")
                     continue
-                illegal = [(p, lvl) for p, lvl, _ in result.added if not self.profile.allows(p, lvl)]
+                illegal = [(p, lvl) for p, lvl, _ in result.added
+                           if not self.profile.allows(p, lvl)]
                 if illegal:
                     tried.append(f"{pattern.name} would need " + ", ".join(
                         f"{p} L{lvl} (target has {_level_text(_has(self.profile, p))})"
@@ -163,7 +164,8 @@ class LowerCapabilities(Pass):
     name = "lower-capabilities"
     summary = "Legalize capability requirements for a target (delegate, translate, split, validate)"
 
-    target: str = attrs.field(default="", metadata={"help": "MODEL+HARNESS, e.g. qwen-7b+openhands"})
+    target: str = attrs.field(default="", metadata={
+        "help": "MODEL+HARNESS, e.g. qwen-7b+openhands"})
     mode: str = attrs.field(default="partial", metadata={
         "help": "partial: warn and keep gaps; full: a gap is an error", "choices": MODES})
     overlay: str = attrs.field(default="", metadata={

@@ -87,7 +87,8 @@ def list_passes_main(argv: list[str]) -> int:
         for field in attrs.fields(cls):
             help_text = field.metadata.get("help", "")
             choices = field.metadata.get("choices")
-            kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+            kind = (field.type if isinstance(field.type, str)
+                    else getattr(field.type, "__name__", ""))
             extra = f" (one of: {', '.join(choices)})" if choices else ""
             print(f"  {field.name.replace('_', '-')}={kind} [default: {field.default!r}]"
                   f"  {help_text}{extra}")

@@ -121,7 +121,8 @@ def compile_one(skill: ParsedSkill, spec: str, target, args, diags: DiagnosticEn
     inp = BackendInput(module=module, source=skill.module, target=target, target_spec=spec,
                        skill_dir=skill.skill_dir, source_text=skill.text, report=ctx.report,
                        diagnostics=[_short(d) for d in diags.diagnostics[first:]],
-                       timings=timings, pipeline=text, mode="full" if strict else "partial")
+                       timings=timings, pipeline=text, mode="full" if strict else "partial",
+                       diags=diags)
     files: dict[str, bytes] = {}
     for name in backends or BACKENDS:
         start = time.perf_counter()

@@ -28,10 +28,10 @@ class Diagnostic:
     severity: str
     message: str
     loc: Location | None = None
-    notes: tuple["Diagnostic", ...] = ()
+    notes: tuple[Diagnostic, ...] = ()
     code: str = ""  # a short stable id, e.g. "frontmatter-missing-key" (for -W flags, reports)
 
-    def with_severity(self, severity: str) -> "Diagnostic":
+    def with_severity(self, severity: str) -> Diagnostic:
         return attrs.evolve(self, severity=severity)
 
 

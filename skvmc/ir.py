@@ -139,6 +139,13 @@ class Operation:
     attributes: FrozenDict = attrs.field(factory=FrozenDict, converter=_attr_converter)
     regions: tuple[Region, ...] = attrs.field(default=(), converter=tuple)
     loc: Location = attrs.field(default=UNKNOWN_LOC, eq=False, hash=False)
+    # where each attribute key was written, for IR read from text (diagnostics only)
+    attr_locs: Mapping[str, Location] = attrs.field(factory=dict, eq=False, hash=False,
+                                                    repr=False)
+
+    def attr_loc(self, key: str) -> Location:
+        """Where attribute ``key`` was written (the op's location when unknown)."""
+        return self.attr_locs.get(key, self.loc)
 
     @property
     def dialect(self) -> str:
@@ -191,10 +198,6 @@ def module(ops=(), attributes: Mapping | None = None, loc: Location = UNKNOWN_LO
         MODULE_OP, attributes=FrozenDict(freeze(dict(attributes or {}))),
         regions=(Region(tuple(ops)),), loc=loc,
     )
-
-
-def walk(op: Operation) -> Iterator[Operation]:
-    return op.walk()
 
 
 def fresh_namer(root: Operation):

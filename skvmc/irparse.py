@@ -60,7 +60,7 @@ class _Builder:
             return self.entries(tree.children)
         raise AssertionError(kind)
 
-    def entries(self, children) -> FrozenDict:
+    def entries(self, children, locs: dict | None = None) -> FrozenDict:
         out = {}
         for entry in children:
             if entry is None:
@@ -71,6 +71,8 @@ class _Builder:
             if key in out:
                 self.diags.error(f"duplicate attribute '{key}'", self.at(key_tok))
             out[key] = self.attr_value(value_tree)
+            if locs is not None:
+                locs[key] = self.at(key_tok)
         return FrozenDict(out)
 
     def op(self, tree: Tree) -> Operation:
@@ -116,7 +118,9 @@ class _Builder:
                 self.diags.error(f"redefinition of value '{tok.value}'", self.at(tok))
             self.scopes[-1][value.name] = value
             results.append(value)
-        attributes = self.entries(attr_tree.children) if attr_tree is not None else FrozenDict()
+        attr_locs: dict[str, Location] = {}
+        attributes = (self.entries(attr_tree.children, attr_locs) if attr_tree is not None
+                      else FrozenDict())
         # Without loc(...), an op is located in the IR text itself (as mlir-opt does), so
         # verifier errors on hand-written IR still point somewhere useful.
         first_tok = result_toks[0] if result_toks else name_tok
@@ -124,7 +128,9 @@ class _Builder:
         if loc_tree is not None:
             file_tok, line_tok, col_tok = loc_tree.children
             loc = Location(_string(file_tok), int(line_tok.value), int(col_tok.value))
-        return Operation(name, tuple(operands), tuple(results), attributes, tuple(regions), loc)
+            attr_locs = {}  # the op points into another file; the attributes are in this one
+        return Operation(name, tuple(operands), tuple(results), attributes, tuple(regions), loc,
+                         attr_locs)
 
     def func_type(self, tree: Tree):
         args_tree, results_tree = tree.children

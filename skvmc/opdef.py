@@ -4,6 +4,16 @@ An :class:`OpDef` lists operands, results, attributes (with type and whether req
 the number of regions. ``OpDef.build`` checks arguments against that declaration when a pass
 creates an op, and ``OpDef.check`` reports the same rules as diagnostics when the verifier
 meets an op that came from text. This is the IRDL / ASDL idea: one declaration, many uses.
+
+Attribute specs nest: an array declares its ``items``, a record-like dictionary its
+``fields`` (closed: an undeclared key is an error), a map-like dictionary its ``values`` (and
+optionally the allowed ``keys``). Problems name the path into the value,
+e.g. ``attribute 'requires[0].level': expected int, got str``.
+
+*Facts* are attributes that analyses attach to ops they did not create (``requires``,
+``tools``, ...). Each is declared once, by the dialect that owns it (``Dialect.fact``); an op
+accepts them by carrying a trait (:data:`CarriesFacts` for instructions,
+:data:`CarriesModuleFacts` for the module). The verifier checks facts like any attribute.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from skvmc.ir import FrozenDict, Location, Operation, Region, Type, UNKNOWN_LOC, Value, freeze
+from skvmc.ir import UNKNOWN_LOC, FrozenDict, Location, Operation, Region, Type, freeze
 
 # Attribute kinds: a name users read in errors, and a predicate over attribute values.
 _KINDS: dict[str, Callable[[Any], bool]] = {
@@ -26,6 +36,9 @@ _KINDS: dict[str, Callable[[Any], bool]] = {
     "any": lambda v: True,
 }
 
+_TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool", tuple: "array",
+               FrozenDict: "dict", type(None): "none"}
+
 
 @attrs.frozen
 class AttrSpec:
@@ -33,24 +46,102 @@ class AttrSpec:
     required: bool = True
     choices: tuple | None = None  # allowed values, when the attribute is an enumeration
     doc: str = ""
+    items: AttrSpec | None = None  # arrays: the spec of every element
+    fields: Mapping[str, AttrSpec] | None = None  # dicts as records: the (only) keys allowed
+    values: AttrSpec | None = None  # dicts as maps: the spec of every value
+    keys: tuple | None = None  # dicts as maps: the allowed keys
+    min: int | None = None  # ints: inclusive bounds
+    max: int | None = None
 
-    def problem(self, value: Any) -> str | None:
+    def problems(self, value: Any, path: str) -> list[str]:
+        """Every way ``value`` breaks this spec, each naming ``path`` (e.g. ``'reads[1]'``)."""
         if not _KINDS[self.kind](value):
-            return f"expected {self.kind}, got {type(value).__name__}"
+            got = _TYPE_NAMES.get(type(value), type(value).__name__)
+            return [f"attribute '{path}': expected {self.kind}, got {got}"]
         if self.choices is not None and value not in self.choices:
-            return f"expected one of {', '.join(map(repr, self.choices))}, got {value!r}"
-        return None
+            return [f"attribute '{path}': expected one of {', '.join(map(repr, self.choices))}, "
+                    f"got {value!r}"]
+        if self.kind == "int" and ((self.min is not None and value < self.min)
+                                   or (self.max is not None and value > self.max)):
+            return [f"attribute '{path}': expected {self.min}..{self.max}, got {value}"]
+        out: list[str] = []
+        if self.items is not None:
+            for i, item in enumerate(value):
+                out += self.items.problems(item, f"{path}[{i}]")
+        if self.fields is not None:
+            for key, spec in self.fields.items():
+                if key in value:
+                    out += spec.problems(value[key], f"{path}.{key}")
+                elif spec.required:
+                    out.append(f"attribute '{path}': missing key '{key}'")
+            for key in value:
+                if key not in self.fields:
+                    out.append(f"attribute '{path}': unknown key '{key}'")
+        if self.keys is not None:
+            for key in value:
+                if key not in self.keys:
+                    out.append(f"attribute '{path}': unknown key '{key}' (expected one of "
+                               f"{', '.join(self.keys)})")
+        if self.values is not None:
+            for key, item in value.items():
+                out += self.values.problems(item, f"{path}.{key}")
+        return out
 
 
-def attr(kind: str = "any", required: bool = True, choices=None, doc: str = "") -> AttrSpec:
-    return AttrSpec(kind, required, tuple(choices) if choices is not None else None, doc)
+def attr(kind: str = "any", required: bool = True, choices=None, doc: str = "", *,
+         items: AttrSpec | None = None, fields: Mapping[str, AttrSpec] | None = None,
+         values: AttrSpec | None = None, keys=None, min: int | None = None,
+         max: int | None = None) -> AttrSpec:
+    return AttrSpec(kind, required, tuple(choices) if choices is not None else None, doc,
+                    items, dict(fields) if fields is not None else None, values,
+                    tuple(keys) if keys is not None else None, min, max)
 
 
-def opt(kind: str = "any", choices=None, doc: str = "") -> AttrSpec:
-    return attr(kind, False, choices, doc)
+def opt(kind: str = "any", choices=None, doc: str = "", **nested) -> AttrSpec:
+    return attr(kind, False, choices, doc, **nested)
+
+
+def array_of(item: AttrSpec, required: bool = True, doc: str = "") -> AttrSpec:
+    return attr("array", required, doc=doc, items=item)
 
 
 ANY = None  # an operand/result type constraint that accepts any type
+
+
+@attrs.frozen
+class Fact:
+    """An attribute an analysis may attach to ops carrying the trait for ``scope``."""
+
+    name: str
+    dialect: str  # the owning dialect
+    spec: AttrSpec
+    scope: str = "instruction"
+
+
+@attrs.frozen
+class Trait:
+    """An op property; ``facts`` names the fact scope whose declared facts the op accepts."""
+
+    name: str
+    facts: str | None = None
+
+
+CarriesFacts = Trait("CarriesFacts", facts="instruction")
+CarriesModuleFacts = Trait("CarriesModuleFacts", facts="module")
+
+# The dialects that declare facts (loaded when a fact-carrying op is checked).
+FACT_DIALECTS = ("cap", "env", "flow", "prompt")
+
+
+def declared_facts(scope: str) -> dict[str, Fact]:
+    """Every fact of ``scope`` declared by the fact dialects, by attribute name."""
+    out: dict[str, Fact] = {}
+    for name in FACT_DIALECTS:
+        dialect = get_dialect(name)
+        for fact in (dialect.facts.values() if dialect else ()):
+            if fact.scope == scope:
+                out[fact.name] = fact
+    return out
 
 
 @attrs.frozen
@@ -64,16 +155,35 @@ class OpDef:
     results: tuple = ()  # per result: a Type or ANY
     attributes: Mapping[str, AttrSpec] = attrs.field(factory=dict)
     regions: int = 0
-    allow_extra_attributes: bool = False
+    traits: tuple = ()  # Trait objects, e.g. (CarriesFacts,)
     verify_extra: Callable[[Operation], list[str]] | None = None  # per-op rules beyond shape
 
     @property
     def dialect(self) -> str:
         return self.name.split(".", 1)[0]
 
+    def facts(self) -> dict[str, Fact]:
+        """The facts this op accepts besides its own attributes (through its traits)."""
+        out: dict[str, Fact] = {}
+        for trait in self.traits:
+            if trait.facts:
+                out.update(declared_facts(trait.facts))
+        return out
+
     def problems(self, op: Operation) -> list[str]:
         """Every way ``op`` breaks this declaration, as messages (empty when it is fine)."""
+        return [message for _, message in self.located_problems(op)]
+
+    def located_problems(self, op: Operation) -> list[tuple[str | None, str]]:
+        """Like :meth:`problems`, each with the attribute it is about (None: the op itself)."""
         out: list[str] = []
+        about: list[str | None] = []
+
+        def note(key: str | None, messages) -> None:
+            for message in messages:
+                out.append(message)
+                about.append(key)
+
         if self.variadic_operands is False:
             if len(op.operands) != len(self.operands):
                 out.append(f"expects {len(self.operands)} operand(s), has {len(op.operands)}")
@@ -93,21 +203,23 @@ class OpDef:
                     out.append(f"result #{i} must be {want}, is {value.type}")
         if len(op.regions) != self.regions:
             out.append(f"expects {self.regions} region(s), has {len(op.regions)}")
+        about.extend([None] * (len(out) - len(about)))
         for key, spec in self.attributes.items():
             if key not in op.attributes:
                 if spec.required:
-                    out.append(f"missing required attribute '{key}'")
+                    note(None, [f"missing required attribute '{key}'"])
                 continue
-            problem = spec.problem(op.attributes[key])
-            if problem:
-                out.append(f"attribute '{key}': {problem}")
-        if not self.allow_extra_attributes:
-            for key in op.attributes:
-                if key not in self.attributes:
-                    out.append(f"unknown attribute '{key}'")
+            note(key, spec.problems(op.attributes[key], key))
+        extra = [key for key in op.attributes if key not in self.attributes]
+        facts = self.facts() if extra else {}
+        for key in extra:
+            if key in facts:
+                note(key, facts[key].spec.problems(op.attributes[key], key))
+            else:
+                note(key, [f"unknown attribute '{key}'"])
         if not out and self.verify_extra is not None:
-            out.extend(self.verify_extra(op))
-        return out
+            note(None, self.verify_extra(op))
+        return list(zip(about, out))
 
     def build(
         self,
@@ -140,9 +252,6 @@ class OpDef:
             raise ValueError(f"invalid {self.name}: " + "; ".join(problems))
         return op
 
-    def result_types(self) -> tuple:
-        return self.results
-
     def __call__(self, **kwargs) -> Operation:
         return self.build(**kwargs)
 
@@ -155,6 +264,7 @@ class Dialect:
         self.summary = summary
         self.ops: dict[str, OpDef] = {}
         self.types: dict[str, Type] = {}
+        self.facts: dict[str, Fact] = {}
 
     def type(self, name: str) -> Type:
         t = Type(self.name, name)
@@ -166,6 +276,12 @@ class Dialect:
         self.ops[opdef.name] = opdef
         return opdef
 
+    def fact(self, name: str, spec: AttrSpec, scope: str = "instruction") -> Fact:
+        """Declare an attribute analyses attach to ops with the trait for ``scope``."""
+        fact = Fact(name, self.name, attrs.evolve(spec, required=False), scope)
+        self.facts[name] = fact
+        return fact
+
 
 # Dialect modules are imported on first use, so `skvmc --help` stays cheap.
 _DIALECT_MODULES = {
@@ -175,7 +291,6 @@ _DIALECT_MODULES = {
     "env": "skvmc.dialects.env",
     "flow": "skvmc.dialects.flow",
     "prompt": "skvmc.dialects.prompt",
-    "vm": "skvmc.dialects.vm",
 }
 _loaded: dict[str, Dialect | None] = {}
 
@@ -200,12 +315,3 @@ def get_dialect(name: str) -> Dialect | None:
 def lookup_op(name: str) -> OpDef | None:
     dialect = get_dialect(name.split(".", 1)[0])
     return dialect.ops.get(name) if dialect else None
-
-
-def known_dialects() -> list[str]:
-    return sorted(_DIALECT_MODULES)
-
-
-def values_named(next_name, *types: Type) -> tuple[Value, ...]:
-    """Fresh result values of the given types, named by ``next_name``."""
-    return tuple(Value(next_name(), t) for t in types)

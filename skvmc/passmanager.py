@@ -34,7 +34,7 @@ class Pass:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
 
-    def apply(self, ctx: "PassContext", module: Operation) -> Operation:  # pragma: no cover
+    def apply(self, ctx: PassContext, module: Operation) -> Operation:  # pragma: no cover
         raise NotImplementedError
 
     def spec(self) -> str:

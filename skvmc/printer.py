@@ -1,4 +1,11 @@
-"""Print IR in the generic textual form (the inverse of ``skvmc.irparse``)."""
+"""Print IR in the generic textual form (the inverse of ``skvmc.irparse``).
+
+An op whose line would be longer than :data:`WIDTH` prints its attribute dictionary one
+attribute per line, and an array or dictionary value that still does not fit one element per
+line (recursively; strings are never split). The grammar ignores whitespace between tokens, so
+the parser reads both forms, and printing is a function of the module: printing a parsed
+module again gives the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +57,31 @@ def format_attr_dict(attrs: FrozenDict) -> str:
     return "{" + ", ".join(f"{format_key(k)} = {format_attr(v)}" for k, v in attrs.items()) + "}"
 
 
+WIDTH = 100  # lines longer than this break their attribute dictionary
+_STEP = "  "
+
+
+def _fits(text: str, used: int) -> bool:
+    return used + len(text) <= WIDTH
+
+
+def format_attr_block(value, pad: str, used: int) -> str:
+    """``value`` as text starting at column ``used`` of a line indented by ``pad``: on one line
+    when it fits, else a dictionary one entry per line and an array one element per line."""
+    one = format_attr(value)
+    if _fits(one, used) or not value or not isinstance(value, (tuple, FrozenDict)):
+        return one
+    inner = pad + _STEP
+    if isinstance(value, FrozenDict):
+        lines = []
+        for k, v in value.items():
+            head = f"{inner}{format_key(k)} = "
+            lines.append(head + format_attr_block(v, inner, len(head)))
+        return "{\n" + ",\n".join(lines) + "\n" + pad + "}"
+    lines = [inner + format_attr_block(v, inner, len(inner)) for v in value]
+    return "[\n" + ",\n".join(lines) + "\n" + pad + "]"
+
+
 def _types(values) -> str:
     return ", ".join(str(v.type) for v in values)
 
@@ -72,14 +104,25 @@ def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> 
     if op.results:
         head = ", ".join(str(v) for v in op.results) + " = "
     head += f"{format_string(op.name)}({', '.join(str(v) for v in op.operands)})"
-    tail = ""
-    if op.attributes:
-        tail += " " + format_attr_dict(op.attributes)
-    tail += f" : ({_types(op.operands)}) -> {_result_types(op.results)}"
+    signature = f" : ({_types(op.operands)}) -> {_result_types(op.results)}"
     if debuginfo and op.loc.line > 0:
-        tail += f" loc({format_string(op.loc.file)}:{op.loc.line}:{op.loc.col})"
+        signature += f" loc({format_string(op.loc.file)}:{op.loc.line}:{op.loc.col})"
+
+    def tail(first: str) -> str:
+        """What follows ``first`` (the start of the op's last line): attributes and type."""
+        if not op.attributes:
+            return signature
+        one = " " + format_attr_dict(op.attributes) + signature
+        if _fits(first.rsplit("\n", 1)[-1] + one, 0):
+            return one
+        lines = []
+        for k, v in op.attributes.items():
+            key = f"{pad}{_STEP}{format_key(k)} = "
+            lines.append(key + format_attr_block(v, pad + _STEP, len(key)))
+        return " {\n" + ",\n".join(lines) + "\n" + pad + "}" + signature
+
     if not op.regions:
-        out.append(pad + head + tail)
+        out.append(pad + head + tail(pad + head))
         return
     line = pad + head + " ("
     for i, region in enumerate(op.regions):
@@ -92,7 +135,7 @@ def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> 
         for inner in region.ops:
             _print_into(inner, out, debuginfo, indent + 1)
         line = pad + "}"
-    out.append(line + ")" + tail)
+    out.append(line + ")" + tail(line + ")"))
 
 
 def print_module(module: Operation, debuginfo: bool = False) -> str:

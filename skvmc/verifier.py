@@ -24,8 +24,9 @@ def verify(module: Operation) -> list[Diagnostic]:
 
 
 def _verify_op(op, scopes, defined, out, top=False):
-    def err(message):
-        out.append(Diagnostic("error", f"'{op.name}' op {message}", op.loc, code="verify"))
+    def err(message, loc=None):
+        out.append(Diagnostic("error", f"'{op.name}' op {message}", loc or op.loc,
+                              code="verify"))
 
     if op.name == MODULE_OP and not top:
         err("may only appear at the top level")
@@ -33,13 +34,8 @@ def _verify_op(op, scopes, defined, out, top=False):
     if opdef is None:
         err("is not declared by any registered dialect")
     else:
-        for problem in opdef.problems(op):
-            err(problem)
-    if "requires" in op.attributes or "actions" in op.attributes:
-        from skvmc.dialects.cap import verify_facts
-
-        for problem in verify_facts(op):
-            err(problem)
+        for key, problem in opdef.located_problems(op):
+            err(problem, op.attr_loc(key) if key is not None else None)
     for i, value in enumerate(op.operands):
         if not any(value.name in scope for scope in scopes):
             err(f"operand #{i} uses '%{value.name}' before it is defined (or out of scope)")

@@ -7,11 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from skvmc.diagnostics import DiagnosticEngine
 from skvmc.targets.descriptors import list_harnesses, list_models
 from skvmc.targets.profile import Profile, level_name, load_profile, primitive_ids
 from skvmc.targets.target import TargetError, effective_profile, parse_target
-
-from skvmc.diagnostics import DiagnosticEngine
 
 
 def _profile_status(path: str | None) -> tuple[str, str]:

@@ -6,10 +6,10 @@ import functools
 from pathlib import Path
 
 import attrs
-from skvmc.targets.jsonload import HERE, read_json, validate
-from skvmc.targets.profile import LEVEL_NAMES, Profile, load_profile
 
 from skvmc.diagnostics import DiagnosticEngine
+from skvmc.targets.jsonload import HERE, read_json, validate
+from skvmc.targets.profile import LEVEL_NAMES, Profile, load_profile
 
 ACTIONS = ("exec", "read", "write", "edit", "list", "search", "fetch", "browser")
 

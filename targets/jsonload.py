@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 
 import jsonschema
-from skvmc.targets.jsonpos import Spans, locate, pointer
 
 from skvmc.diagnostics import DiagnosticEngine, relpath_for_display
 from skvmc.ir import Location
+from skvmc.targets.jsonpos import Spans, locate, pointer
 
 HERE = Path(__file__).resolve().parent
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",

@@ -19,9 +19,9 @@ import json
 from pathlib import Path
 
 import attrs
-from skvmc.targets.jsonload import HERE, read_json, validate
 
 from skvmc.diagnostics import DiagnosticEngine
+from skvmc.targets.jsonload import HERE, read_json, validate
 
 LEVEL_NAMES = ("L0", "L1", "L2", "L3")
 

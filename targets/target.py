@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import attrs
+
+from skvmc.diagnostics import DiagnosticEngine
 from skvmc.targets.descriptors import (
     HarnessDescriptor,
     ModelDescriptor,
@@ -19,8 +21,6 @@ from skvmc.targets.descriptors import (
 )
 from skvmc.targets.jsonload import HERE
 from skvmc.targets.profile import Profile, capped, load_profile, parse_level, primitive_ids
-
-from skvmc.diagnostics import DiagnosticEngine
 
 # Extra directories searched for measured profiles (e.g. written by `skvmc profile`),
 # separated like PATH. Searched before the shipped profiles.

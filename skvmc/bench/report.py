@@ -84,7 +84,8 @@ def markdown(report: dict) -> str:
         for c in conds:
             a = row[c]
             cells.append("unavailable" if a["unavailable"] and not a["graded"] else
-                         f"{a['passed']}/{a['graded']}, {a['tokens']} tok, {a['model_calls']} calls")
+                         f"{a['passed']}/{a['graded']}, {a['tokens']} tok, "
+                         f"{a['model_calls']} calls")
         lines.append(f"| {t} | " + " | ".join(cells) + " |")
     errs = [r for r in report["records"] if r["status"] in ("error", "unavailable")]
     if errs:

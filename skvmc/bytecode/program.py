@@ -119,7 +119,7 @@ class Program:
     def validate(self) -> None:
         """Check every operand against the table (ranges, kinds); raise BytecodeError."""
         n_code, n_const, n_slot = len(self.code), len(self.consts), len(self.slots)
-        for kind, value in self.consts:
+        for kind, _value in self.consts:
             if kind not in (STR, INT, JSON):
                 raise BytecodeError(f"constant has unknown kind {kind!r}")
         for name in self.slots:

@@ -14,12 +14,12 @@ from lark.exceptions import UnexpectedInput
 
 from skvmc import grammar
 from skvmc.diagnostics import CompileError, DiagnosticEngine
+from skvmc.dialects import skill
 from skvmc.frontend import frontmatter as fm
 from skvmc.frontend.blocks import BlockBuilder, Node, finish_inline
 from skvmc.frontend.refs import BundleIndex, find_links, find_refs, list_bundle
 from skvmc.frontend.source import SkillSource, UsageError, read_skill
 from skvmc.ir import Location, Operation, Value, module
-from skvmc.dialects import skill
 
 __all__ = ["parse_skill", "parse_source", "UsageError"]
 
@@ -231,9 +231,8 @@ def parse_source(src: SkillSource, diags: DiagnosticEngine,
     lowering.collect_refs(root)
     refs = lowering.ref_ops()
     _warn_missing_refs(refs, diags)
-    header = skill.FRONTMATTER.build(
-        name=str(front.fields.get("name", "")), description=str(front.fields.get("description", "")),
-        fields=fm.to_attr(front.fields), raw=raw, loc=Location(file, 1, 1))
+    header = skill.FRONTMATTER.build(fields=fm.to_attr(front.fields), raw=raw,
+                                     loc=Location(file, 1, 1))
     body = [lowering.lower(child) for child in root.children]
     attributes = {"skill_dir": folder, "source": file}
     if src.line_ending != "lf":

@@ -35,7 +35,7 @@ class Node:
     line: int
     col: int
     attrs: dict = _attrs.field(factory=dict)
-    children: list["Node"] = _attrs.field(factory=list)
+    children: list[Node] = _attrs.field(factory=list)
     lines: list[str] = _attrs.field(factory=list)  # raw lines of inline blocks
     indent: int = 0
 
@@ -172,7 +172,8 @@ class BlockBuilder:
 
     def html_line(self, line: str, lineno: int) -> None:
         if self.pending is not None and self.pending.kind in ("html", "text"):
-            self.pending.lines.append(line.rstrip("\n") if self.pending.kind == "html" else line.strip())
+            html = self.pending.kind == "html"
+            self.pending.lines.append(line.rstrip("\n") if html else line.strip())
             return
         self._flush()
         self.item_open_for_text = False

@@ -124,11 +124,13 @@ def check(fm: Frontmatter, folder_name: str, file: str, diags: DiagnosticEngine,
                 where = (harness_keys or {}).get(extra)
                 hint = (f"; understood by {', '.join(where)}" if where
                         else "; no known harness uses it")
-                diags.warning(f"frontmatter key '{extra}' is not in the open Agent Skills spec{hint}",
+                diags.warning(f"frontmatter key '{extra}' is not in the open Agent Skills "
+                              f"spec{hint}",
                               fm.key_locs.get(extra, start), code="frontmatter-extra-key")
         elif key == "name" and err.validator in ("pattern", "maxLength", "minLength"):
             diags.warning(f"name {fm.fields['name']!r} breaks the naming rule: 1-64 characters, "
-                          "lowercase letters, digits and single hyphens, no leading/trailing hyphen",
+                          "lowercase letters, digits and single hyphens, no leading/trailing "
+                          "hyphen",
                           loc, code="frontmatter-name")
         elif key == "description" and err.validator == "maxLength":
             diags.warning(f"description is {len(fm.fields['description'])} characters; "

@@ -119,10 +119,6 @@ def read_profile(path: str | Path) -> dict:
     return data
 
 
-def write_skvm(profile: dict, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(to_skvm(profile), indent=2) + "\n", encoding="utf-8")
-
-
 def _json_dict(text) -> dict | None:
     if not isinstance(text, str):
         return None

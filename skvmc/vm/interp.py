@@ -11,6 +11,10 @@ Exit codes (``RunResult.exit_code``):
 ===  =================================================================
 
 ``halt N`` with N != 0 ends the run as failed with exit code N.
+
+Hooks: ``VM(jit=...)`` takes an object with the :class:`AskHooks` methods (the JIT controller
+is one). Around every ASK the VM hands it an :class:`AskStep`, the public view of that step:
+what it asks and the operations a hook may perform, so no hook touches the VM's internals.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 import jsonschema
@@ -103,6 +108,55 @@ def _text(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+class AskStep:
+    """One ASK as a hook sees it: what the step is, and what a hook may do about it."""
+
+    def __init__(self, vm: VM, fr: Frame, pc: int, prompt_v, out: int):
+        self._vm, self._fr, self._out = vm, fr, out
+        self.pc = pc
+        self.branch = fr.branch
+        self.host = vm.host
+        self.task = vm.task
+        self.inputs = {str(k): _text(v) for k, v in vm.inputs.items()}  # as text
+        self.prompt = _text(vm.val(fr, prompt_v))
+        self.env = fr.env or None
+        self.cancel = fr.cancel
+        self.network = vm.needs_network(pc)  # whether the sandbox lets this step connect
+        self.retrying = fr.feedback is not None  # a failed check is asking this step again
+        self.trace_path = vm.trace_path
+
+    def remaining(self) -> float | None:
+        """Seconds left before the run's timeout (None: no timeout)."""
+        return self._vm.remaining()
+
+    def note(self, **fields) -> None:
+        """Add fields to this instruction's trace record."""
+        self._vm.note(self._fr, **fields)
+
+    def answer(self, value, exit_code: int = 0) -> int:
+        """Complete the step without the model: its result is ``value``; returns the next pc."""
+        self._vm.set_slot(self._fr, self._out, value)
+        self._fr.last_exit = exit_code
+        return self.pc + 1
+
+    def allow_retry(self) -> None:
+        """One more retry for this step (a failing check then asks again)."""
+        self._fr.retries_left[self.pc] = self._fr.retries_left.get(self.pc, 0) + 1
+
+
+class AskHooks(Protocol):
+    """What the VM calls on its ``jit`` object."""
+
+    def before_model(self, step: AskStep) -> int | None:
+        """Before the model is asked: the next pc when the hook completed the step, else None."""
+
+    def after_model(self, step: AskStep, outcome) -> None:
+        """After the model answered (``outcome`` is the agent loop's)."""
+
+    def finish(self) -> None:
+        """End of the run."""
+
+
 class VM:
     def __init__(self, program: Program, host: Host, *, task: str = "", inputs: dict | None = None,
                  trace_path=None, model_name: str = "", max_steps: int | None = None,
@@ -124,7 +178,7 @@ class VM:
         self.temperature = temperature
         self.solid = dict(program.meta.get("solid", {}))
         self.solid.update(solid_templates or {})
-        self.jit = jit  # a skvmc.vm.jit.JitController, or None
+        self.jit: AskHooks | None = jit  # e.g. a skvmc.vm.jit.JitController
         self.consts = [v for _, v in program.consts]
         self.lines = program.line_map()
         self.deadline = None
@@ -244,7 +298,7 @@ class VM:
         fr.slots[index] = value
         fr.written.add(index)
 
-    def _note(self, fr: Frame, **fields):
+    def note(self, fr: Frame, **fields):
         if fr.rec is None:
             fr.rec = {}
         fr.rec.update(fields)
@@ -300,13 +354,13 @@ class VM:
 
     def _run_process(self, fr, argv, out, pc):
         try:
-            r = self.host.run(argv, env=fr.env or None, timeout=self._remaining(),
+            r = self.host.run(argv, env=fr.env or None, timeout=self.remaining(),
                               cancel=fr.cancel, network=self.needs_network(pc))
         except SandboxError as exc:
             raise StepFailed(str(exc), pc) from None
         fr.last_exit = r.exit_code
         self.set_slot(fr, out, r.stdout)
-        self._note(fr, argv=argv, exit_code=r.exit_code, timed_out=r.timed_out,
+        self.note(fr, argv=argv, exit_code=r.exit_code, timed_out=r.timed_out,
                    result=r.stdout[-200:], stderr=r.stderr[-200:])
         return pc + 1
 
@@ -314,7 +368,7 @@ class VM:
         """Only steps that declare tool.web/tool.browser get the network in the sandbox."""
         return needs_network(self.program.meta or {}, pc)
 
-    def _remaining(self):
+    def remaining(self) -> float | None:
         return None if self.deadline is None else max(0.1, self.deadline - time.monotonic())
 
     def op_exec(self, fr, ops, pc):
@@ -335,12 +389,12 @@ class VM:
             raise StepFailed(str(exc), pc) from None
         runner = ["bash", path] if lang == "bash" else [sys.executable, path]
         args = [_text(self.val(fr, v)) for v in ops[1]]
-        self._note(fr, template=tid)
+        self.note(fr, template=tid)
         return self._run_process(fr, runner + args, ops[2], pc)
 
     # checks: a failure jumps, retries the last ask, or fails the step
     def _check_failed(self, fr, target, pc, message):
-        self._note(fr, check="failed", result=message)
+        self.note(fr, check="failed", result=message)
         if isinstance(target, int):
             return target
         if target == "retry" and fr.last_ask is not None:
@@ -402,8 +456,9 @@ class VM:
             fr.retries_left[pc] = retries
         fr.last_ask = pc
         schema = None if schema_i is None else self.consts[schema_i]
-        if self.jit is not None:  # a solidified template may stand in for the model
-            next_pc = self.jit.vm_before_ask(self, fr, pc, prompt_v, out)
+        step = AskStep(self, fr, pc, prompt_v, out) if self.jit is not None else None
+        if step is not None:  # a solidified template may stand in for the model
+            next_pc = self.jit.before_model(step)
             if next_pc is not None:
                 return next_pc
         if self.max_steps:
@@ -433,12 +488,12 @@ class VM:
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
                          on_turn, step_key, network=self.needs_network(pc))
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
-        if self.jit is not None:
-            self.jit.vm_after_ask(self, fr, pc, prompt_v, outcome)
+        if step is not None:
+            self.jit.after_model(step, outcome)
         last_exit = getattr(loop, "last_exit", None)
         if last_exit is not None:
             fr.last_exit = last_exit
-        self._note(fr, model=next((t.model for t in outcome.turns if t.model), self.model_name),
+        self.note(fr, model=next((t.model for t in outcome.turns if t.model), self.model_name),
                    turns=len(outcome.turns), prompt_tokens=outcome.prompt_tokens,
                    completion_tokens=outcome.completion_tokens, cost=outcome.cost,
                    action=[t.action.get("action") if t.action else None for t in outcome.turns],
@@ -511,7 +566,7 @@ class VM:
                 for idx in sorted(bf.written):
                     self.set_slot(fr, idx, bf.slots[idx])
         fr.join_results = results
-        self._note(fr, branches=[r["status"] for r in results])
+        self.note(fr, branches=[r["status"] for r in results])
         return join
 
 

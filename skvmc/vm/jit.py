@@ -470,7 +470,7 @@ class Template:
         return TemplateResult(True, value, code, stdout)
 
 
-# -- the controller ---------------------------------------------------------------------------------
+# -- the controller ---------------------------------------------------------------------------
 class JitController:
     """Observes model-driven steps, promotes stable ones, serves and demotes templates."""
 
@@ -537,13 +537,6 @@ class JitController:
             else:
                 self._pending.pop(step_id, None)
 
-    def solid_ok(self, step_id: str) -> None:
-        with self._lock:
-            st = self.step(step_id)
-            st["solid_runs"] += 1
-            st["failures"] = 0
-            self._dirty = True
-
     def solid_failed(self, step_id: str, why: str = "failed") -> None:
         with self._lock:
             self._pending.pop(step_id, None)
@@ -595,48 +588,43 @@ class JitController:
             self.store.save(self.key, self.data)
             self._dirty = False
 
-    # VM hooks: keep the interpreter's edit to two calls ----------------------------------
-    def vm_before_ask(self, vm, fr, pc: int, prompt_v, out: int):
-        """Called by ``VM.op_ask``; returns the next pc when a template handled the step."""
-        step_id = str(pc)
-        inputs = step_inputs(vm, fr, prompt_v)
-        self._snaps[(fr.branch, pc)] = _snapshot(vm.host)
-        tmpl = self.before_ask(step_id, inputs, retry=fr.feedback is not None)
+    # VM hooks (skvmc.vm.interp.AskHooks): only the public AskStep API ----------------------
+    def before_model(self, step) -> int | None:
+        """Run the step's template when it is promoted; the next pc when that succeeded."""
+        step_id = str(step.pc)
+        self._snaps[(step.branch, step.pc)] = _snapshot(step.host)
+        tmpl = self.before_ask(step_id, step_inputs(step), retry=step.retrying)
         if tmpl is None:
             return None
         t0 = time.monotonic()
-        res = tmpl.run(vm.host, env=fr.env or None, timeout=vm._remaining(), cancel=fr.cancel,
-                       network=vm.needs_network(pc))
+        res = tmpl.run(step.host, env=step.env, timeout=step.remaining(), cancel=step.cancel,
+                       network=step.network)
         fields = {"solidified": True, "template": tmpl.signature, "model_calls": 0,
                   "turns": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0,
                   "solid_latency_s": round(time.monotonic() - t0, 6),
                   "exit_code": res.exit_code, "params": tmpl.bound}
         if not res.ok:
             self.solid_failed(step_id, res.error or res.stderr[-200:])
-            vm._note(fr, solid_error=(res.error or "")[:200], **fields)
+            step.note(solid_error=(res.error or "")[:200], **fields)
             return None
-        vm._note(fr, result=str(res.value)[:200], **fields)
-        fr.last_exit = res.exit_code
+        step.note(result=str(res.value)[:200], **fields)
         # One more check retry: a failing postcondition re-asks the step, now with the model.
-        fr.retries_left[pc] = fr.retries_left.get(pc, 0) + 1
-        vm.set_slot(fr, out, res.value)
-        return pc + 1
+        step.allow_retry()
+        return step.answer(res.value, res.exit_code)
 
-    def vm_after_ask(self, vm, fr, pc: int, prompt_v, outcome) -> None:
-        before = self._snaps.pop((fr.branch, pc), None)
-        files = _changed(before, _snapshot(vm.host)) if before is not None else []
-        trace = os.path.realpath(vm.trace_path) if vm.trace_path else None
-        root = getattr(vm.host, "workdir", ".")
+    def after_model(self, step, outcome) -> None:
+        before = self._snaps.pop((step.branch, step.pc), None)
+        files = _changed(before, _snapshot(step.host)) if before is not None else []
+        trace = os.path.realpath(step.trace_path) if step.trace_path else None
+        root = getattr(step.host, "workdir", ".")
         files = [f for f in files if os.path.realpath(os.path.join(root, f)) != trace]
-        self.after_ask(str(pc), outcome, step_inputs(vm, fr, prompt_v), files)
+        self.after_ask(str(step.pc), outcome, step_inputs(step), files)
 
 
-def step_inputs(vm, fr, prompt_v) -> dict:
+def step_inputs(step) -> dict:
     """What a step's parameters may come from: the task, the step prompt, the run inputs."""
-    from skvmc.vm.interp import _text
-
-    inputs = {"input_" + str(k): _text(v) for k, v in vm.inputs.items()}
-    inputs.update(task=vm.task, prompt=_text(vm.val(fr, prompt_v)))
+    inputs = {"input_" + k: v for k, v in step.inputs.items()}
+    inputs.update(task=step.task, prompt=step.prompt)
     return inputs
 
 

@@ -3,6 +3,8 @@
 Each backend is a function ``emit(inp: BackendInput) -> dict[str, bytes]`` (path relative to
 the target's output folder -> content). They are pure: the driver (``skvmc.compile``) times
 them, collects every file in memory and writes the folder atomically at the end.
+Each backend declares the ops it accepts (``skvmc.legal.LegalOps``); any other op is a compile
+error naming the op and the backend.
 
 =========  =======================================================  ================
 backend    files                                                    ``--emit`` kind
@@ -42,6 +44,7 @@ class BackendInput:
     pipeline: str = ""
     mode: str = "partial"
     shared: dict = attrs.field(factory=dict)
+    diags: object = None  # the DiagnosticEngine: backends report illegal ops there
 
     @property
     def harness(self):
@@ -49,10 +52,9 @@ class BackendInput:
 
     @property
     def skill_name(self) -> str:
-        for op in self.module.body:
-            if op.name == "skill.frontmatter":
-                return op.attr("name") or self.module.attr("skill_dir") or "skill"
-        return self.module.attr("skill_dir") or "skill"
+        from skvmc.dialects.skill import skill_name
+
+        return skill_name(self.module)
 
 
 # backend name -> "module:function", in the order they run (report last)

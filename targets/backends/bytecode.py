@@ -23,6 +23,9 @@ Lowering, op by op (see docs/backends.md):
 - ``flow.foreach`` -> one ASK over the whole loop; ``env.*``, ``prompt.*``, ``cap.gap`` -> none;
 - HALT 0 at the end.
 
+The accepted ops and their handlers are one table (``LEGAL``, a ``skvmc.legal.LegalOps``): an
+op outside it is a compile error naming the op, never silently left out.
+
 Metadata for the VM: ``meta["skill"]``, ``meta["source_hash"]`` (sha256 of the SKILL.md text),
 ``meta["skill_dir"]`` (the bundle folder relative to the compiled folder, when ``$SKILL_DIR`` is
 used) and ``meta["steps"][str(pc)] = {"line": N, "requires": [{"primitive", "level": "L2"}]}``
@@ -35,8 +38,6 @@ import hashlib
 import re
 import shlex
 
-from skvmc.targets.backends.prompt import skill_root
-
 from skvmc.bytecode import (
     ACT_ALL,
     ACT_EXEC,
@@ -47,7 +48,9 @@ from skvmc.bytecode import (
     encode,
 )
 from skvmc.ir import thaw
+from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
+from skvmc.targets.backends.prompt import skill_root
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
 PY_LANGS = {"python", "py", "python3"}
@@ -233,44 +236,46 @@ class _Lowering:
             self.op(op)
 
     def op(self, op):
-        name = op.name
-        if name == "skill.section":
-            self.headings.append(op.attr("title"))
-            saved = self.context
-            self.context = []
-            self.ops(op.body)
-            self.context = saved
-            self.headings.pop()
-        elif name == "skill.step":
-            self.setstep(op, op.attr("text"))
+        LEGAL.dispatch(op, self)
+
+    def section(self, op):
+        self.headings.append(op.attr("title"))
+        saved = self.context
+        self.context = []
+        self.ops(op.body)
+        self.context = saved
+        self.headings.pop()
+
+    def instruction(self, op):
+        self.setstep(op, op.attr("text"))
+        self.ask(op, render_ops([op]))
+        self.run_hint = bool(_RUN.search(op.attr("text")))
+        self.produced |= _written(op)
+
+    def context_op(self, op):
+        self.context.append(op)
+        self.run_hint = bool(_RUN.search(op.attr("text", "") or ""))
+
+    def delegate(self, op):
+        self.setstep(op, op.attr("instruction"))
+        code, lang = op.attr("code"), op.attr("lang")
+        if code and lang in PY_LANGS:
+            self.exec_(op, ["python3", "-c", code], shown="python3 -c <delegated code>")
+        else:
             self.ask(op, render_ops([op]))
-            self.run_hint = bool(_RUN.search(op.attr("text")))
-            self.produced |= _written(op)
-        elif name == "skill.code":
-            self.code(op)
-        elif name in CONTEXT_OPS:
-            self.context.append(op)
-            self.run_hint = bool(_RUN.search(op.attr("text", "") or ""))
-        elif name == "cap.delegate":
-            self.setstep(op, op.attr("instruction"))
-            code, lang = op.attr("code"), op.attr("lang")
-            if code and lang in PY_LANGS:
-                self.exec_(op, ["python3", "-c", code], shown="python3 -c <delegated code>")
-            else:
-                self.ask(op, render_ops([op]))
-            self.produced |= _written(op)
-        elif name == "cap.validate":
-            if op.attr("format") == "json":  # CHECK.FILE reads JSON; YAML stays an instruction
-                self.b.emit("check.file", op.attr("path"), _schema(op), "retry",
-                            line=self.line(op))
-        elif name == "flow.parallel":
-            self.parallel(op)
-        elif name == "flow.foreach":
-            self.setstep(op, f"for each {op.attr('collection')}")
-            self.ask(op, render_ops([op]))
-            self.produced |= _written(op)
-        elif name in ("cap.split", "cap.serialize", "flow.seq", "flow.branch"):
-            self.ops(op.body)
+        self.produced |= _written(op)
+
+    def validate(self, op):
+        if op.attr("format") == "json":  # CHECK.FILE reads JSON; YAML stays an instruction
+            self.b.emit("check.file", op.attr("path"), _schema(op), "retry", line=self.line(op))
+
+    def foreach(self, op):
+        self.setstep(op, f"for each {op.attr('collection')}")
+        self.ask(op, render_ops([op]))
+        self.produced |= _written(op)
+
+    def body(self, op):
+        self.ops(op.body)
 
     def code(self, op):
         lang = (op.attr("lang") or "").lower()
@@ -353,7 +358,25 @@ def _schema(op):
     return Json(thaw(op.attr("schema")))
 
 
+# The ops this backend accepts (everything nested in a step is rendered into its prompt, so
+# the same set applies there); None: accepted, no code.
+LEGAL = LegalOps("bytecode", {
+    "skill.section": _Lowering.section,
+    "skill.step": _Lowering.instruction,
+    "skill.code": _Lowering.code,
+    **{name: _Lowering.context_op for name in CONTEXT_OPS},
+    "cap.delegate": _Lowering.delegate,
+    "cap.validate": _Lowering.validate,
+    "flow.parallel": _Lowering.parallel,
+    "flow.foreach": _Lowering.foreach,
+    **{name: _Lowering.body for name in ("cap.split", "cap.serialize", "flow.seq",
+                                         "flow.branch")},
+}, skip=("skill.frontmatter", "skill.ref", "skill.rule", "cap.gap", "env.requires", "env.dep",
+         "env.var", "env.path", "prompt.tools", "prompt.drop"))
+
+
 def build_program(inp):
+    LEGAL.check(inp.module, inp.diags)
     lowering = _Lowering(inp)
     program = lowering.build()
     if lowering.uses_skill_dir:  # an EXEC needs the skill dir: lower again with the prologue

@@ -21,9 +21,12 @@ from __future__ import annotations
 import re
 import shlex
 
+from skvmc.legal import LegalOps
+
 _PY_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _PIP_DIST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9_,.-]+\])?\Z")
-_VERSION = re.compile(r"(===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+(,(===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)*\Z")
+_SPEC = r"(===|==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+"
+_VERSION = re.compile(rf"{_SPEC}(,{_SPEC})*\Z")
 _NPM = re.compile(r"(@[a-z0-9._-]+/)?[a-z0-9._-]+\Z", re.I)
 _BIN = re.compile(r"[A-Za-z0-9._+-]+\Z")
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -107,7 +110,8 @@ def _system(ops) -> list[str]:
     what = names[0] if len(names) == 1 else "one of " + ", ".join(names)
     return [
         f"# program: {what}",
-        f"{checks} || missing+=({_q('program: ' + what + ' (install it with your package manager)')})",
+        f"{checks} || "
+        f"missing+=({_q('program: ' + what + ' (install it with your package manager)')})",
     ]
 
 
@@ -124,29 +128,55 @@ def _var(op) -> list[str]:
     return [f'[ -n "${{{name}:-}}" ] || missing+=({_q(f"env: {name} ({what} not set)")})']
 
 
-def script(module, name: str, target: str) -> str:
-    lines: list[str] = []
-    handlers = {"pip": _pip, "npm": _npm, "service": _service}
-    groups: dict[str, list] = {}
+class _Script:
+    """The lines being built, and which alternatives groups are already checked."""
+
+    def __init__(self, module):
+        self.lines: list[str] = []
+        self.groups: dict[str, list] = {}
+        for op in module.walk():
+            if op.name == "env.dep" and op.attr("manager") == "system" and op.attr("any_of"):
+                self.groups.setdefault(op.attr("any_of"), []).append(op)
+        self.done: set[str] = set()
+
+
+_MANAGERS = {"pip": _pip, "npm": _npm, "service": _service}
+
+
+def _dep(out: _Script, op) -> None:
+    if op.attr("manager") != "system":
+        out.lines += [""] + _MANAGERS[op.attr("manager")](op)
+        return
+    group = op.attr("any_of")
+    if group in out.done:
+        return
+    if group:
+        out.done.add(group)
+    out.lines += [""] + _system(out.groups[group] if group else [op])
+
+
+def _env_var(out: _Script, op) -> None:
+    out.lines += _var(op)
+
+
+# env.dep and env.var become script lines; every other known op has nothing to install
+LEGAL = LegalOps("env", {"env.dep": _dep, "env.var": _env_var}, skip=(
+    "env.requires", "env.path", "skill.frontmatter", "skill.section", "skill.text", "skill.step",
+    "skill.code", "skill.table", "skill.quote", "skill.rule", "skill.html", "skill.ref",
+    "cap.delegate", "cap.validate", "cap.split", "cap.serialize", "cap.gap", "flow.parallel",
+    "flow.branch", "flow.foreach", "flow.seq", "prompt.tools", "prompt.drop"))
+
+
+def script(module, name: str, target: str, diags=None) -> str:
+    LEGAL.check(module, diags)
+    out = _Script(module)
     for op in module.walk():
-        if op.name == "env.dep" and op.attr("manager") == "system" and op.attr("any_of"):
-            groups.setdefault(op.attr("any_of"), []).append(op)
-    done = set()
-    for op in module.walk():
-        if op.name == "env.dep" and op.attr("manager") == "system":
-            group = op.attr("any_of")
-            if group in done:
-                continue
-            done.add(group) if group else None
-            lines += [""] + _system(groups[group] if group else [op])
-        elif op.name == "env.dep":
-            lines += [""] + handlers[op.attr("manager")](op)
-        elif op.name == "env.var":
-            lines += _var(op)
+        if op is not module:
+            LEGAL.dispatch(op, out)
     header = HEADER.format(name=name.replace("\n", " "), target=target.replace("\n", " "))
-    return header + "\n".join(lines) + "\n" + FOOTER
+    return header + "\n".join(out.lines) + "\n" + FOOTER
 
 
 def emit(inp) -> dict[str, bytes]:
-    text = script(inp.module, inp.skill_name, inp.target_spec)
+    text = script(inp.module, inp.skill_name, inp.target_spec, inp.diags)
     return {"env-setup.sh": text.encode("utf-8")}

@@ -25,7 +25,6 @@ from skvmc.ir import thaw
 from skvmc.targets.backends import prompt_policy
 
 
-
 def skill_root(harness, name: str) -> str:
     """The folder (relative to the output) the harness reads this skill from."""
     if harness.skill_format == "conventions-file":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 from skvmc.ir import thaw
+from skvmc.legal import LegalOps
 from skvmc.tokens import count_tokens, tokenizer_name
 
 
@@ -38,9 +39,26 @@ def requirements(module) -> list[dict]:
     return out
 
 
+def _gap(out: list, op) -> None:
+    out.append({"line": op.loc.line, "primitive": op.attr("primitive"),
+                "needed": op.attr("needed"), "has": op.attr("has")})
+
+
+# The report reads facts (``requires``) off any op; cap.gap ops are listed as gaps.
+LEGAL = LegalOps("report", {"cap.gap": _gap}, skip=(
+    "skill.frontmatter", "skill.section", "skill.text", "skill.step", "skill.code",
+    "skill.table", "skill.quote", "skill.rule", "skill.html", "skill.ref", "cap.delegate",
+    "cap.validate", "cap.split", "cap.serialize", "env.requires", "env.dep", "env.var",
+    "env.path", "flow.parallel", "flow.branch", "flow.foreach", "flow.seq", "prompt.tools",
+    "prompt.drop"))
+
+
 def gaps(module) -> list[dict]:
-    return [{"line": op.loc.line, "primitive": op.attr("primitive"), "needed": op.attr("needed"),
-             "has": op.attr("has")} for op in module.walk() if op.name == "cap.gap"]
+    out: list[dict] = []
+    for op in module.walk():
+        if op is not module:
+            LEGAL.dispatch(op, out)
+    return out
 
 
 def build(inp) -> dict:
@@ -91,5 +109,6 @@ def thaw_all(value):
 
 
 def emit(inp) -> dict[str, bytes]:
+    LEGAL.check(inp.module, inp.diags)
     text = json.dumps(build(inp), indent=2, sort_keys=False, default=str) + "\n"
     return {"report.json": text.encode("utf-8")}

@@ -4,10 +4,10 @@ snapshots, frontmatter rules, bash -n, .skasm round trip."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -45,7 +45,7 @@ def test_artifact_snapshots(skill, harness, snapshot_text):
 def test_layout_and_bundle(skill, harness):
     r = compiled(skill, f"qwen-7b+{harness}")
     h = get_harness(harness)
-    name = r.module.body[0].attr("name")
+    name = r.module.body[0].attr("fields")["name"]
     if h.skill_format == "conventions-file":
         assert r.prompt_path == h.context_file
     else:
@@ -67,7 +67,8 @@ def test_frontmatter_follows_harness_rules(skill, harness):
     raw = text[4:text.index("\n---\n", 3) + 1]
     fields = yaml.safe_load(raw)
     assert fields["name"] and fields["description"]
-    source = yaml.safe_load((Path(skill) / "SKILL.md").read_text(encoding="utf-8-sig").split("---")[1])
+    source_text = (Path(skill) / "SKILL.md").read_text(encoding="utf-8-sig")
+    source = yaml.safe_load(source_text.split("---")[1])
     assert fields == source  # every key kept: harnesses ignore keys they do not know
     style = h.frontmatter_style
     if style.get("singleLineKeys"):

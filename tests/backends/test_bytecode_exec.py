@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 from backend_helpers import compiled
+
+from skvmc.bytecode import decode
+from skvmc.models import ScriptedModel
 from skvmc.targets.backends.bytecode import (
     SKILL_DIR_MARK,
     command_argvs,
     command_files,
     unknown_files,
 )
-
-from skvmc.bytecode import decode
-from skvmc.models import ScriptedModel
 from skvmc.vm import SandboxHost, run_program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,8 @@ M = SKILL_DIR_MARK
 
 @pytest.mark.parametrize("line,argv", [
     ("python $SKILL_DIR/scripts/x.py a.txt", ["python", f"{M}/scripts/x.py", "a.txt"]),
-    ("python ${SKILL_DIR}/x.py --cfg=$SKILL_DIR/c.json", ["python", f"{M}/x.py", f"--cfg={M}/c.json"]),
+    ("python ${SKILL_DIR}/x.py --cfg=$SKILL_DIR/c.json",
+     ["python", f"{M}/x.py", f"--cfg={M}/c.json"]),
     ('python "$SKILL_DIR/my dir/x.py"', ["python", f"{M}/my dir/x.py"]),
     ("git status", ["git", "status"]),
 ])

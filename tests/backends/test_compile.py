@@ -52,7 +52,8 @@ def test_batch_parses_each_skill_once(tmp_path, monkeypatch):
     assert calls == Counter({CSV: 1, LOGS: 1})
     for skill in ("csv-summary", "log-triage"):
         assert (out / skill / "qwen-7b+openhands" / ".agents/skills" / skill / "SKILL.md").is_file()
-        assert (out / skill / "qwen-7b+claude-code" / ".claude/skills" / skill / "SKILL.md").is_file()
+        claude = out / skill / "qwen-7b+claude-code"
+        assert (claude / ".claude/skills" / skill / "SKILL.md").is_file()
 
 
 def test_failed_compile_leaves_output_untouched(tmp_path, capsys):

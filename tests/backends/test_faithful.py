@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from backend_helpers import HARNESSES, compiled
 from conftest import corpus_skills, example_skills
+
 from skvmc.edits import check_faithful, frontmatter_line_count
 
 SKILLS = [pytest.param(str(p), id=p.name) for p in example_skills() + corpus_skills()]

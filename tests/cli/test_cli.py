@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from skvmc.cli import SUBCOMMANDS, main
 
 EXAMPLE = str(REPO / "examples" / "csv-summary")
@@ -55,7 +55,7 @@ def test_opt_reports_bad_ir_with_location(tmp_path, capsys):
     path.write_text('"builtin.module"() ({\n  "skill.rule"() {x = 1} : () -> ()\n}) : () -> ()\n')
     assert main(["opt", str(path), "-p", "canonicalize"]) == 1
     out, err = capsys.readouterr()
-    assert out == "" and f"{path}:2:3: error: 'skill.rule' op unknown attribute 'x'" in err
+    assert out == "" and f"{path}:2:19: error: 'skill.rule' op unknown attribute 'x'" in err
 
 
 def test_opt_missing_file_is_a_usage_error(tmp_path, capsys):
@@ -76,7 +76,8 @@ def test_emit_ir_does_not_import_litellm_or_the_vm():
     code = (
         "import sys; from skvmc.cli import main\n"
         f"rc = main([{EXAMPLE!r}, '--emit=ir', '-O'])\n"
-        "heavy = [m for m in ('litellm', 'llama_cpp', 'skvmc.vm', 'skvmc.models') if m in sys.modules]\n"
+        "heavy = [m for m in ('litellm', 'llama_cpp', 'skvmc.vm', 'skvmc.models')\n"
+        "         if m in sys.modules]\n"
         "assert rc == 0 and not heavy, heavy\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -75,7 +75,8 @@ def test_value_defined_in_a_region_is_not_visible_outside():
 
 @pytest.mark.parametrize("text, where, message", [
     ('"builtin.module"() ({\n  "skill.rule"() : () ->\n}) : () -> ()\n', (3, 1), "unexpected"),
-    ('"builtin.module"() ({\n  "skill.text"(%7) {text = "x"} : (!skill.file) -> ()\n}) : () -> ()\n',
+    ('"builtin.module"() ({\n  "skill.text"(%7) {text = "x"} : (!skill.file) -> ()\n'
+     '}) : () -> ()\n',
      (2, 16), "use of undefined value '%7'"),
     ('"builtin.module"() ({\n  "skill.rule"() {a = 1, a = 2} : () -> ()\n}) : () -> ()\n',
      (2, 26), "duplicate attribute 'a'"),

@@ -5,8 +5,8 @@ from typing import ClassVar
 
 import attrs
 import pytest
-
 from conftest import REPO, parse_fixture
+
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.ir import Operation
 from skvmc.passmanager import Instrumentation, Pass, PassContext, PassManager, parse_pipeline
@@ -32,7 +32,8 @@ class Identity(Pass):
         return module
 
 
-def _run(passes, inst=Instrumentation()):
+def _run(passes, inst=None):
+    inst = inst if inst is not None else Instrumentation()
     out = io.StringIO()
     module = parse_fixture(SKILL)
     ctx = PassContext(diags=DiagnosticEngine())
@@ -98,17 +99,3 @@ def test_time_passes_reports_every_pass():
     assert "Pass execution timing report" in dumps and dumps.count("identity") == 2
 
 
-def test_canonicalize_renumbers_and_is_idempotent(tmp_path):
-    (tmp_path / "s").mkdir()
-    (tmp_path / "s" / "SKILL.md").write_text(
-        "---\nname: s\ndescription: d\n---\n1. a\n1. b\n1. c\n\n---\n\n---\n\ntext\n\n"
-        "4. d\n4. e\n")
-    module = parse_fixture(tmp_path / "s")
-    diags = DiagnosticEngine()
-    canon = parse_pipeline("canonicalize", diags)
-    once = PassManager(canon).run(module, PassContext(diags=diags))
-    twice = PassManager(canon).run(once, PassContext(diags=diags))
-    assert once == twice
-    numbers = [op.attr("number") for op in once.walk() if op.name == "skill.step"]
-    assert numbers == [1, 2, 3, 4, 5]
-    assert sum(op.name == "skill.rule" for op in once.walk()) == 1

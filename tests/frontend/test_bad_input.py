@@ -30,7 +30,8 @@ CASES = {
     "keys-outside-spec": (b"---\nname: case\ndescription: x\nargument-hint: f\ntriggers: [a]\n"
                           b"colour: red\n---\nbody\n", 0),
     "missing-bundle-file": (b"---\nname: case\ndescription: x\n---\nRun `scripts/go.py`.\n", 0),
-    "bundle-file-case-mismatch": (b"---\nname: case\ndescription: x\n---\nSee `reference/Forms.md`.\n", 0),
+    "bundle-file-case-mismatch": (
+        b"---\nname: case\ndescription: x\n---\nSee `reference/Forms.md`.\n", 0),
 }
 
 

@@ -2,8 +2,8 @@
 and the real corpus skills), printed with locations so the snapshot shows where ops come from."""
 
 import pytest
-
 from conftest import corpus_params, example_skills, fixture_skills, parse_corpus, parse_fixture
+
 from skvmc.printer import print_module
 
 

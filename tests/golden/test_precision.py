@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SHARED
+
 from skvmc.targets.backends import prompt_policy
 from tests.golden import scoring
 

@@ -113,7 +113,8 @@ def test_scripted_list_records_calls_and_exhausts():
 
 
 def test_scripted_callable():
-    m = ScriptedModel(lambda msgs, schema: "json" if schema is not None else msgs[-1]["content"].upper())
+    m = ScriptedModel(lambda msgs, schema: "json" if schema is not None
+                      else msgs[-1]["content"].upper())
     assert m.complete(MSGS).text == "HI THERE"
     assert m.complete(MSGS, schema={}).text == "json"
     assert len(m.calls) == 2

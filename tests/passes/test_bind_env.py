@@ -7,7 +7,7 @@ import pytest
 from skvmc.passes.bind_env import is_secret, python_imports, shell_commands
 from skvmc.passes.pydeps import distribution_for, is_stdlib, npm_package
 from skvmc.printer import print_module
-from tests.conftest import REPO, corpus_params, parse_corpus, parse_fixture, run_passes, ops_named
+from tests.conftest import REPO, corpus_params, ops_named, parse_corpus, parse_fixture, run_passes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "env"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
@@ -132,7 +132,8 @@ def test_env_ops_at_top_and_idempotent(deps_case):
     i = names.index("env.requires")
     assert all(n in ("skill.frontmatter", "skill.ref") for n in names[:i])
     again, _ = run(out)
-    codes = lambda m: [op.attr("body") for op in m.walk() if op.name == "skill.code"]
+    def codes(m):
+        return [op.attr("body") for op in m.walk() if op.name == "skill.code"]
     assert codes(again) == codes(out)  # bound paths are not bound twice
     assert len(env_ops(again, "env.requires")) == 1
     assert env_ops(again, "env.path") == env_ops(out, "env.path")

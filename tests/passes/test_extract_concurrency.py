@@ -7,7 +7,7 @@ import pytest
 from skvmc.irparse import parse_module
 from skvmc.passes import dataflow
 from skvmc.printer import print_module
-from tests.conftest import corpus_params, parse_corpus, parse_fixture, run_passes, ops_named
+from tests.conftest import corpus_params, ops_named, parse_corpus, parse_fixture, run_passes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "flow"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "SKILL.md").exists())
@@ -69,7 +69,7 @@ def test_negated_statement_is_not_independence():
 def test_data_level_foreach():
     after, _ = run(parse_fixture(FIXTURES / "foreach-data"))
     loops = flow_ops(after, "flow.foreach")
-    assert [(l.attr("collection"), l.attr("parallel")) for l in loops] == [
+    assert [(loop.attr("collection"), loop.attr("parallel")) for loop in loops] == [
         ("CSV in data/", True), ("log file", False)]  # appending to one file is not parallel
     # step 3 reads out/, which the first loop writes: it stays after it
     assert after.body[1].body[0].name == "flow.foreach"

@@ -16,7 +16,8 @@ from skvmc.profiler.generators import (
     reference_files,
 )
 
-PRIMITIVES_JSON = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "primitives.json"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+PRIMITIVES_JSON = SHARED / "reference" / "primitives.json"
 PAIRS = [(pid, level) for pid in sorted(GENERATORS) for level in (1, 2, 3)]
 INDICES = (0, 1, 2)  # reference/negative checks run on a few instances per pair
 
@@ -54,7 +55,8 @@ def test_generates_and_is_deterministic(pid, level):
         a.prompt = "x"
     # different seeds (and indices) give different instances somewhere across indices
     seeds_differ = any(generate(pid, level, 1, i) != generate(pid, level, 2, i) for i in range(4))
-    indices_differ = any(generate(pid, level, 1, 0) != generate(pid, level, 1, i) for i in range(1, 5))
+    indices_differ = any(generate(pid, level, 1, 0) != generate(pid, level, 1, i)
+                         for i in range(1, 5))
     assert seeds_differ and indices_differ
 
 

@@ -126,7 +126,8 @@ def test_concurrent_local_pool_matches_serial():
     answer = oracle(wrong_levels=(3,), primitives=PRIMS, instances=2)
     _, serial, _ = _run(answer)
     _, pooled, _ = _run(answer, concurrency=3)
-    strip = lambda rs: [(r["key"], r["status"]) for r in rs]
+    def strip(rs):
+        return [(r["key"], r["status"]) for r in rs]
     assert strip(serial) == strip(pooled)
 
 

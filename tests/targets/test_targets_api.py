@@ -3,6 +3,8 @@
 import json
 
 import pytest
+
+from skvmc.diagnostics import DiagnosticEngine
 from skvmc.targets import (
     ACTIONS,
     TargetError,
@@ -15,8 +17,6 @@ from skvmc.targets import (
     primitive_ids,
 )
 from skvmc.targets.jsonload import HERE, read_json, validate
-
-from skvmc.diagnostics import DiagnosticEngine
 
 TOOL_PRIMS = [p for p in primitive_ids() if p.startswith("tool.")]
 

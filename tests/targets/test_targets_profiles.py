@@ -4,11 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
+
+from skvmc.diagnostics import DiagnosticEngine
 from skvmc.targets import load_profile, primitive_ids
 from skvmc.targets.jsonload import HERE, read_json, validate
 from skvmc.targets.jsonpos import locate
-
-from skvmc.diagnostics import DiagnosticEngine
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 PUBLISHED = sorted((HERE / "profiles").glob("bare-agent--*.json"))

@@ -15,8 +15,8 @@ from skvmc.models import ScriptedModel
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
-import parallel_speedup
-import vm_overhead
+import parallel_speedup  # noqa: E402 (found through the sys.path entry above)
+import vm_overhead  # noqa: E402
 
 ANSWER = json.dumps({"action": "answer", "answer": "ok"})
 LATENCY = 0.2

@@ -190,7 +190,7 @@ def test_demoted_after_m_failures(tmp_path):
     data = store.load(key)
     data["steps"]["1"]["template"]["actions"][0]["code"] = "raise SystemExit(3)\n"
     store.save(key, data)
-    for i in range(2):
+    for _i in range(2):
         calls = len(model.calls)
         r, wd, records, _ = run_once(tmp_path, "Write the number 4 to d.txt doubled.",
                                      "d.txt", model, root, demote_after=2)

@@ -90,9 +90,10 @@ def test_branch_not_taken_on_falsy(tmp_path):
 def test_check_slot_and_check_file(tmp_path):
     (tmp_path / "good.json").write_text('{"n": 1}')
     (tmp_path / "bad.json").write_text('{"n": "one"}')
-    r = run_asm("""
-        .const #0 json {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}
-        const $v, {"n": 2}
+    schema = '{"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}'
+    r = run_asm(f"""
+        .const #0 json {schema}
+        const $v, {{"n": 2}}
         check.slot $v, #0, fail
         check.file "good.json", #0, fail
         check.file "bad.json", #0, @bad
@@ -265,14 +266,13 @@ def test_jit_hooks_can_skip_the_model(tmp_path):
         def __init__(self):
             self.after = []
 
-        def vm_before_ask(self, vm, fr, pc, prompt_v, out):
-            if vm.val(fr, prompt_v) == "solid":
-                vm.set_slot(fr, out, "from template")
-                return pc + 1
+        def before_model(self, step):
+            if step.prompt == "solid":
+                return step.answer("from template")
             return None
 
-        def vm_after_ask(self, vm, fr, pc, prompt_v, outcome):
-            self.after.append((pc, outcome.value))
+        def after_model(self, step, outcome):
+            self.after.append((step.pc, outcome.value))
 
         def finish(self):
             self.finished = True

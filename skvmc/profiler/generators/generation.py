@@ -434,7 +434,8 @@ def regex_l1(rng):
     letters, digits = rng.randint(2, 3), rng.randint(3, 5)
     sep = rng.choice(["-", "_", "/"])
     pattern = f"[A-Z]{{{letters}}}{sep}[0-9]{{{digits}}}"
-    mk = lambda lt, dg, s=sep: "".join(rng.choice("ABCDEFGHXYZ") for _ in range(lt)) + s + "".join(rng.choice("0123456789") for _ in range(dg))
+    def mk(lt, dg, s=sep):
+        return "".join(rng.choice("ABCDEFGHXYZ") for _ in range(lt)) + s + "".join(rng.choice("0123456789") for _ in range(dg))
     pos = [mk(letters, digits) for _ in range(5)]
     neg = [mk(letters + 1, digits), mk(letters, digits - 1), mk(letters, digits).lower(),
            mk(letters, digits, "+"), mk(letters, digits) + "9x", ""]
