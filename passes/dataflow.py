@@ -216,6 +216,26 @@ def own_effects(op: Operation) -> Effects:
     return attrs.evolve(facts, after_previous=derived.after_previous)
 
 
+def _per_op(fn):
+    """Memoize ``fn(op)`` by op identity (the IR is immutable): nested regions are asked about
+    again at every enclosing level, which made graphs quadratic in nesting depth."""
+    memo: dict[int, tuple[Operation, object]] = {}
+
+    @functools.wraps(fn)
+    def wrapper(op: Operation):
+        hit = memo.get(id(op))
+        if hit is not None and hit[0] is op:
+            return hit[1]
+        if len(memo) >= 100_000:
+            memo.clear()
+        value = fn(op)
+        memo[id(op)] = (op, value)  # the op is kept so its id is not reused meanwhile
+        return value
+
+    return wrapper
+
+
+@_per_op
 def effects(op: Operation) -> Effects:
     """The effects of ``op`` and everything nested in it."""
     total = own_effects(op)
@@ -274,6 +294,7 @@ def build_graph(region_ops) -> nx.DiGraph:
     for i, op in enumerate(ops):
         g.add_node(i, op=op, effects=effects(op), weight=step_weight(op),
                    label=_label(op))
+    edges = []
     for j, b in enumerate(ops):
         eb = g.nodes[j]["effects"]
         for i in range(j):
@@ -285,8 +306,44 @@ def build_graph(region_ops) -> nx.DiGraph:
             else:
                 reason = dependence(g.nodes[i]["effects"], eb)
             if reason:
-                g.add_edge(i, j, reason=reason)
+                edges.append((i, j, {"reason": reason}))
+    g.add_edges_from(edges)
     return g
+
+
+def _reduced_edges(g: nx.DiGraph) -> list[tuple[int, int]]:
+    """The edges of ``nx.transitive_reduction(g)``, in its order, for a DAG. networkx walks
+    the descendants of every edge's head with a Python generator, which was most of the
+    compile time of long skills; here descendant sets come from int bitsets built once
+    (reverse topological order) and the set algebra is networkx's own, so the kept edges
+    and their order are the same."""
+    desc: dict[int, int] = {}
+    for v in reversed(list(nx.topological_sort(g))):
+        bits = 0
+        for w in g[v]:
+            bits |= desc[w] | (1 << w)
+        desc[v] = bits
+    as_set: dict[int, set] = {}
+
+    def descendants(v: int) -> set:
+        if v not in as_set:
+            bits, out, i = desc[v], set(), 0
+            while bits:
+                if bits & 1:
+                    out.add(i)
+                bits >>= 1
+                i += 1
+            as_set[v] = out
+        return as_set[v]
+
+    out = []
+    for u in g:
+        u_nbrs = set(g[u])
+        for v in g[u]:
+            if v in u_nbrs:
+                u_nbrs -= descendants(v)
+        out += [(u, v) for v in u_nbrs]
+    return out
 
 
 def _label(op: Operation) -> str:
@@ -296,6 +353,7 @@ def _label(op: Operation) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+@_per_op
 def step_weight(op: Operation) -> int:
     """How many sequential steps ``op`` stands for (its own critical path)."""
     if op.name == "skill.code":
@@ -338,21 +396,19 @@ def sequential_length(region_ops) -> int:
 
 def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
     """DOT text of a dependence graph (transitively reduced edges only)."""
-    reduced = nx.transitive_reduction(g)
     lines = [f"digraph {name} {{"]
     for n in g.nodes:
         lines.append(f'  n{n} [label="{g.nodes[n]["label"].replace(chr(34), chr(39))}"];')
-    for a, b in reduced.edges:
+    for a, b in _reduced_edges(g):
         lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def to_mermaid(g: nx.DiGraph) -> str:
-    reduced = nx.transitive_reduction(g)
     lines = ["flowchart TD"]
     for n in g.nodes:
         lines.append(f'  n{n}["{g.nodes[n]["label"].replace(chr(34), chr(39))}"]')
-    for a, b in reduced.edges:
+    for a, b in _reduced_edges(g):
         lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
     return "\n".join(lines) + "\n"

@@ -39,6 +39,7 @@ def tokenizer_name() -> str:
     return "tiktoken/cl100k_base" if _encoder() is not None else "approx/words+punct"
 
 
+@functools.lru_cache(maxsize=4096)  # reports count the same source body once per target
 def count_tokens(text: str) -> int:
     enc = _encoder()
     if enc is not None:

@@ -23,23 +23,43 @@ def verify(module: Operation) -> list[Diagnostic]:
     return out
 
 
+# id(op) -> (op, its local problems). The IR is immutable, so an op object a pass left
+# untouched has the problems it had when the previous pass's output was verified: verifying
+# after every pass then costs a walk plus checks of the ops that pass actually rebuilt. The
+# op itself is kept in the value so its id cannot be reused while the entry lives.
+_LOCAL: dict[int, tuple[Operation, tuple[str, ...]]] = {}
+_LOCAL_LIMIT = 200_000
+
+
+def _local_problems(op: Operation) -> tuple[str, ...]:
+    """What is wrong with ``op`` by itself: its declaration and its fact attributes."""
+    hit = _LOCAL.get(id(op))
+    if hit is not None and hit[0] is op:
+        return hit[1]
+    problems = []
+    opdef = lookup_op(op.name)
+    if opdef is None:
+        problems.append("is not declared by any registered dialect")
+    else:
+        problems += opdef.problems(op)
+    if "requires" in op.attributes or "actions" in op.attributes:
+        from skvmc.dialects.cap import verify_facts
+
+        problems += verify_facts(op)
+    if len(_LOCAL) >= _LOCAL_LIMIT:
+        _LOCAL.clear()
+    _LOCAL[id(op)] = (op, tuple(problems))
+    return tuple(problems)
+
+
 def _verify_op(op, scopes, defined, out, top=False):
     def err(message):
         out.append(Diagnostic("error", f"'{op.name}' op {message}", op.loc, code="verify"))
 
     if op.name == MODULE_OP and not top:
         err("may only appear at the top level")
-    opdef = lookup_op(op.name)
-    if opdef is None:
-        err("is not declared by any registered dialect")
-    else:
-        for problem in opdef.problems(op):
-            err(problem)
-    if "requires" in op.attributes or "actions" in op.attributes:
-        from skvmc.dialects.cap import verify_facts
-
-        for problem in verify_facts(op):
-            err(problem)
+    for problem in _local_problems(op):
+        err(problem)
     for i, value in enumerate(op.operands):
         if not any(value.name in scope for scope in scopes):
             err(f"operand #{i} uses '%{value.name}' before it is defined (or out of scope)")
