@@ -27,6 +27,8 @@ SUBCOMMANDS = {
     "profile": ("skvmc.profiler.cli:main", "measure a model's capability profile"),
     "bench": ("skvmc.bench.cli:main", "benchmark skills on a task suite"),
     "asm": ("skvmc.bytecode.cli:main", "assemble .skasm to .skbc or disassemble .skbc"),
+    "compile-corpus": ("skvmc.corpus:main", "compile a folder tree of skills (resumable JSONL)"),
+    "analyze": ("skvmc.analyze:main", "corpus study: primitives, coverage, kinds, gaps"),
 }
 
 
