@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import attrs
 import pytest
-
 from conftest import REPO
 
 CSV = str(REPO / "examples" / "csv-summary")
@@ -52,8 +51,14 @@ def test_split_at_first_target_reading_pass():
 
 
 def test_targets_share_the_prepared_module_and_match_a_fresh_compile():
-    from skvmc.compile import CompileOptions, compile, parse, prepare, split_at_target, \
-        target_passes
+    from skvmc.compile import (
+        CompileOptions,
+        compile,
+        parse,
+        prepare,
+        split_at_target,
+        target_passes,
+    )
     from skvmc.diagnostics import DiagnosticEngine
 
     opts = CompileOptions()

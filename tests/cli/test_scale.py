@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from skvmc.cli import main
 
 EXAMPLES = REPO / "examples"
