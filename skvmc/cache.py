@@ -127,4 +127,14 @@ class Cache:
     def put(self, k: str, files: dict[str, bytes], **meta) -> None:
         head = {**meta, "format": FORMAT, "files": [[n, len(d)] for n, d in files.items()]}
         data = json.dumps(head, separators=(",", ":")).encode() + b"\n" + b"".join(files.values())
-        atomic_write_bytes(self.path(k), data)
+        try:
+            atomic_write_bytes(self.path(k), data)
+        except OSError:
+            pass  # a full or read-only cache costs a recompile next time, never this compile
+
+
+def usage_problem(root: str | None) -> str | None:
+    """Why ``--cache-dir root`` cannot be used (a usage error), or None."""
+    if root and os.path.exists(root) and not os.path.isdir(root):
+        return f"--cache-dir {root} exists and is not a folder"
+    return None

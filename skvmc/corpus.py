@@ -138,6 +138,11 @@ def main(argv: list[str]) -> int:
     if args.jobs < 1:
         print("skvmc compile-corpus: error: -j needs a number >= 1", file=sys.stderr)
         return EXIT_USAGE
+    from skvmc.cache import usage_problem
+
+    if usage_problem(args.cache_dir):
+        print(f"skvmc compile-corpus: error: {usage_problem(args.cache_dir)}", file=sys.stderr)
+        return EXIT_USAGE
     if args.executor == "ray":
         import importlib.util
 

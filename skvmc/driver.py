@@ -153,6 +153,10 @@ def compile_targets(args: argparse.Namespace) -> int:
         return _usage(specs)
     if args.jobs < 1:
         return _usage("-j needs a number >= 1")
+    from skvmc.cache import usage_problem
+
+    if usage_problem(args.cache_dir):
+        return _usage(usage_problem(args.cache_dir))
     emit = args.emit
     if emit == "bytecode" and len(specs) * len(args.skills) > 1:
         return _usage("--emit=bytecode prints one program; give one skill and one target")

@@ -62,8 +62,15 @@ def test_jobs_error_keeps_input_order_and_exit_1(tmp_path, capsys):
         assert code == 1
         errs.append(capsys.readouterr().err)
     assert errs[0] == errs[1]
-    assert f"{bad}/SKILL.md:1:1: error:" in errs[0] or "SKILL.md:" in errs[0]
+    assert f"{bad}/SKILL.md:1:1: error: frontmatter is missing required key" in errs[0]
+    first, last = (f"{Path(s).name}/SKILL.md:" for s in SKILLS[:2])
+    assert errs[0].index(first) < errs[0].index(str(bad)) < errs[0].index(last)
     assert not (tmp_path / "out").exists()  # nothing written on failure
+
+
+def test_missing_skill_with_targets_is_a_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path / "nope"), "--target=qwen-7b+openhands", "-j", "2"]) == 2
+    assert "skvmc: error: no such file or directory" in capsys.readouterr().err
 
 
 def test_bad_jobs_is_a_usage_error(capsys):
@@ -117,6 +124,27 @@ def test_cache_key_follows_skill_bytes_bundle_and_options(tmp_path, capsys):
     assert main(args) == 0
     assert capsys.readouterr().out != first  # an edit is a miss, not a stale hit
     assert len(list(store.rglob("*.entry"))) == 2
+
+
+def test_cache_dir_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    not_dir = tmp_path / "file"
+    not_dir.write_text("x")
+    assert main([SKILLS[0], "--target=qwen-7b+openhands", "--cache-dir", str(not_dir)]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+    assert main(["compile-corpus", str(EXAMPLES), "--target=qwen-7b+openhands", "-o",
+                 str(tmp_path / "o"), "--cache-dir", str(not_dir)]) == 2
+
+
+def test_unwritable_cache_still_compiles(tmp_path, capsys, monkeypatch):
+    import skvmc.cache
+
+    def full(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(skvmc.cache, "atomic_write_bytes", full)
+    assert main([SKILLS[0], "--target=qwen-7b+openhands", "--emit=env",
+                 "--cache-dir", str(tmp_path / "c")]) == 0
+    assert "set -euo pipefail" in capsys.readouterr().out
 
 
 def test_cache_torn_entry_is_a_miss(tmp_path, capsys):
