@@ -207,6 +207,23 @@ def fact_effects(op: Operation) -> Effects | None:
 
 def own_effects(op: Operation) -> Effects:
     """The effects of ``op`` alone (not its nested ops)."""
+    # By value: each target rebuilds the ops it lowers or binds, but most keep the same
+    # wording and facts, so their effects are computed once per corpus, not once per target.
+    a = op.attributes
+    key = (op.name, a.get("text"), a.get("body"), a.get("lang"), a.get("reads"),
+           a.get("writes"), a.get("actions"))
+    hit = _OWN.get(key)
+    if hit is None:
+        if len(_OWN) >= 100_000:
+            _OWN.clear()
+        hit = _OWN[key] = _own_effects(op)
+    return hit
+
+
+_OWN: dict[tuple, Effects] = {}
+
+
+def _own_effects(op: Operation) -> Effects:
     facts = fact_effects(op)
     text = op.attr("text", "") if op.name != "skill.section" else ""
     derived = code_effects(op) if op.name == "skill.code" else text_effects(text)
@@ -291,22 +308,31 @@ def build_graph(region_ops) -> nx.DiGraph:
     """
     ops = list(region_ops)
     g = nx.DiGraph()
+    effs = [effects(op) for op in ops]
+    sched = [is_schedulable(op) for op in ops]
+    opaque = [e.opaque for e in effs]
     for i, op in enumerate(ops):
-        g.add_node(i, op=op, effects=effects(op), weight=step_weight(op),
-                   label=_label(op))
+        g.add_node(i, op=op, effects=effs[i], weight=step_weight(op), label=_label(op))
     edges = []
-    for j, b in enumerate(ops):
-        eb = g.nodes[j]["effects"]
-        for i in range(j):
-            a = ops[i]
-            if not is_schedulable(a) or not is_schedulable(b):
-                reason = "barrier"
-            elif eb.after_previous:
-                reason = "order"
-            else:
-                reason = dependence(g.nodes[i]["effects"], eb)
-            if reason:
-                edges.append((i, j, {"reason": reason}))
+    for j in range(len(ops)):
+        eb = effs[j]
+        # Most ops give every earlier op the same reason (graphs are dense: an op naming no
+        # input depends on everything before it), so those rows skip the per-pair checks.
+        if not sched[j]:
+            edges += [(i, j, {"reason": "barrier"}) for i in range(j)]
+        elif eb.after_previous:
+            edges += [(i, j, {"reason": "order" if sched[i] else "barrier"}) for i in range(j)]
+        elif opaque[j]:
+            edges += [(i, j, {"reason": "opaque" if sched[i] else "barrier"}) for i in range(j)]
+        elif not eb.reads:  # dependence()'s first two answers, hoisted out of the loop
+            edges += [(i, j, {"reason": ("barrier" if not sched[i] else
+                                         "opaque" if opaque[i] else "input")})
+                      for i in range(j)]
+        else:
+            for i in range(j):
+                reason = "barrier" if not sched[i] else dependence(effs[i], eb)
+                if reason:
+                    edges.append((i, j, {"reason": reason}))
     g.add_edges_from(edges)
     return g
 
