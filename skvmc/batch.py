@@ -10,6 +10,8 @@ result be printed by the parent in input order, whatever order units finished in
 
 from __future__ import annotations
 
+import contextlib
+
 import attrs
 
 from skvmc.compile import CompileOptions
@@ -164,6 +166,22 @@ def _size(unit: Unit) -> int:
         return 0
 
 
+def _warm_up(units) -> None:
+    """Import what every unit needs (frontend, grammar, passes, backends) once, before fork."""
+    from skvmc import frontend, grammar  # noqa: F401
+    from skvmc.compile import target_passes
+    from skvmc.diagnostics import CompileError
+    from skvmc.targets.backends import BACKENDS, backend
+
+    grammar.load("skill", lexer="contextual")
+    for unit in units[:1]:
+        for spec in unit.targets:
+            with contextlib.suppress(CompileError):  # the unit itself reports a bad pipeline
+                target_passes(spec, unit.options)
+    for name in BACKENDS:
+        backend(name)
+
+
 def _no_model():
     return None
 
@@ -181,6 +199,8 @@ def run_units(units, *, jobs: int = 1, executor: str = "local", ray_address: str
     position = {u.index: i for i, u in enumerate(units)}
     if executor != "local":  # biggest first, so no worker is left with a long one at the end
         units = sorted(units, key=_size, reverse=True)
+    if executor == "process":
+        _warm_up(units)  # forked workers inherit the imported compiler and built grammar
 
     def done(result: SkillResult) -> None:
         results[position[result.index]] = result
