@@ -96,3 +96,38 @@ def test_bench_compiler_goes_through_compile(tmp_path):
 
     program, _ = Compiler(tmp_path, "smollm2+bare").program(REPO / "examples" / "csv-summary")
     assert program.meta["skill"]
+
+
+def test_prefix_runs_once_per_skill_for_many_targets(monkeypatch, capsys):
+    from skvmc.cli import main
+    from skvmc.passes.infer_capabilities import InferCapabilities
+
+    calls = []
+    original = InferCapabilities.apply
+
+    def counting(self, ctx, module):
+        calls.append(module.attr("skill_dir"))
+        return original(self, ctx, module)
+
+    monkeypatch.setattr(InferCapabilities, "apply", counting)
+    code = main([CSV, str(REPO / "examples" / "log-triage"), "--emit=env",
+                 "--target=qwen-7b+openhands,smollm2+aider,qwen-7b+codex"])
+    assert code == 0
+    assert sorted(calls) == ["csv-summary", "log-triage"]
+
+
+def test_reads_target_rule():
+    from skvmc.passmanager import Pass, reads_target
+    from skvmc.passes.bind_env import BindEnv
+    from skvmc.passes.bind_harness import BindHarness
+    from skvmc.passes.canonicalize import Canonicalize
+
+    assert reads_target(BindHarness()) and not reads_target(Canonicalize())
+    assert not reads_target(BindEnv())
+
+    @attrs.frozen
+    class Reads(Pass):
+        name = "reads"
+        target_dependent = True
+
+    assert reads_target(Reads())
