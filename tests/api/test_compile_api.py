@@ -99,8 +99,9 @@ def test_bench_compiler_goes_through_compile(tmp_path):
 
 
 def test_prefix_runs_once_per_skill_for_many_targets(monkeypatch, capsys):
-    from skvmc.cli import main
     from skvmc.passes.infer_capabilities import InferCapabilities
+
+    from skvmc.cli import main
 
     calls = []
     original = InferCapabilities.apply
@@ -117,10 +118,11 @@ def test_prefix_runs_once_per_skill_for_many_targets(monkeypatch, capsys):
 
 
 def test_reads_target_rule():
-    from skvmc.passmanager import Pass, reads_target
     from skvmc.passes.bind_env import BindEnv
     from skvmc.passes.bind_harness import BindHarness
     from skvmc.passes.canonicalize import Canonicalize
+
+    from skvmc.passmanager import Pass, reads_target
 
     assert reads_target(BindHarness()) and not reads_target(Canonicalize())
     assert not reads_target(BindEnv())
