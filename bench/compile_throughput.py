@@ -1,4 +1,4 @@
-"""Compile throughput: the corpus (../shared/corpus/anthropic-skills, skipped when absent) and
+"""Compile throughput: the corpus (../shared/corpus/<repo>/<skill>, skipped when absent) and
 examples/ for all 9 harness targets (qwen-7b+<harness>) in one process.
 
 Prints skills/second (skill x target compiles per second, and distinct skills per second), the
@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("SKVMC_SHARED", REPO.parent / "shared"))
-CORPUS = SHARED / "corpus" / "anthropic-skills"
+CORPUS = Path(os.environ.get("SKVMC_SHARED", REPO.parent / "shared")) / "corpus"
 HARNESSES = ("aider", "bare", "claude-code", "codex", "goose", "hermes", "openclaw", "opencode",
              "openhands")
 
@@ -24,31 +23,31 @@ HARNESSES = ("aider", "bare", "claude-code", "codex", "goose", "hermes", "opencl
 def skills() -> list[Path]:
     found = sorted(p for p in (REPO / "examples").iterdir() if (p / "SKILL.md").exists())
     if CORPUS.is_dir():
-        found += sorted(p for p in CORPUS.iterdir() if (p / "SKILL.md").exists())
+        found += sorted(p.parent for p in CORPUS.glob("*/*/SKILL.md"))
     else:
         print(f"(corpus absent at {CORPUS}; examples only)")
     return found
 
 
 def main() -> int:
-    from skvmc.compile import compile_one, parse_all
-    from skvmc.diagnostics import DiagnosticEngine
-    from skvmc.driver import build_parser
     from skvmc.targets import parse_target
+
+    from skvmc.compile import CompileOptions, compile, parse
+    from skvmc.diagnostics import DiagnosticEngine
 
     paths = skills()
     targets = [(f"qwen-7b+{h}", parse_target(f"qwen-7b+{h}")) for h in HARNESSES]
     start = time.perf_counter()
     diags = DiagnosticEngine()
-    parsed = parse_all([str(p) for p in paths], diags)
+    parsed = [parse(str(p), diags) for p in paths]
+    options = CompileOptions()
     frontend = sum(p.seconds for p in parsed)
     passes = backends = 0.0
     sizes = {}
     compiles = 0
     for skill in parsed:
-        for spec, target in targets:
-            args = build_parser().parse_args([skill.path, f"--target={spec}"])
-            r = compile_one(skill, spec, target, args, diags)
+        for spec, _ in targets:
+            r = compile(skill, spec, options, diags=diags)
             passes += sum(p["seconds"] for p in r.timings["passes"])
             backends += sum(r.timings["backends"].values())
             compiles += 1

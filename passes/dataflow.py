@@ -209,6 +209,23 @@ def fact_effects(op: Operation) -> Effects | None:
 
 def own_effects(op: Operation) -> Effects:
     """The effects of ``op`` alone (not its nested ops)."""
+    # By value: each target rebuilds the ops it lowers or binds, but most keep the same
+    # wording and facts, so their effects are computed once per corpus, not once per target.
+    a = op.attributes
+    key = (op.name, a.get("text"), a.get("body"), a.get("lang"), a.get("reads"),
+           a.get("writes"), a.get("actions"))
+    hit = _OWN.get(key)
+    if hit is None:
+        if len(_OWN) >= 100_000:
+            _OWN.clear()
+        hit = _OWN[key] = _own_effects(op)
+    return hit
+
+
+_OWN: dict[tuple, Effects] = {}
+
+
+def _own_effects(op: Operation) -> Effects:
     facts = fact_effects(op)
     text = op.attr("text", "") if op.name != "skill.section" else ""
     derived = code_effects(op) if op.name == "skill.code" else text_effects(text)
@@ -218,6 +235,26 @@ def own_effects(op: Operation) -> Effects:
     return attrs.evolve(facts, after_previous=derived.after_previous)
 
 
+def _per_op(fn):
+    """Memoize ``fn(op)`` by op identity (the IR is immutable): nested regions are asked about
+    again at every enclosing level, which made graphs quadratic in nesting depth."""
+    memo: dict[int, tuple[Operation, object]] = {}
+
+    @functools.wraps(fn)
+    def wrapper(op: Operation):
+        hit = memo.get(id(op))
+        if hit is not None and hit[0] is op:
+            return hit[1]
+        if len(memo) >= 100_000:
+            memo.clear()
+        value = fn(op)
+        memo[id(op)] = (op, value)  # the op is kept so its id is not reused meanwhile
+        return value
+
+    return wrapper
+
+
+@_per_op
 def effects(op: Operation) -> Effects:
     """The effects of ``op`` and everything nested in it."""
     total = own_effects(op)
@@ -273,22 +310,68 @@ def build_graph(region_ops) -> nx.DiGraph:
     """
     ops = list(region_ops)
     g = nx.DiGraph()
+    effs = [effects(op) for op in ops]
+    sched = [is_schedulable(op) for op in ops]
+    opaque = [e.opaque for e in effs]
     for i, op in enumerate(ops):
-        g.add_node(i, op=op, effects=effects(op), weight=step_weight(op),
-                   label=_label(op))
-    for j, b in enumerate(ops):
-        eb = g.nodes[j]["effects"]
-        for i in range(j):
-            a = ops[i]
-            if not is_schedulable(a) or not is_schedulable(b):
-                reason = "barrier"
-            elif eb.after_previous:
-                reason = "order"
-            else:
-                reason = dependence(g.nodes[i]["effects"], eb)
-            if reason:
-                g.add_edge(i, j, reason=reason)
+        g.add_node(i, op=op, effects=effs[i], weight=step_weight(op), label=_label(op))
+    edges = []
+    for j in range(len(ops)):
+        eb = effs[j]
+        # Most ops give every earlier op the same reason (graphs are dense: an op naming no
+        # input depends on everything before it), so those rows skip the per-pair checks.
+        if not sched[j]:
+            edges += [(i, j, {"reason": "barrier"}) for i in range(j)]
+        elif eb.after_previous:
+            edges += [(i, j, {"reason": "order" if sched[i] else "barrier"}) for i in range(j)]
+        elif opaque[j]:
+            edges += [(i, j, {"reason": "opaque" if sched[i] else "barrier"}) for i in range(j)]
+        elif not eb.reads:  # dependence()'s first two answers, hoisted out of the loop
+            edges += [(i, j, {"reason": ("barrier" if not sched[i] else
+                                         "opaque" if opaque[i] else "input")})
+                      for i in range(j)]
+        else:
+            for i in range(j):
+                reason = "barrier" if not sched[i] else dependence(effs[i], eb)
+                if reason:
+                    edges.append((i, j, {"reason": reason}))
+    g.add_edges_from(edges)
     return g
+
+
+def _reduced_edges(g: nx.DiGraph) -> list[tuple[int, int]]:
+    """The edges of ``nx.transitive_reduction(g)``, in its order, for a DAG. networkx walks
+    the descendants of every edge's head with a Python generator, which was most of the
+    compile time of long skills; here descendant sets come from int bitsets built once
+    (reverse topological order) and the set algebra is networkx's own, so the kept edges
+    and their order are the same."""
+    desc: dict[int, int] = {}
+    for v in reversed(list(nx.topological_sort(g))):
+        bits = 0
+        for w in g[v]:
+            bits |= desc[w] | (1 << w)
+        desc[v] = bits
+    as_set: dict[int, set] = {}
+
+    def descendants(v: int) -> set:
+        if v not in as_set:
+            bits, out, i = desc[v], set(), 0
+            while bits:
+                if bits & 1:
+                    out.add(i)
+                bits >>= 1
+                i += 1
+            as_set[v] = out
+        return as_set[v]
+
+    out = []
+    for u in g:
+        u_nbrs = set(g[u])
+        for v in g[u]:
+            if v in u_nbrs:
+                u_nbrs -= descendants(v)
+        out += [(u, v) for v in u_nbrs]
+    return out
 
 
 def _label(op: Operation) -> str:
@@ -298,6 +381,7 @@ def _label(op: Operation) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+@_per_op
 def step_weight(op: Operation) -> int:
     """How many sequential steps ``op`` stands for (its own critical path)."""
     if op.name == "skill.code":
@@ -334,21 +418,19 @@ def sequential_length(region_ops) -> int:
 
 def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
     """DOT text of a dependence graph (transitively reduced edges only)."""
-    reduced = nx.transitive_reduction(g)
     lines = [f"digraph {name} {{"]
     for n in g.nodes:
         lines.append(f'  n{n} [label="{g.nodes[n]["label"].replace(chr(34), chr(39))}"];')
-    for a, b in reduced.edges:
+    for a, b in _reduced_edges(g):
         lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def to_mermaid(g: nx.DiGraph) -> str:
-    reduced = nx.transitive_reduction(g)
     lines = ["flowchart TD"]
     for n in g.nodes:
         lines.append(f'  n{n}["{g.nodes[n]["label"].replace(chr(34), chr(39))}"]')
-    for a, b in reduced.edges:
+    for a, b in _reduced_edges(g):
         lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
     return "\n".join(lines) + "\n"

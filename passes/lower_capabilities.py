@@ -16,6 +16,8 @@ Requirements already lowered or gapped (a second run) are left alone, so the pas
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from skvmc.diagnostics import CompileError, Diagnostic
@@ -204,6 +206,11 @@ class LowerCapabilities(Pass):
         if not self.overlay:
             return None
         import json
+
+        if isinstance(self.overlay, Mapping):  # given as a dict option by the library API
+            return dict(self.overlay)
+        if self.overlay.lstrip().startswith("{"):  # inline JSON: what spec() prints for a dict
+            return json.loads(self.overlay)
 
         try:
             with open(self.overlay, encoding="utf-8") as fh:

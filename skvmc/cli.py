@@ -3,7 +3,7 @@
     skvmc <skill-dir|SKILL.md>... [--target=MODEL+HARNESS[,..]] [--emit=KIND] [-o OUT]
     skvmc opt <file.skir|skill> -p PIPELINE      the mlir-opt of skvmc
     skvmc passes                                 list passes and their options
-    skvmc targets | run | jit | profile | bench  (see each one's --help)
+    skvmc targets | run | jit | profile | bench | compile-corpus | analyze  (see --help of each)
 
 Subcommands live in their own modules and are imported only when used, so ``skvmc --help``
 and plain compiles never import litellm or the VM.
@@ -11,11 +11,11 @@ and plain compiles never import litellm or the VM.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 
 from skvmc import __version__
+from skvmc.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 # subcommand -> "module:function" taking argv and returning an exit code
 SUBCOMMANDS = {
@@ -27,41 +27,9 @@ SUBCOMMANDS = {
     "profile": ("skvmc.profiler.cli:main", "measure a model's capability profile"),
     "bench": ("skvmc.bench.cli:main", "benchmark skills on a task suite"),
     "asm": ("skvmc.bytecode.cli:main", "assemble .skasm to .skbc or disassemble .skbc"),
+    "compile-corpus": ("skvmc.corpus:main", "compile a folder tree of skills (resumable JSONL)"),
+    "analyze": ("skvmc.analyze:main", "corpus study: primitives, coverage, kinds, gaps"),
 }
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-def add_pipeline_args(parser: argparse.ArgumentParser) -> None:
-    """The MLIR-style pass-manager flags, shared by compile and opt."""
-    g = parser.add_argument_group("pass manager")
-    g.add_argument("--print-ir-before", metavar="PASS", action="append", default=[],
-                   help="print the IR before PASS (repeatable)")
-    g.add_argument("--print-ir-after", metavar="PASS", action="append", default=[],
-                   help="print the IR after PASS (repeatable)")
-    g.add_argument("--print-ir-before-all", action="store_true",
-                   help="print the IR before every pass")
-    g.add_argument("--print-ir-after-all", action="store_true",
-                   help="print the IR after every pass")
-    g.add_argument("--print-ir-after-change", action="store_true",
-                   help="print the IR after a pass only when it changed the IR")
-    g.add_argument("--print-ir-after-failure", action="store_true",
-                   help="print the IR after a pass that failed")
-    g.add_argument("--time-passes", action="store_true", help="report the time of every pass")
-    g.add_argument("--no-verify-each", action="store_true", help="do not verify after every pass")
-    g.add_argument("--print-debuginfo", action="store_true", help="print loc(...) in IR text")
-    g.add_argument("-Werror", dest="werror", action="store_true", help="treat warnings as errors")
-
-
-def instrumentation(args):
-    from skvmc.passmanager import Instrumentation
-
-    return Instrumentation(
-        print_before=frozenset(args.print_ir_before), print_after=frozenset(args.print_ir_after),
-        print_before_all=args.print_ir_before_all, print_after_all=args.print_ir_after_all,
-        print_after_change=args.print_ir_after_change,
-        print_after_failure=args.print_ir_after_failure, time_passes=args.time_passes,
-        debuginfo=args.print_debuginfo, verify_each=not args.no_verify_each)
 
 
 def _top_help() -> str:
@@ -73,7 +41,7 @@ def _top_help() -> str:
         "",
         "commands:",
     ]
-    lines += [f"  {name:<9} {summary}" for name, (_, summary) in SUBCOMMANDS.items()]
+    lines += [f"  {name:<15} {summary}" for name, (_, summary) in SUBCOMMANDS.items()]
     lines += ["", "compile options: skvmc --help-compile"]
     return "\n".join(lines)
 
@@ -90,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("skvmc: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -8,7 +8,8 @@ import sys
 
 import attrs
 
-from skvmc.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_pipeline_args
+from skvmc.cliargs import add_pipeline_args
+from skvmc.exitcodes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 
 

@@ -1,41 +1,100 @@
-"""``skvmc SKILL... --target=MODEL+HARNESS[,...]``: skills in, per-target artifacts out.
+"""The compiler as a library: ``compile(skill, target, options) -> Compiled``.
 
-1. Parse every skill once (frontend), timing each.
-2. For each skill and each target, run the pipeline (``default_pipeline(target)`` unless
-   ``--pipeline`` is given; ``--strict`` makes ``lower-capabilities`` run in ``full`` mode) with
-   the MLIR dump flags from the command line, then every backend in
-   ``skvmc.targets.backends.BACKENDS`` order. All files are kept in memory.
-3. If nothing failed: ``--emit=KIND`` prints one artifact per (skill, target) to stdout;
-   otherwise the output folder is written atomically (``AtomicDir``): it appears complete or
-   not at all, and a failed compile leaves an existing folder untouched.
+    from skvmc.compile import CompileOptions, compile
+    result = compile("examples/csv-summary", "qwen-7b+openhands", CompileOptions(strict=True))
+    result.files["skill.skbc"]
 
-Layout of the output folder (default ``./out``, see docs/backends.md): one skill and one target
--> the artifacts directly in OUT; several -> ``OUT/<skill>/<model>+<harness>/``.
+The command line (``skvmc.driver``), the bench (``skvmc.bench``) and adaptive recompilation
+(``compile_skill``, called by ``skvmc run --recompile``) all go through ``compile``; nothing
+builds an argparse namespace or edits pipeline text.
+
+Stages of one compile:
+
+1. ``parse(path)``: the frontend, once per skill.
+2. ``target_passes(target, options)``: the pipeline as pass objects, ``default_pipeline(target)``
+   (or ``options.pipeline``), with ``attrs.evolve`` applying ``strict`` (``mode=full``) and
+   ``overlay`` (a dict option) to ``lower-capabilities``.
+3. ``split_at_target(passes)``: the prefix before the first pass that reads the target
+   (``Pass.reads_target``) runs once per skill (``prepare``); every target continues from the
+   same immutable module (no copy).
+4. The rest of the pipeline, then every backend of ``skvmc.targets.backends.BACKENDS``
+   (report last). Files are kept in memory; writing them is the caller's business.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import sys
 import time
+from collections.abc import Mapping
 
 import attrs
 
-from skvmc.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, instrumentation
-from skvmc.diagnostics import CompileError, DiagnosticEngine
+from skvmc.diagnostics import CompileError, Diagnostic, DiagnosticEngine
+from skvmc.ir import FrozenDict
+from skvmc.passmanager import (
+    Instrumentation,
+    Pass,
+    PassContext,
+    PassManager,
+    parse_pipeline,
+    reads_target,
+)
 
-DEFAULT_OUT = "out"
+__all__ = ["CompileOptions", "Compiled", "ParsedSkill", "Prepared", "compile", "compile_skill",
+           "parse", "prepare", "split_at_target", "target_passes"]
 
 
-@attrs.define
+def _overlay(value) -> FrozenDict | None:
+    if not value:
+        return None
+    return FrozenDict(sorted((str(k), v) for k, v in dict(value).items()))
+
+
+def _backends(value) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+@attrs.frozen
+class CompileOptions:
+    """Everything that changes what a compile produces (and -Werror). Frozen and hashable, so
+    it can travel to worker processes and take part in cache keys."""
+
+    pipeline: str | None = None  # pipeline text; None: default_pipeline(target)
+    strict: bool = False  # lower-capabilities mode=full: a gap is an error
+    overlay: FrozenDict | None = attrs.field(default=None, converter=_overlay)  # prim -> level
+    explain: bool = False  # print requirement, level and evidence per step (stderr)
+    instrumentation: Instrumentation = attrs.field(factory=Instrumentation)
+    backends: tuple[str, ...] | None = attrs.field(default=None, converter=_backends)
+    werror: bool = False
+
+    @property
+    def mode(self) -> str:
+        return "full" if self.strict else "partial"
+
+
+@attrs.frozen
 class ParsedSkill:
     path: str  # as given
     skill_dir: str  # the folder holding SKILL.md
     module: object
     text: str  # SKILL.md as read
     seconds: float
+
+    @property
+    def name(self) -> str:
+        return self.module.attr("skill_dir") or "skill"
+
+
+@attrs.frozen
+class Prepared:
+    """A skill after the target-independent prefix of a pipeline (see ``split_at_target``)."""
+
+    skill: ParsedSkill
+    key: tuple[str, ...]  # the prefix's pass specs: targets with the same key share it
+    module: object
+    report: dict
+    timings: tuple  # (pass name, seconds)
+    diagnostics: tuple  # what the prefix reported
 
 
 @attrs.define
@@ -47,91 +106,200 @@ class Compiled:
     files: dict  # relative path -> bytes
     prompt_path: str  # where the prompt backend put SKILL.md
     timings: dict
+    pipeline: str = ""
+    diagnostics: tuple = ()  # of this compile (prefix and target part)
 
 
 def _skill_dir(path: str) -> str:
     return os.path.dirname(os.path.abspath(path)) if os.path.isfile(path) else path
 
 
-def parse_all(paths, diags: DiagnosticEngine) -> list[ParsedSkill]:
-    """Parse each skill exactly once; report every failing skill before giving up."""
+def parse(path, diags: DiagnosticEngine | None = None) -> ParsedSkill:
+    """The frontend for one skill folder or SKILL.md. Raises CompileError after reporting."""
     from skvmc import frontend
 
-    out, failed = [], False
-    for path in paths:
-        start = time.perf_counter()
-        try:
-            module = frontend.parse_skill(path, diags)
-        except CompileError:
-            failed = True
-            continue
-        seconds = time.perf_counter() - start
-        folder = _skill_dir(path)
-        source = os.path.join(folder, module.attr("source") or "SKILL.md")
-        with open(source, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            text = fh.read()
-        out.append(ParsedSkill(path, folder, module, text, seconds))
-    if failed:
-        raise CompileError("frontend failed")
-    return out
+    diags = diags if diags is not None else DiagnosticEngine()
+    path = str(path)
+    start = time.perf_counter()
+    module = frontend.parse_skill(path, diags)
+    seconds = time.perf_counter() - start
+    folder = _skill_dir(path)
+    source = os.path.join(folder, module.attr("source") or "SKILL.md")
+    with open(source, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        text = fh.read()
+    return ParsedSkill(path, folder, module, text, seconds)
 
 
-def pipeline_for(spec: str, strict: bool, explicit: str | None = None,
-                 overlay: str | None = None) -> str:
-    """The pipeline text for one target (target names are quoted: they may be file paths).
-    ``overlay`` (a JSON file primitive -> level) is given to ``lower-capabilities``."""
+# ---------------------------------------------------------------------------------------------
+# Pipelines as pass objects
+
+_PARSED: dict[str, tuple[Pass, ...]] = {}  # pipeline text -> passes (immutable, so shared)
+
+
+def _parse_text(text: str, diags: DiagnosticEngine) -> tuple[Pass, ...]:
+    passes = _PARSED.get(text)
+    if passes is None:
+        passes = tuple(parse_pipeline(text, diags))  # raises CompileError after reporting
+        _PARSED[text] = passes
+    return passes
+
+
+class Pipeline(list):
+    """A list of passes that remembers the text it was parsed from (shown in reports)."""
+
+    source: str = ""
+
+
+def target_passes(target: str | None, options: CompileOptions,
+                  diags: DiagnosticEngine | None = None) -> Pipeline:
+    """The pipeline for one target spec as pass objects."""
     from skvmc.passes import default_pipeline
 
-    text = explicit or default_pipeline(spec)  # default_pipeline quotes the values
-    if strict:
-        text = re.sub(r"lower-capabilities\{([^}]*)\}",
-                      lambda m: "lower-capabilities{" + re.sub(r"\s*mode=\w+", "", m.group(1))
-                      + " mode=full}", text)
-    if overlay:
-        text = re.sub(r"lower-capabilities\{([^}]*)\}",
-                      lambda m: "lower-capabilities{" + m.group(1)
-                      + " overlay=" + json.dumps(overlay) + "}", text)
-    return text
+    diags = diags if diags is not None else DiagnosticEngine()
+    text = options.pipeline or default_pipeline(target)
+    passes = Pipeline(_parse_text(text, diags))
+    passes.source = text
+    for i, p in enumerate(passes):
+        if p.name != "lower-capabilities":
+            continue
+        if options.strict:
+            p = attrs.evolve(p, mode="full")
+        if options.overlay:
+            p = attrs.evolve(p, overlay=options.overlay)
+        if p is not passes[i]:
+            passes[i] = p
+            passes.source = ""  # no longer what the text says
+    return passes
 
 
-def _short(diag) -> str:
+def pipeline_text(passes) -> str:
+    """The pipeline as text: as written when nothing was changed, else each pass's spec."""
+    return getattr(passes, "source", "") or ",".join(p.spec() for p in passes)
+
+
+def split_at_target(passes) -> tuple[list[Pass], list[Pass]]:
+    """(prefix, rest): the prefix is every pass before the first one that reads the target."""
+    passes = list(passes)
+    for i, p in enumerate(passes):
+        if reads_target(p):
+            return passes[:i], passes[i:]
+    return passes, []
+
+
+def _context(options: CompileOptions, diags: DiagnosticEngine, report=None,
+             skill_path: str | None = None) -> PassContext:
+    ctx = PassContext(diags=diags)
+    ctx.options["explain"] = options.explain
+    if skill_path:
+        ctx.options["skill_path"] = skill_path  # bind-env reads the bundled scripts' imports
+    if report:
+        ctx.report.update({k: dict(v) if isinstance(v, dict) else v for k, v in report.items()})
+    return ctx
+
+
+def prepare(skill: ParsedSkill, prefix, options: CompileOptions,
+            diags: DiagnosticEngine) -> Prepared:
+    """Run the target-independent prefix once. Raises CompileError after reporting."""
+    first = len(diags.diagnostics)
+    ctx = _context(options, diags, skill_path=skill.skill_dir)
+    manager = PassManager(list(prefix), options.instrumentation)
+    module = manager.run(skill.module, ctx)
+    return Prepared(skill, tuple(p.spec() for p in prefix), module, ctx.report,
+                    tuple(manager.timings), tuple(diags.diagnostics[first:]))
+
+
+def short(diag: Diagnostic) -> str:
     where = f"{diag.loc}: " if diag.loc is not None else ""
     return f"{where}{diag.severity}: {diag.message}"
 
 
-def compile_one(skill: ParsedSkill, spec: str, target, args, diags: DiagnosticEngine,
-                backends=None) -> Compiled:
-    """Pipeline + backends for one (skill, target). Raises CompileError after reporting."""
-    from skvmc.passmanager import PassContext, PassManager, parse_pipeline
+def _target(target, diags: DiagnosticEngine):
+    from skvmc.targets import TargetError, parse_target
+
+    if not isinstance(target, str):
+        return target, str(target)
+    try:
+        return parse_target(target, diags), target
+    except TargetError as err:
+        diags.error(err.message, None, code="target")
+        raise CompileError(err.message) from None
+
+
+def compile(skill, target, options: CompileOptions | None = None, *,
+            diags: DiagnosticEngine | None = None) -> Compiled:
+    """Compile one skill for one target.
+
+    ``skill``: a path (folder or SKILL.md), a ``ParsedSkill`` or a ``Prepared`` (its prefix
+    is reused when it matches this target's); ``target``: a MODEL+HARNESS spec or a
+    ``Target``. Diagnostics go to ``diags`` (a fresh engine when None). Raises CompileError,
+    whose message is the rendered diagnostics, when anything failed."""
     from skvmc.targets.backends import BACKENDS, BackendInput, backend
 
-    strict = bool(getattr(args, "strict", False))
-    text = pipeline_for(spec, strict, getattr(args, "pipeline", None),
-                        getattr(args, "overlay", None))
+    options = options or CompileOptions()
+    diags = diags if diags is not None else DiagnosticEngine(werror=options.werror)
     first = len(diags.diagnostics)
-    passes = parse_pipeline(text, diags)
-    ctx = PassContext(diags=diags)
-    ctx.options.setdefault("explain", getattr(args, "explain", False))
-    ctx.options["skill_path"] = skill.skill_dir  # bind-env reads the bundled scripts' imports
-    manager = PassManager(passes, instrumentation(args))
-    module = manager.run(skill.module, ctx)
-    timings = {"frontend": round(skill.seconds, 6),
-               "passes": [{"name": n, "seconds": round(t, 6)} for n, t in manager.timings],
+    try:
+        target_obj, spec = _target(target, diags)
+        if not isinstance(skill, (ParsedSkill, Prepared)):
+            skill = parse(skill, diags)
+        passes = target_passes(spec, options, diags)
+        prefix, rest = split_at_target(passes)
+        key = tuple(p.spec() for p in prefix)
+        prepared = skill if isinstance(skill, Prepared) and skill.key == key else None
+        if prepared is None:
+            parsed = skill.skill if isinstance(skill, Prepared) else skill
+            prepared = prepare(parsed, prefix, options, diags)
+        mark = len(diags.diagnostics)
+        ctx = _context(options, diags, prepared.report, prepared.skill.skill_dir)
+        manager = PassManager(rest, options.instrumentation)
+        module = manager.run(prepared.module, ctx)
+    except CompileError:
+        raise CompileError(_rendered(diags, first) or "compile failed") from None
+    if diags.count("error") > sum(d.severity == "error" for d in diags.diagnostics[:first]):
+        raise CompileError(_rendered(diags, first))
+    parsed = prepared.skill
+    text = pipeline_text(passes)
+    timings = {"frontend": round(parsed.seconds, 6),
+               "passes": [{"name": n, "seconds": round(t, 6)}
+                          for n, t in (*prepared.timings, *manager.timings)],
                "backends": {}}
-    inp = BackendInput(module=module, source=skill.module, target=target, target_spec=spec,
-                       skill_dir=skill.skill_dir, source_text=skill.text, report=ctx.report,
-                       diagnostics=[_short(d) for d in diags.diagnostics[first:]],
-                       timings=timings, pipeline=text, mode="full" if strict else "partial",
-                       diags=diags)
+    mine = prepared.diagnostics + tuple(diags.diagnostics[mark:])
+    inp = BackendInput(module=module, source=parsed.module, target=target_obj, target_spec=spec,
+                       skill_dir=parsed.skill_dir, source_text=parsed.text, report=ctx.report,
+                       diagnostics=[short(d) for d in mine], timings=timings, pipeline=text,
+                       mode=options.mode, diags=diags)
     files: dict[str, bytes] = {}
-    for name in backends or BACKENDS:
+    names = options.backends or tuple(BACKENDS)
+    # The report reads the other backends' results and timings, so it runs last, once.
+    for name in [n for n in names if n != "report"] + [n for n in names if n == "report"]:
         start = time.perf_counter()
         files.update(backend(name)(inp))
         timings["backends"][name] = round(time.perf_counter() - start, 6)
-    if "report" in (backends or BACKENDS):  # the report is built last; refresh its timings
-        files.update(backend("report")(inp))
-    return Compiled(skill, spec, target, module, files, inp.shared.get("skill_md_path", ""),
-                    timings)
+    return Compiled(parsed, spec, target_obj, module, files, inp.shared.get("skill_md_path", ""),
+                    timings, text, tuple(diags.diagnostics[first:]))
+
+
+def _rendered(diags: DiagnosticEngine, first: int) -> str:
+    return "\n".join(diags.render(d) for d in diags.diagnostics[first:])
+
+
+def load_overlay(overlay) -> dict | None:
+    """An overlay: a dict, or a JSON file of primitive -> level (or an overlay store file,
+    ``{"overlay": {...}}``). Raises CompileError for an unreadable file."""
+    if overlay is None or isinstance(overlay, Mapping):
+        return dict(overlay) if overlay else None
+    import json
+
+    try:
+        with open(overlay, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as err:
+        raise CompileError(f"error: cannot read overlay {overlay}: {err}") from None
+    if isinstance(data, dict) and isinstance(data.get("overlay"), dict):
+        data = data["overlay"]
+    if not isinstance(data, dict):
+        raise CompileError(f"error: overlay {overlay}: expected a JSON object primitive -> level")
+    return data
 
 
 def compile_skill(skill_path, target_spec: str, overlay=None):
@@ -139,116 +307,7 @@ def compile_skill(skill_path, target_spec: str, overlay=None):
     recompilation calls). ``overlay``: primitive -> level caps (a dict, or a JSON file path)
     applied on top of the target's profile. Raises CompileError with the rendered
     diagnostics when the skill does not compile."""
-    import tempfile
-
     from skvmc.bytecode import decode
-    from skvmc.driver import build_parser
-    from skvmc.targets import TargetError, parse_target
 
-    diags = DiagnosticEngine()
-    args = build_parser().parse_args([str(skill_path), f"--target={target_spec}"])
-    with tempfile.TemporaryDirectory(prefix="skvmc-overlay-") as tmp:
-        if isinstance(overlay, dict):
-            path = os.path.join(tmp, "overlay.json")
-            with open(path, "w", encoding="utf-8") as fh:
-                json.dump(overlay, fh)
-            overlay = path
-        args.overlay = str(overlay) if overlay else None
-        try:
-            target = parse_target(target_spec, diags)
-            skill = parse_all([str(skill_path)], diags)[0]
-            result = compile_one(skill, target_spec, target, args, diags,
-                                 backends=("prompt", "bytecode"))
-        except TargetError as err:
-            raise CompileError(err.message) from None
-        except CompileError:
-            raise CompileError(diags.render_all() or "compile failed") from None
-    if diags.has_errors:
-        raise CompileError(diags.render_all())
-    return decode(result.files["skill.skbc"])
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^\w.+@-]", "_", name) or "_"
-
-
-def layout(results: list[Compiled], nested: bool) -> dict[str, bytes]:
-    """All files under the output folder."""
-    out: dict[str, bytes] = {}
-    for r in results:
-        prefix = ""
-        if nested:
-            skill = _safe(r.skill.module.attr("skill_dir") or "skill")
-            prefix = f"{skill}/{_safe(str(r.target))}/"
-        for rel, data in r.files.items():
-            out[prefix + rel] = data
-    return out
-
-
-def write_tree(out_dir: str, files: dict[str, bytes]) -> None:
-    from skvmc.fsutil import AtomicDir
-
-    with AtomicDir(out_dir) as tmp:
-        for rel, data in files.items():
-            path = os.path.join(tmp, *rel.split("/"))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
-            if rel.endswith("env-setup.sh"):
-                os.chmod(path, 0o755)
-
-
-def artifact(result: Compiled, kind: str) -> bytes:
-    from skvmc.targets.backends import EMIT_FILES
-
-    _, name = EMIT_FILES[kind]
-    return result.files[result.prompt_path if name is None else name]
-
-
-def compile_targets(args, diags: DiagnosticEngine) -> int:
-    from skvmc.targets import TargetError, parse_target
-
-    specs = [s.strip() for s in args.target.split(",") if s.strip()]
-    targets = []
-    for spec in specs:
-        try:
-            targets.append((spec, parse_target(spec, diags)))
-        except TargetError as err:
-            print(f"skvmc: error: {err.message}", file=sys.stderr)
-            return EXIT_USAGE
-    if not targets:
-        print("skvmc: error: --target needs at least one MODEL+HARNESS", file=sys.stderr)
-        return EXIT_USAGE
-    emit = getattr(args, "emit", None)
-    if emit == "bytecode" and len(targets) * len(args.skills) > 1:
-        print("skvmc: error: --emit=bytecode prints one program; give one skill and one target",
-              file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        skills = parse_all(args.skills, diags)
-    except CompileError:
-        return EXIT_ERROR
-    results, failed = [], False
-    for skill in skills:
-        for spec, target in targets:
-            try:
-                results.append(compile_one(skill, spec, target, args, diags))
-            except CompileError:
-                failed = True
-    if failed or diags.has_errors:
-        return EXIT_ERROR
-    if emit:
-        if emit == "bytecode":
-            sys.stdout.flush()
-            sys.stdout.buffer.write(artifact(results[0], emit))
-            sys.stdout.buffer.flush()
-        else:
-            many = len(results) > 1
-            for r in results:
-                if many:
-                    print(f"// ----- {r.skill.module.attr('skill_dir')} for {r.target} ----- //")
-                sys.stdout.write(artifact(r, emit).decode("utf-8"))
-        return EXIT_OK
-    out_dir = getattr(args, "output", None) or DEFAULT_OUT
-    write_tree(out_dir, layout(results, nested=len(results) > 1))
-    return EXIT_OK
+    options = CompileOptions(overlay=load_overlay(overlay), backends=("prompt", "bytecode"))
+    return decode(compile(str(skill_path), target_spec, options).files["skill.skbc"])

@@ -1,19 +1,28 @@
-"""The compile driver: skills in, IR or target artifacts out.
+"""``skvmc SKILL... [--target=MODEL+HARNESS[,...]]``: the compile command line.
 
-Each skill is parsed once; each target then runs its own pipeline over that module. Output is
-produced only after everything succeeded (stdout) or written to a temporary folder renamed into
-place at the end (``-o``), so a failed compile leaves nothing partial behind.
+Without --target: print the skill IR (after --pipeline / -O when given). With targets: every
+(skill, target) through ``skvmc.batch`` (parse once per skill, target-independent prefix once,
+``-j N`` worker processes, ``--cache-dir``), diagnostics printed in input order, then
+``--emit=KIND`` prints one artifact per (skill, target) to stdout or the output folder is
+written atomically (``AtomicDir``): complete or not at all; a failed compile leaves an
+existing folder untouched.
+
+Layout of the output folder (default ``./out``, see docs/backends.md): one skill and one target
+-> the artifacts directly in OUT; several -> ``OUT/<skill>/<model>+<harness>/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 
-from skvmc.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_pipeline_args, instrumentation
-from skvmc.diagnostics import CompileError, DiagnosticEngine
+from skvmc.cliargs import add_pipeline_args, instrumentation
+from skvmc.exitcodes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 EMIT_KINDS = ("ir", "prompt", "env", "asm", "bytecode", "report", "dot", "mermaid")
+DEFAULT_OUT = "out"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,11 +44,42 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fail when a capability requirement cannot be legalized (full mode)")
     p.add_argument("--explain", action="store_true",
                    help="print requirement, level and evidence per step (after inference)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="compile in N worker processes (output identical to -j 1)")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="content-addressed cache of compiled artifacts (skill bytes, pipeline, "
+                        "target and compiler version)")
     add_pipeline_args(p)
     return p
 
 
-def run_pipeline(module, pipeline_text: str, args, diags: DiagnosticEngine, ctx=None):
+def options_from_args(args: argparse.Namespace):
+    """The library's CompileOptions from parsed command-line flags."""
+    from skvmc.compile import CompileOptions
+
+    return CompileOptions(pipeline=args.pipeline or None, strict=args.strict,
+                          explain=args.explain, instrumentation=instrumentation(args),
+                          werror=args.werror)
+
+
+def parse_targets(text: str, diags=None) -> list[str] | str:
+    """The comma-separated target specs, checked; a usage message (str) when one is bad."""
+    from skvmc.targets import TargetError, parse_target
+
+    specs = [s.strip() for s in (text or "").split(",") if s.strip()]
+    for spec in specs:
+        try:
+            parse_target(spec, diags)
+        except TargetError as err:
+            return err.message
+    if not specs:
+        return "--target needs at least one MODEL+HARNESS"
+    return specs
+
+
+def run_pipeline(module, pipeline_text: str, args, diags, ctx=None):
+    """Run pipeline text over a module with the command line's instrumentation (IR mode and
+    ``skvmc opt``)."""
     from skvmc.passmanager import PassContext, PassManager, parse_pipeline
 
     passes = parse_pipeline(pipeline_text, diags)
@@ -48,38 +88,143 @@ def run_pipeline(module, pipeline_text: str, args, diags: DiagnosticEngine, ctx=
     return PassManager(passes, instrumentation(args)).run(module, ctx), ctx
 
 
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w.+@-]", "_", name) or "_"
+
+
+def layout(results, nested: bool) -> dict[str, bytes]:
+    """All files under the output folder; ``results``: (SkillResult, TargetResult) pairs."""
+    out: dict[str, bytes] = {}
+    for skill, target in results:
+        prefix = f"{_safe(skill.skill_name or 'skill')}/{_safe(target.target_name)}/" \
+            if nested else ""
+        for rel, data in target.files.items():
+            out[prefix + rel] = data
+    return out
+
+
+def write_tree(out_dir: str, files: dict[str, bytes]) -> None:
+    from skvmc.fsutil import AtomicDir
+
+    with AtomicDir(out_dir) as tmp:
+        write_files(tmp, files)
+
+
+def write_files(root: str, files: dict[str, bytes]) -> None:
+    made = set()
+    for rel, data in files.items():
+        path = os.path.join(root, *rel.split("/"))
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        if rel.endswith("env-setup.sh"):
+            os.chmod(path, 0o755)
+
+
+def artifact(target, kind: str) -> bytes:
+    from skvmc.targets.backends import EMIT_FILES
+
+    _, name = EMIT_FILES[kind]
+    return target.files[target.prompt_path if name is None else name]
+
+
+def _summary(errors: int, warnings: int) -> str:
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return " and ".join(parts) + " generated.\n" if parts else ""
+
+
+def _usage(message: str) -> int:
+    print(f"skvmc: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def compile_targets(args: argparse.Namespace) -> int:
+    from skvmc.batch import Unit, run_units
+
+    specs = parse_targets(args.target)
+    if isinstance(specs, str):
+        return _usage(specs)
+    if args.jobs < 1:
+        return _usage("-j needs a number >= 1")
+    from skvmc.cache import usage_problem
+
+    if usage_problem(args.cache_dir):
+        return _usage(usage_problem(args.cache_dir))
+    emit = args.emit
+    if emit == "bytecode" and len(specs) * len(args.skills) > 1:
+        return _usage("--emit=bytecode prints one program; give one skill and one target")
+    options = options_from_args(args)
+    units = [Unit(i, path, tuple(specs), options, args.cache_dir)
+             for i, path in enumerate(args.skills)]
+    skills = run_units(units, jobs=args.jobs)
+    usage = [s.usage for s in skills if s.usage]
+    if usage:
+        return _usage(usage[0])
+    errors = warnings = 0
+    for s in skills:  # in input order, whatever order they finished in
+        sys.stderr.write(s.all_text)
+        e, w = s.counts
+        errors, warnings = errors + e, warnings + w
+    sys.stderr.write(_summary(errors, warnings))
+    failed = [s for s in skills if not s.ok or not all(t.ok for t in s.targets)]
+    if failed or errors:
+        return EXIT_ERROR
+    pairs = [(s, t) for s in skills for t in s.targets]
+    if emit:
+        if emit == "bytecode":
+            sys.stdout.flush()
+            sys.stdout.buffer.write(artifact(pairs[0][1], emit))
+            sys.stdout.buffer.flush()
+        else:
+            many = len(pairs) > 1
+            for s, t in pairs:
+                if many:
+                    print(f"// ----- {s.skill_name} for {t.target_name} ----- //")
+                sys.stdout.write(artifact(t, emit).decode("utf-8"))
+        return EXIT_OK
+    write_tree(args.output or DEFAULT_OUT, layout(pairs, nested=len(pairs) > 1))
+    return EXIT_OK
+
+
 def compile_main(argv: list[str]) -> int:
+    from skvmc.diagnostics import CompileError, DiagnosticEngine
     from skvmc.frontend import UsageError
-    from skvmc.printer import print_module
 
     args = build_parser().parse_args(argv)
+    if args.target:
+        return compile_targets(args)
+    if args.emit not in (None, "ir"):
+        return _usage(f"--emit={args.emit} needs --target")
+    from skvmc.compile import parse
+    from skvmc.printer import print_module
+
     diags = DiagnosticEngine(werror=args.werror)
+    outputs = []
     try:
-        if args.target:
-            from skvmc.compile import compile_targets
-
-            code = compile_targets(args, diags)
-            diags.print()
-            return code
-        if args.emit not in (None, "ir"):
-            print(f"skvmc: error: --emit={args.emit} needs --target", file=sys.stderr)
-            return EXIT_USAGE
-        outputs = []
-        from skvmc.compile import parse_all
-
-        for module in (skill.module for skill in parse_all(args.skills, diags)):
+        failed = False
+        for path in args.skills:  # report every failing skill before giving up
+            try:
+                module = parse(path, diags).module
+            except CompileError:
+                failed = True
+                continue
             if args.pipeline or args.optimize:
                 from skvmc.passes import default_pipeline
 
-                text = args.pipeline or default_pipeline()
-                module, _ = run_pipeline(module, text, args, diags)
+                module, _ = run_pipeline(module, args.pipeline or default_pipeline(), args, diags)
             outputs.append(print_module(module, args.print_debuginfo))
-        if diags.has_errors:
+        if failed or diags.has_errors:
             raise CompileError("errors")
     except UsageError as err:
         diags.print()
-        print(f"skvmc: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(err))
     except CompileError:
         diags.print()
         return EXIT_ERROR

@@ -5,6 +5,9 @@ hands each result to ``on_done`` in the calling thread, as results arrive. Execu
 
 - ``local`` (default): one model from ``model_factory()`` shared by all jobs, run one at a time
   or on a thread pool of ``concurrency`` workers (model backends serialise where they must);
+- ``process``: a pool of ``concurrency`` worker processes (fork), each job building its own
+  model with ``model_factory()`` (so ``work``, ``items``, ``model_factory`` and the results must
+  be picklable); for CPU-bound work such as compiling (``skvmc -j N``);
 - ``ray``: one Ray task per item on a local or existing cluster (``ray_address``), each
   building its own model with ``model_factory()`` (models hold locks and are not picklable, so
   ``work``, ``items`` and ``model_factory`` must be), at most ``concurrency`` in flight.
@@ -18,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-EXECUTORS = ("local", "ray")
+EXECUTORS = ("local", "process", "ray")
 
 
 def run_matrix(items: Iterable, work: Callable, model_factory: Callable[[], object], *,
@@ -29,6 +32,8 @@ def run_matrix(items: Iterable, work: Callable, model_factory: Callable[[], obje
         return
     if executor == "local":
         _run_local(items, work, model_factory, concurrency, on_done)
+    elif executor == "process":
+        _run_process(items, work, model_factory, concurrency, on_done)
     elif executor == "ray":
         _run_ray(items, work, model_factory, concurrency, on_done, ray_address)
     else:
@@ -43,6 +48,25 @@ def _run_local(items, work, model_factory, concurrency, on_done):
         return
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for fut in as_completed([pool.submit(work, item, model) for item in items]):
+            on_done(fut.result())
+
+
+def _call(work, item, model_factory):
+    return work(item, model_factory())
+
+
+def _run_process(items, work, model_factory, concurrency, on_done):
+    import multiprocessing
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: workers start with the parent's imports (no re-import per worker); elsewhere the
+    # platform default
+    method = "fork" if sys.platform.startswith("linux") else None
+    ctx = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=max(1, concurrency), mp_context=ctx) as pool:
+        futures = [pool.submit(_call, work, item, model_factory) for item in items]
+        for fut in as_completed(futures):
             on_done(fut.result())
 
 

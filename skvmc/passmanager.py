@@ -14,6 +14,7 @@ import importlib
 import json
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -47,9 +48,26 @@ class Pass:
         return self.name + ("{" + " ".join(opts) + "}" if opts else "")
 
 
+# Options that name the target: a pass with one of them reads the target (see reads_target).
+TARGET_OPTIONS = ("target", "harness")
+
+
+def reads_target(p: Pass) -> bool:
+    """Does ``p`` depend on the compile target? True when the pass class says so
+    (``target_dependent = True``) or has an option naming the target (``TARGET_OPTIONS``).
+    Everything before the first such pass is the same for every target, so the driver runs
+    that prefix once per skill."""
+    flag = getattr(type(p), "target_dependent", None)
+    if flag is not None:
+        return bool(flag)
+    return any(f.name in TARGET_OPTIONS for f in attrs.fields(type(p)))
+
+
 def _format_option(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Mapping):  # a dict option (e.g. an overlay) prints as inline JSON
+        return json.dumps(json.dumps(dict(value), sort_keys=True))
     text = str(value)
     return text if text and all(c not in text for c in ' ,{}="') else json.dumps(text)
 

@@ -19,6 +19,7 @@ the process (no environment variables, no files).
 
 from __future__ import annotations
 
+import functools
 import re
 
 TOKENIZER = "skvmc-wordpiece-v1"
@@ -33,6 +34,7 @@ def tokenizer_name() -> str:
     return TOKENIZER
 
 
+@functools.lru_cache(maxsize=4096)  # reports count the same source body once per target
 def count_tokens(text: str) -> int:
     total = 0
     for m in _PIECES.finditer(text):

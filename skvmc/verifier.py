@@ -23,6 +23,31 @@ def verify(module: Operation) -> list[Diagnostic]:
     return out
 
 
+# id(op) -> (op, its local problems). The IR is immutable, so an op object a pass left
+# untouched has the problems it had when the previous pass's output was verified: verifying
+# after every pass then costs a walk plus checks of the ops that pass actually rebuilt. The
+# op itself is kept in the value so its id cannot be reused while the entry lives.
+_LOCAL: dict[int, tuple[Operation, tuple[str, ...]]] = {}
+_LOCAL_LIMIT = 200_000
+
+
+def _local_problems(op: Operation) -> tuple[tuple[str | None, str], ...]:
+    """What is wrong with ``op`` by itself (its declaration, its declared facts), as
+    (attribute key or None, message) pairs, memoized per op object."""
+    hit = _LOCAL.get(id(op))
+    if hit is not None and hit[0] is op:
+        return hit[1]
+    opdef = lookup_op(op.name)
+    if opdef is None:
+        problems = ((None, "is not declared by any registered dialect"),)
+    else:
+        problems = tuple(opdef.located_problems(op))
+    if len(_LOCAL) >= _LOCAL_LIMIT:
+        _LOCAL.clear()
+    _LOCAL[id(op)] = (op, problems)
+    return problems
+
+
 def _verify_op(op, scopes, defined, out, top=False):
     def err(message, loc=None):
         out.append(Diagnostic("error", f"'{op.name}' op {message}", loc or op.loc,
@@ -30,12 +55,8 @@ def _verify_op(op, scopes, defined, out, top=False):
 
     if op.name == MODULE_OP and not top:
         err("may only appear at the top level")
-    opdef = lookup_op(op.name)
-    if opdef is None:
-        err("is not declared by any registered dialect")
-    else:
-        for key, problem in opdef.located_problems(op):
-            err(problem, op.attr_loc(key) if key is not None else None)
+    for key, problem in _local_problems(op):
+        err(problem, op.attr_loc(key) if key is not None else None)
     for i, value in enumerate(op.operands):
         if not any(value.name in scope for scope in scopes):
             err(f"operand #{i} uses '%{value.name}' before it is defined (or out of scope)")

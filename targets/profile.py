@@ -109,13 +109,27 @@ def load_profile(path: str | Path, diags: DiagnosticEngine) -> Profile | None:
     when there was any error. Primitives absent from ``capabilities`` are unknown
     (``Profile.level`` is None) and count as L0 for legality: see the module docstring.
     """
+    try:  # a valid file is read once per process (until it changes): compiles for many
+        st = Path(path).stat()  # targets look up the same profiles again and again
+        stamp = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = None
+    cached = _LOADED.get(stamp) if stamp else None
+    if cached is not None and cached.path == str(path):
+        return cached
     got = read_json(path, diags)
     if got is None:
         return None
     data, spans, file = got
     if not validate(data, spans, file, "profile", diags, "profile"):
         return None
-    return profile_from_data(data, str(path))
+    prof = profile_from_data(data, str(path))
+    if stamp:
+        _LOADED[stamp] = prof
+    return prof
+
+
+_LOADED: dict[tuple, Profile] = {}  # (resolved path, mtime, size) -> valid profile
 
 
 def capped(profile: Profile, bounds: dict[str, int], source: str) -> Profile:

@@ -150,8 +150,9 @@ def run_original(task: Task, host, *, max_steps: int, max_tokens: int) -> dict:
 
 
 class Compiler:
-    """Compiles each skill once per target, in process (``skvmc.compile.compile_skill``), so a
-    bench always runs what the current compiler and profiles produce."""
+    """Compiles each skill once per target, in process (``skvmc.compile.compile``, the same
+    library call the CLI makes), so a bench always runs what the current compiler and
+    profiles produce."""
 
     def __init__(self, out_dir: Path, target: str):
         self.out_dir, self.target = Path(out_dir), target
@@ -166,14 +167,17 @@ class Compiler:
 
     def program(self, skill_dir: Path):
         """(Program, skill dir) or raises RuntimeError with the compiler's diagnostics."""
-        from skvmc.compile import compile_skill
+        from skvmc.bytecode import decode
+        from skvmc.compile import CompileOptions, compile
         from skvmc.diagnostics import CompileError
 
         with self._lock:
             key = str(skill_dir)
             if key not in self._cache:
                 try:
-                    self._cache[key] = compile_skill(skill_dir, self.target)
+                    files = compile(str(skill_dir), self.target,
+                                    CompileOptions(backends=("prompt", "bytecode"))).files
+                    self._cache[key] = decode(files["skill.skbc"])
                 except CompileError as err:
                     self._cache[key] = RuntimeError(f"compile failed: {str(err)[-600:]}")
             program = self._cache[key]

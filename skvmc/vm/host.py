@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from skvmc.vm import sandbox as sb
+import skvmc.vm.sandbox as sb
 
 
 class SandboxError(Exception):

@@ -1,4 +1,4 @@
-"""Helpers for backend tests: compile a skill for a target through the real driver code."""
+"""Helpers for backend tests: compile a skill for a target through the library API."""
 
 from __future__ import annotations
 
@@ -12,23 +12,22 @@ HARNESSES = ("aider", "bare", "claude-code", "codex", "goose", "hermes", "opencl
 ALL_L3 = Path(__file__).resolve().parent.parent / "fixtures" / "backends" / "all-l3.json"
 
 
-def args_for(skill, target, *extra):
-    from skvmc.driver import build_parser
+def options_for(*extra):
+    """CompileOptions as the command line would build them from ``extra`` flags."""
+    from skvmc.driver import build_parser, options_from_args
 
-    return build_parser().parse_args([str(skill), f"--target={target}", *extra])
+    return options_from_args(build_parser().parse_args(["skill", *extra]))
 
 
 @functools.cache
 def parsed(skill: str):
-    from skvmc.compile import parse_all
+    from skvmc.compile import parse
 
-    return parse_all([skill], DiagnosticEngine())[0]
+    return parse(skill, DiagnosticEngine())
 
 
 @functools.cache
 def compiled(skill: str, target: str):
-    from skvmc.compile import compile_one
-    from skvmc.targets import parse_target
+    from skvmc.compile import compile
 
-    return compile_one(parsed(skill), target, parse_target(target), args_for(skill, target),
-                       DiagnosticEngine())
+    return compile(parsed(skill), target, options_for(), diags=DiagnosticEngine())

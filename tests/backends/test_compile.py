@@ -10,7 +10,7 @@ import subprocess
 from collections import Counter
 
 import pytest
-from backend_helpers import ALL_L3, args_for
+from backend_helpers import ALL_L3
 from conftest import REPO, corpus_skills, example_skills
 
 from skvmc import cli
@@ -186,17 +186,16 @@ IDENTITY_SKILLS = [pytest.param(p, id=p.name) for p in example_skills() + corpus
 
 @pytest.mark.parametrize("skill", IDENTITY_SKILLS)
 def test_all_l3_target_changes_no_instruction(skill):
-    from skvmc.compile import ParsedSkill, compile_one
+    from skvmc.compile import ParsedSkill, compile
     from skvmc.diagnostics import DiagnosticEngine
     from skvmc.frontend import parse_skill
     from skvmc.passmanager import PassContext, PassManager, parse_pipeline
-    from skvmc.targets import parse_target
 
     diags = DiagnosticEngine()
     source = parse_skill(str(skill), diags)
     spec = f"{ALL_L3}+openhands"
     parsed = ParsedSkill(str(skill), str(skill), source, (skill / "SKILL.md").read_text(), 0.0)
-    result = compile_one(parsed, spec, parse_target(spec), args_for(skill, spec), diags)
+    result = compile(parsed, spec, diags=diags)
     ref_diags = DiagnosticEngine()
     reference = PassManager(parse_pipeline(
         "canonicalize,infer-capabilities,bind-harness{harness=openhands},dead-step-elim,"

@@ -3,7 +3,7 @@ the backend, never silently left out of the output."""
 
 import attrs
 import pytest
-from backend_helpers import args_for, compiled, parsed
+from backend_helpers import compiled, options_for, parsed
 from conftest import FIXTURES
 
 from skvmc.diagnostics import CompileError, DiagnosticEngine
@@ -62,16 +62,22 @@ def test_an_unknown_op_is_an_error_naming_op_and_backend(name):
 
 
 def test_compile_reports_the_illegal_op_and_exits_nonzero(monkeypatch):
-    from skvmc.compile import compile_one
+    import attrs as _attrs
+
+    from skvmc.compile import compile
     from skvmc.passmanager import PassManager
-    from skvmc.targets import parse_target
 
     run = PassManager.run
-    monkeypatch.setattr(PassManager, "run", lambda self, m, ctx: _with_new_op(run(self, m, ctx)))
+    def run_then_add(self, m, ctx):  # after the last pass, as a new pass would
+        out = run(self, m, ctx)
+        last = any(p.name == "extract-concurrency" for p in self.passes)
+        return _with_new_op(out) if last else out
+
+    monkeypatch.setattr(PassManager, "run", run_then_add)
     diags = DiagnosticEngine()
     with pytest.raises(CompileError):
-        compile_one(parsed(SKILL), TARGET, parse_target(TARGET), args_for(SKILL, TARGET), diags,
-                    backends=("env", "bytecode"))
+        compile(parsed(SKILL), TARGET, _attrs.evolve(options_for(), backends=("env", "bytecode")),
+                diags=diags)
     assert [d.message for d in diags.diagnostics if d.severity == "error"] == [
         "'flow.retry' op is not legal for the env backend"]
 

@@ -1,0 +1,40 @@
+"""Command-line flags shared by compile and opt, and their conversion to library options.
+
+Imports only argparse at module level, so every command line module may use it without
+pulling in the compiler (and without importing ``skvmc.cli``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_pipeline_args(parser: argparse.ArgumentParser) -> None:
+    """The MLIR-style pass-manager flags, shared by compile and opt."""
+    g = parser.add_argument_group("pass manager")
+    g.add_argument("--print-ir-before", metavar="PASS", action="append", default=[],
+                   help="print the IR before PASS (repeatable)")
+    g.add_argument("--print-ir-after", metavar="PASS", action="append", default=[],
+                   help="print the IR after PASS (repeatable)")
+    g.add_argument("--print-ir-before-all", action="store_true", help="print the IR before every pass")
+    g.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass")
+    g.add_argument("--print-ir-after-change", action="store_true",
+                   help="print the IR after a pass only when it changed the IR")
+    g.add_argument("--print-ir-after-failure", action="store_true",
+                   help="print the IR after a pass that failed")
+    g.add_argument("--time-passes", action="store_true", help="report the time of every pass")
+    g.add_argument("--no-verify-each", action="store_true", help="do not verify after every pass")
+    g.add_argument("--print-debuginfo", action="store_true", help="print loc(...) in IR text")
+    g.add_argument("-Werror", dest="werror", action="store_true", help="treat warnings as errors")
+
+
+def instrumentation(args: argparse.Namespace):
+    """The pass manager's ``Instrumentation`` from the flags of ``add_pipeline_args``."""
+    from skvmc.passmanager import Instrumentation
+
+    return Instrumentation(
+        print_before=frozenset(args.print_ir_before), print_after=frozenset(args.print_ir_after),
+        print_before_all=args.print_ir_before_all, print_after_all=args.print_ir_after_all,
+        print_after_change=args.print_ir_after_change,
+        print_after_failure=args.print_ir_after_failure, time_passes=args.time_passes,
+        debuginfo=args.print_debuginfo, verify_each=not args.no_verify_each)
