@@ -36,6 +36,7 @@ class ParsedSkill:
     module: object
     text: str  # SKILL.md as read
     seconds: float
+    bundle: object = None  # BundleReader, made on first use and shared by every target
 
 
 @attrs.define
@@ -99,6 +100,16 @@ def _short(diag) -> str:
     return f"{where}{diag.severity}: {diag.message}"
 
 
+def bundle_limits(args):
+    """Per-file and total size limits of bundle copying (``--max-bundle-file-size``,
+    ``--max-bundle-size``)."""
+    from skvmc.frontend.bundle import BundleLimits
+
+    default = BundleLimits()
+    return BundleLimits(getattr(args, "max_bundle_file_size", None) or default.max_file,
+                        getattr(args, "max_bundle_size", None) or default.max_total)
+
+
 def compile_one(skill: ParsedSkill, spec: str, target, args, diags: DiagnosticEngine,
                 backends=None) -> Compiled:
     """Pipeline + backends for one (skill, target). Raises CompileError after reporting."""
@@ -117,10 +128,15 @@ def compile_one(skill: ParsedSkill, spec: str, target, args, diags: DiagnosticEn
     timings = {"frontend": round(skill.seconds, 6),
                "passes": [{"name": n, "seconds": round(t, 6)} for n, t in manager.timings],
                "backends": {}}
+    if skill.bundle is None:
+        from skvmc.frontend.bundle import BundleReader
+
+        skill.bundle = BundleReader(skill.skill_dir, diags, bundle_limits(args))
     inp = BackendInput(module=module, source=skill.module, target=target, target_spec=spec,
                        skill_dir=skill.skill_dir, source_text=skill.text, report=ctx.report,
                        diagnostics=[_short(d) for d in diags.diagnostics[first:]],
-                       timings=timings, pipeline=text, mode="full" if strict else "partial")
+                       timings=timings, pipeline=text, mode="full" if strict else "partial",
+                       bundle=skill.bundle)
     files: dict[str, bytes] = {}
     for name in backends or BACKENDS:
         start = time.perf_counter()
@@ -170,30 +186,65 @@ def _safe(name: str) -> str:
     return re.sub(r"[^\w.+@-]", "_", name) or "_"
 
 
-def layout(results: list[Compiled], nested: bool) -> dict[str, bytes]:
-    """All files under the output folder."""
-    out: dict[str, bytes] = {}
+def layout(results: list[Compiled], nested: bool) -> dict[str, tuple[bytes, Compiled]]:
+    """All files under the output folder, each with the compile that produced it."""
+    out: dict[str, tuple[bytes, Compiled]] = {}
     for r in results:
         prefix = ""
         if nested:
             skill = _safe(r.skill.module.attr("skill_dir") or "skill")
             prefix = f"{skill}/{_safe(str(r.target))}/"
         for rel, data in r.files.items():
-            out[prefix + rel] = data
+            out[prefix + rel] = (data, r)
     return out
 
 
-def write_tree(out_dir: str, files: dict[str, bytes]) -> None:
-    from skvmc.fsutil import AtomicDir
+def _origin(result: Compiled | None):
+    """Where a bad output path comes from: the frontmatter (its name) of the skill."""
+    from skvmc.ir import Location
 
-    with AtomicDir(out_dir) as tmp:
-        for rel, data in files.items():
-            path = os.path.join(tmp, *rel.split("/"))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
-            if rel.endswith("env-setup.sh"):
-                os.chmod(path, 0o755)
+    if result is None:
+        return None
+    for op in result.skill.module.body:
+        if op.name == "skill.frontmatter":
+            return op.loc
+    return result.skill.module.loc if result.skill.module.loc.line else Location(
+        result.skill.module.attr("source") or "SKILL.md", 1, 1)
+
+
+def write_tree(out_dir: str, files: dict, diags: DiagnosticEngine | None = None) -> bool:
+    """Write the output folder atomically. Every path must stay inside ``out_dir``: a path that
+    would leave it (or that no file system takes) is a located error and nothing is written.
+    ``files``: relative POSIX path -> bytes, or -> (bytes, Compiled) as :func:`layout` gives.
+    Returns False (after reporting to ``diags``) when nothing was written."""
+    from skvmc.fsutil import AtomicDir, UnsafePath, check_tree
+    from skvmc.ir import Location
+
+    diags = diags if diags is not None else DiagnosticEngine()
+    entries = {rel: (v if isinstance(v, tuple) else (v, None)) for rel, v in files.items()}
+    problems = check_tree(entries)
+    for rel, problem in problems:
+        diags.error(f"{problem}; nothing was written to '{out_dir}'",
+                    _origin(entries[rel][1]), code="output-path")
+    if problems:
+        return False
+    folder = AtomicDir(out_dir)
+    try:
+        with folder:
+            for rel, (data, result) in entries.items():
+                try:
+                    folder.write(rel, data, 0o755 if rel.endswith("env-setup.sh") else None)
+                except UnsafePath as err:
+                    diags.error(f"{err}; nothing was written to '{out_dir}'", _origin(result),
+                                code="output-path")
+                    raise
+    except UnsafePath:
+        return False
+    except OSError as err:
+        diags.error(f"cannot write the output folder: {err.strerror or err}",
+                    Location(out_dir), code="output-write")
+        return False
+    return True
 
 
 def artifact(result: Compiled, kind: str) -> bytes:
@@ -248,5 +299,24 @@ def compile_targets(args, diags: DiagnosticEngine) -> int:
                 sys.stdout.write(artifact(r, emit).decode("utf-8"))
         return EXIT_OK
     out_dir = getattr(args, "output", None) or DEFAULT_OUT
-    write_tree(out_dir, layout(results, nested=len(results) > 1))
+    if not _output_spares_inputs(out_dir, skills, diags):
+        return EXIT_ERROR
+    if not write_tree(out_dir, layout(results, nested=len(results) > 1), diags):
+        return EXIT_ERROR
     return EXIT_OK
+
+
+def _output_spares_inputs(out_dir: str, skills, diags: DiagnosticEngine) -> bool:
+    """The output folder is replaced as a whole, so it must not hold a skill being compiled
+    (``-o myskill`` or ``-o .`` would delete the sources) nor the working directory."""
+    from skvmc.ir import Location
+
+    out = os.path.realpath(out_dir)
+    inside = [os.path.realpath(s.skill_dir) for s in skills] + [os.path.realpath(os.getcwd())]
+    for path in inside:
+        if os.path.commonpath([out, path]) == out:
+            what = "the working directory" if path == inside[-1] else f"the skill '{path}'"
+            diags.error(f"output folder '{out_dir}' holds {what}; it would be replaced as a "
+                        "whole: choose another -o", Location(out_dir), code="output-path")
+            return False
+    return True

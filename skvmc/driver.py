@@ -35,8 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fail when a capability requirement cannot be legalized (full mode)")
     p.add_argument("--explain", action="store_true",
                    help="print requirement, level and evidence per step (after inference)")
+    p.add_argument("--max-bundle-file-size", type=byte_size, metavar="BYTES",
+                   help="skip (with a warning) bundle files larger than this "
+                        "(default 10M; suffixes K, M, G)")
+    p.add_argument("--max-bundle-size", type=byte_size, metavar="BYTES",
+                   help="stop copying bundle files once they total this much (default 100M)")
     add_pipeline_args(p)
     return p
+
+
+def byte_size(text: str) -> int:
+    """'512', '64K', '10M', '1G' -> bytes (argparse type)."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = text.strip().upper().removesuffix("B")
+    unit = t[-1:] if t[-1:] in units else ""
+    number = t[: len(t) - len(unit)]
+    if not number.isdigit() or int(number) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive size like 512, 64K or 10M, "
+                                         f"not {text!r}")
+    return int(number) * units[unit]
 
 
 def run_pipeline(module, pipeline_text: str, args, diags: DiagnosticEngine, ctx=None):

@@ -42,6 +42,7 @@ class BackendInput:
     pipeline: str = ""
     mode: str = "partial"
     shared: dict = attrs.field(factory=dict)
+    bundle: object = None  # skvmc.frontend.bundle.BundleReader: safe, once-per-skill reads
 
     @property
     def harness(self):
