@@ -15,7 +15,7 @@ from lark.exceptions import UnexpectedInput
 from skvmc import grammar
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.frontend import frontmatter as fm
-from skvmc.frontend.blocks import BlockBuilder, Node, finish_inline
+from skvmc.frontend.blocks import MAX_LIST_DEPTH, BlockBuilder, Node, finish_inline
 from skvmc.frontend.refs import BundleIndex, find_links, find_refs, list_bundle
 from skvmc.frontend.source import SkillSource, UsageError, read_skill
 from skvmc.ir import Location, Operation, Value, module
@@ -103,6 +103,11 @@ def _blocks(text: str, file: str, diags: DiagnosticEngine) -> Node:
             builder.fence(line, [t.value for t in toks[1:-1]], first.line)
         else:  # pragma: no cover - the grammar has no other block kinds
             raise AssertionError(kind)
+    if builder.too_deep:
+        line, col = builder.too_deep
+        diags.error(f"list nested deeper than {MAX_LIST_DEPTH} levels", Location(file, line, col),
+                    code="too-deep")
+        raise CompileError("too deep")
     finish_inline(builder.root)
     return builder.root
 
