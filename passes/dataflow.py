@@ -216,8 +216,26 @@ def own_effects(op: Operation) -> Effects:
     return attrs.evolve(facts, after_previous=derived.after_previous)
 
 
-def effects(op: Operation) -> Effects:
-    """The effects of ``op`` and everything nested in it."""
+class _ByIdentity:
+    """A memo keyed by object identity for immutable ops: hashing an op hashes (and recurses
+    through) its whole subtree, and nested graphs ask about the same ops again and again. The
+    entry keeps the op alive so its id cannot be reused; the memo is emptied when full."""
+
+    def __init__(self, fn, limit: int = 50_000):
+        self.fn, self.limit, self.data = fn, limit, {}
+
+    def __call__(self, op):
+        hit = self.data.get(id(op))
+        if hit is not None and hit[0] is op:
+            return hit[1]
+        value = self.fn(op)
+        if len(self.data) >= self.limit:
+            self.data.clear()
+        self.data[id(op)] = (op, value)
+        return value
+
+
+def _effects(op: Operation) -> Effects:
     total = own_effects(op)
     for region in op.regions:
         for inner in region.ops:
@@ -226,10 +244,25 @@ def effects(op: Operation) -> Effects:
     return total
 
 
+effects = _ByIdentity(_effects)
+effects.__doc__ = "The effects of ``op`` and everything nested in it (memoized per op)."
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_pattern(path: str) -> bool:
+    """A path that can match another one without being equal: a glob or a folder."""
+    return path.endswith("/") or "*" in path or "?" in path or "[" in path
+
+
 def _overlap(a: frozenset, b: frozenset) -> bool:
+    if a & b:
+        return True
     for x in a:
+        px = _is_pattern(x)
         for y in b:
-            if x == y or fnmatch.fnmatchcase(x, y) or fnmatch.fnmatchcase(y, x):
+            if not (px or _is_pattern(y)):
+                continue  # plain paths overlap only when equal (checked above)
+            if fnmatch.fnmatchcase(x, y) or fnmatch.fnmatchcase(y, x):
                 return True
             # a directory covers what is under it: out/ ~ out/a.json
             if (x.endswith("/") and y.startswith(x)) or (y.endswith("/") and x.startswith(y)):
@@ -259,6 +292,22 @@ def is_schedulable(op: Operation) -> bool:
     return op.name in ("skill.step", "skill.code", "skill.section", "flow.foreach")
 
 
+# Regions with more sibling ops than this are not analysed: they are kept in document order
+# (a chain), which is always safe. The analysis keeps a reachability bitset per node.
+MAX_GRAPH_NODES = 5000
+# Pairwise dependence checks per graph; past this the rest of the region is kept in order
+# (edges with reason "limit"), so no input makes the analysis quadratic in time.
+MAX_PAIR_CHECKS = 100_000
+
+
+def _reason(a_sched: bool, b_sched: bool, ea: Effects, eb: Effects) -> str | None:
+    if not a_sched or not b_sched:
+        return "barrier"
+    if eb.after_previous:
+        return "order"
+    return dependence(ea, eb)
+
+
 def build_graph(region_ops) -> nx.DiGraph:
     """The dependence graph over sibling ops: node i is ``region_ops[i]``.
 
@@ -268,25 +317,79 @@ def build_graph(region_ops) -> nx.DiGraph:
     input (b names no file it reads, so it may use a's result), order (wording
     like "then"), barrier (a non-instruction op, e.g. a paragraph or a flow.parallel).
     Operands (``skill.ref`` values) are shared read-only inputs and add no edge.
+
+    The graph is built transitively reduced: an ordering already implied by a path is not
+    added (so it holds O(n) edges, not O(n^2), and ``to_dot`` needs no reduction pass).
+    ``g.graph["ancestors"][j]`` is the bitset of the nodes that must run before node j.
+    Candidate predecessors come from indexes of the paths each node reads and writes, so ops
+    that cannot conflict are never compared pairwise unless one names a glob or a folder.
+    Past MAX_GRAPH_NODES ops or MAX_PAIR_CHECKS comparisons the rest is kept in order.
     """
     ops = list(region_ops)
-    g = nx.DiGraph()
+    g = nx.DiGraph(reduced=True)
+    effs = [effects(op) for op in ops]
+    sched = [is_schedulable(op) for op in ops]
     for i, op in enumerate(ops):
-        g.add_node(i, op=op, effects=effects(op), weight=step_weight(op),
-                   label=_label(op))
-    for j, b in enumerate(ops):
-        eb = g.nodes[j]["effects"]
-        for i in range(j):
-            a = ops[i]
-            if not is_schedulable(a) or not is_schedulable(b):
-                reason = "barrier"
-            elif eb.after_previous:
-                reason = "order"
-            else:
-                reason = dependence(g.nodes[i]["effects"], eb)
+        g.add_node(i, op=op, effects=effs[i], weight=step_weight(op), label=_label(op))
+    if len(ops) > MAX_GRAPH_NODES:
+        for i in range(1, len(ops)):
+            g.add_edge(i - 1, i, reason="order")
+        g.graph["ancestors"] = None  # not kept: a chain orders everything
+        g.graph["limited"] = True
+        return g
+    anc: list[int] = []
+    always = 0  # nodes every later node depends on: barriers, opaque, globs/folders
+    # path -> bitset of the nodes that write it / read it / read it and write nothing: the
+    # only plain-path nodes a later node can depend on (raw, waw, war, context).
+    writers: dict[str, int] = {}
+    readers: dict[str, int] = {}
+    pure_readers: dict[str, int] = {}
+    checks = 0
+    for j, eb in enumerate(effs):
+        every = (1 << j) - 1
+        patterned = any(_is_pattern(p) for p in eb.reads | eb.writes)
+        if checks > MAX_PAIR_CHECKS and j:
+            g.add_edge(j - 1, j, reason="limit")
+            anc.append(every)
+            continue
+        if not sched[j] or eb.after_previous or eb.opaque or not eb.reads or patterned:
+            cand = every
+        else:
+            cand = always
+            for p in eb.reads:
+                cand |= writers.get(p, 0) | pure_readers.get(p, 0)
+            for p in eb.writes:
+                cand |= writers.get(p, 0) | readers.get(p, 0)
+        reach = 0
+        while cand:
+            i = cand.bit_length() - 1
+            cand &= ~(1 << i)
+            checks += 1
+            reason = _reason(sched[i], sched[j], effs[i], eb)
             if reason:
                 g.add_edge(i, j, reason=reason)
+                reach |= anc[i] | (1 << i)
+                cand &= ~reach
+        anc.append(reach)
+        bit = 1 << j
+        if not sched[j] or eb.opaque or patterned:
+            always |= bit
+        for p in eb.writes:
+            writers[p] = writers.get(p, 0) | bit
+        for p in eb.reads:
+            readers[p] = readers.get(p, 0) | bit
+            if not eb.writes:
+                pure_readers[p] = pure_readers.get(p, 0) | bit
+    g.graph["ancestors"] = anc
     return g
+
+
+def precedes_any(g: nx.DiGraph, nodes: int, j: int) -> bool:
+    """Whether some node of the bitset ``nodes`` must run before node j (a path to j)."""
+    anc = g.graph.get("ancestors")
+    if anc is None:  # a graph over MAX_GRAPH_NODES is a chain: every earlier node precedes
+        return bool(nodes & ((1 << j) - 1))
+    return bool(anc[j] & nodes)
 
 
 def _label(op: Operation) -> str:
@@ -296,7 +399,7 @@ def _label(op: Operation) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def step_weight(op: Operation) -> int:
+def _step_weight(op: Operation) -> int:
     """How many sequential steps ``op`` stands for (its own critical path)."""
     if op.name == "skill.code":
         return 1
@@ -306,6 +409,10 @@ def step_weight(op: Operation) -> int:
         inner = critical_path(op.body) if op.regions else 0
         return max(1, inner) if op.name == "skill.step" else inner
     return 0
+
+
+step_weight = _ByIdentity(_step_weight)
+step_weight.__doc__ = "How many sequential steps ``op`` stands for (memoized per op)."
 
 
 def critical_path(region_ops) -> int:
@@ -336,12 +443,32 @@ def sequential_length(region_ops) -> int:
     return sum(work(op) for op in region_ops)
 
 
+def _reduced(g: nx.DiGraph) -> nx.DiGraph:
+    # build_graph's graphs are reduced already; reduce (once) only a graph made elsewhere.
+    return g if g.graph.get("reduced") else nx.transitive_reduction(g)
+
+
+def dot_label(text: str) -> str:
+    """Text for a quoted DOT string: backslashes escaped (a trailing one would escape the
+    closing quote), double quotes turned into single ones."""
+    return text.replace("\\", "\\\\").replace('"', "'")
+
+
+_MERMAID_ESCAPES = str.maketrans({"<": "#lt;", ">": "#gt;", "&": "#amp;", '"': "'"})
+
+
+def mermaid_label(text: str) -> str:
+    """Text for a quoted Mermaid label: no raw HTML (Mermaid renders HTML in labels, so
+    ``<img onerror=...>`` would run in a viewer): < > & become entity codes."""
+    return text.translate(_MERMAID_ESCAPES)
+
+
 def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
     """DOT text of a dependence graph (transitively reduced edges only)."""
-    reduced = nx.transitive_reduction(g)
+    reduced = _reduced(g)
     lines = [f"digraph {name} {{"]
     for n in g.nodes:
-        lines.append(f'  n{n} [label="{g.nodes[n]["label"].replace(chr(34), chr(39))}"];')
+        lines.append(f'  n{n} [label="{dot_label(g.nodes[n]["label"])}"];')
     for a, b in reduced.edges:
         lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
     lines.append("}")
@@ -349,10 +476,10 @@ def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
 
 
 def to_mermaid(g: nx.DiGraph) -> str:
-    reduced = nx.transitive_reduction(g)
+    reduced = _reduced(g)
     lines = ["flowchart TD"]
     for n in g.nodes:
-        lines.append(f'  n{n}["{g.nodes[n]["label"].replace(chr(34), chr(39))}"]')
+        lines.append(f'  n{n}["{mermaid_label(g.nodes[n]["label"])}"]')
     for a, b in reduced.edges:
         lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
     return "\n".join(lines) + "\n"

@@ -146,22 +146,26 @@ class ExtractConcurrency(Pass):
         movable = [dataflow.is_schedulable(op) and not any(r.name in used for r in op.results)
                    for op in leads]
         out, run = [], []
+        run_bits = 0  # the run as a bitset, to test it against a node's ancestors at once
 
         def flush():
+            nonlocal run_bits
             if len(run) >= 2:
                 out.append(self._parallel([units[i] for i in run], parent, found))
             else:
                 out.extend(op for i in run for op in units[i])
             run.clear()
+            run_bits = 0
 
         for j, unit in enumerate(units):
             if not movable[j]:
                 flush()
                 out.extend(unit)
                 continue
-            if run and any(g.has_edge(i, j) for i in run):
+            if run and dataflow.precedes_any(g, run_bits, j):
                 flush()
             run.append(j)
+            run_bits |= 1 << j
         flush()
         return out
 
