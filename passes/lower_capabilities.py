@@ -21,7 +21,7 @@ from skvmc.dialects import cap
 from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
 
 from skvmc.diagnostics import CompileError, Diagnostic
-from skvmc.ir import Operation, Region, fresh_namer
+from skvmc.ir import Location, Operation, Region, fresh_namer
 from skvmc.passmanager import Pass, PassContext
 
 MODES = ("partial", "full")
@@ -185,7 +185,8 @@ class LowerCapabilities(Pass):
             return module
         overlay = self._overlay(ctx)
         try:
-            profile = effective_profile(parse_target(self.target), overlay=overlay)
+            profile = effective_profile(parse_target(self.target), overlay=overlay,
+                                        diags=ctx.diags)
         except TargetError as err:
             ctx.diags.error(str(err), None, code="target")
             raise CompileError("bad target") from None
@@ -201,13 +202,15 @@ class LowerCapabilities(Pass):
         store file (``{"overlay": {...}, ...}``)."""
         if not self.overlay:
             return None
-        import json
+        from skvmc import safejson
+        from skvmc.fsutil import read_limited
 
-        try:
-            with open(self.overlay, encoding="utf-8") as fh:
-                data = json.load(fh)
+        try:  # bounded: overlay=/dev/zero or a FIFO must not read forever
+            data = safejson.loads(read_limited(self.overlay, 1 << 20, "the overlay")
+                                  .decode("utf-8"))
         except (OSError, ValueError) as err:
-            ctx.diags.error(f"cannot read overlay {self.overlay}: {err}", None, code="overlay")
+            ctx.diags.error(f"cannot read overlay: {err}", Location(self.overlay),
+                            code="overlay")
             raise CompileError("bad overlay") from None
         if isinstance(data, dict) and isinstance(data.get("overlay"), dict):
             data = data["overlay"]

@@ -27,8 +27,15 @@ def _load_input(path: str, diags: DiagnosticEngine):
                 from skvmc.frontend import UsageError
 
                 raise UsageError(f"no such file: {path}")
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+            from skvmc.fsutil import read_limited
+            from skvmc.ir import Location
+
+            try:
+                text = read_limited(path, 64 << 20, "the IR file").decode("utf-8")
+            except (OSError, ValueError) as err:  # not UTF-8, a FIFO, too big
+                diags.error(f"cannot read: {getattr(err, 'strerror', None) or err}",
+                            Location(path), code="ir-read")
+                raise CompileError("unreadable") from None
         module = parse_module(text, path, diags)
         problems = verify(module)
         if problems:
