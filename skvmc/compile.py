@@ -137,6 +137,7 @@ def compile_one(skill: ParsedSkill, spec: str, target, args, diags: DiagnosticEn
                        diagnostics=[_short(d) for d in diags.diagnostics[first:]],
                        timings=timings, pipeline=text, mode="full" if strict else "partial",
                        bundle=skill.bundle)
+    inp.shared["report_timings"] = bool(getattr(args, "report_timings", False))
     files: dict[str, bytes] = {}
     for name in backends or BACKENDS:
         start = time.perf_counter()

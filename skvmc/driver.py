@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fail when a capability requirement cannot be legalized (full mode)")
     p.add_argument("--explain", action="store_true",
                    help="print requirement, level and evidence per step (after inference)")
+    p.add_argument("--report-timings", action="store_true",
+                   help="put wall-clock timings into report.json (off: the file is deterministic)")
     p.add_argument("--max-bundle-file-size", type=byte_size, metavar="BYTES",
                    help="skip (with a warning) bundle files larger than this "
                         "(default 10M; suffixes K, M, G)")
