@@ -23,23 +23,41 @@ def verify(module: Operation) -> list[Diagnostic]:
     return out
 
 
+_LOCAL: dict[int, tuple] = {}  # id(op) -> (op, problems): ops are immutable, the checks pure
+_LOCAL_LIMIT = 200_000
+
+
+def _local_problems(op) -> tuple[str, ...]:
+    """The checks of ``op`` that do not depend on where it sits (its declaration, its facts),
+    memoized per op object: the pass manager verifies after every pass, and passes keep the
+    subtrees they do not change, so without this every pass re-checks the whole module."""
+    hit = _LOCAL.get(id(op))
+    if hit is not None and hit[0] is op:
+        return hit[1]
+    problems: list[str] = []
+    opdef = lookup_op(op.name)
+    if opdef is None:
+        problems.append("is not declared by any registered dialect")
+    else:
+        problems.extend(opdef.problems(op))
+    if "requires" in op.attributes or "actions" in op.attributes:
+        from skvmc.dialects.cap import verify_facts
+
+        problems.extend(verify_facts(op))
+    if len(_LOCAL) >= _LOCAL_LIMIT:
+        _LOCAL.clear()
+    _LOCAL[id(op)] = (op, tuple(problems))
+    return _LOCAL[id(op)][1]
+
+
 def _verify_op(op, scopes, defined, out, top=False):
     def err(message):
         out.append(Diagnostic("error", f"'{op.name}' op {message}", op.loc, code="verify"))
 
     if op.name == MODULE_OP and not top:
         err("may only appear at the top level")
-    opdef = lookup_op(op.name)
-    if opdef is None:
-        err("is not declared by any registered dialect")
-    else:
-        for problem in opdef.problems(op):
-            err(problem)
-    if "requires" in op.attributes or "actions" in op.attributes:
-        from skvmc.dialects.cap import verify_facts
-
-        for problem in verify_facts(op):
-            err(problem)
+    for problem in _local_problems(op):
+        err(problem)
     for i, value in enumerate(op.operands):
         if not any(value.name in scope for scope in scopes):
             err(f"operand #{i} uses '%{value.name}' before it is defined (or out of scope)")
