@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.join(REPO, "tests"))
 
 
 def campaign(name: str, strategy, check, count: int, slow: float, seed: int) -> dict:
-    from hypothesis import HealthCheck, given, seed as hseed, settings
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
 
     stats = {"kind": name, "run": 0, "uncaught": 0, "slow": 0, "slowest": 0.0, "codes":
              collections.Counter(), "examples": []}
@@ -67,8 +68,15 @@ def main(argv=None) -> int:
     p.add_argument("--target", default="qwen-7b+openhands")
     args = p.parse_args(argv)
     from hypothesis import strategies as st
-    from strategies import (BUNDLE_ENTRIES, bytecode_files, check_bytecode, check_ir,
-                            check_skill, ir_texts, skill_texts)
+    from strategies import (
+        BUNDLE_ENTRIES,
+        bytecode_files,
+        check_bytecode,
+        check_ir,
+        check_skill,
+        ir_texts,
+        skill_texts,
+    )
 
     def compile_skill(text, entries):
         return check_skill(text, entries, args.target)

@@ -9,7 +9,7 @@ import re
 
 MAX_DEPTH = 64
 MAX_BYTES = 16 << 20  # profiles, descriptors, overlays and metadata are small
-_OPEN_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+_OPEN_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 class JSONLimitError(ValueError):

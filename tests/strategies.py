@@ -80,8 +80,8 @@ YAML_EXTRAS = st.sampled_from([
     "n: " + "9" * 5000 + "\n", "x: " + "[" * 80 + "]" * 80 + "\n", "s: !!set {a, b}\n",
     "b: !!binary Zg==\n", "o: !!omap [a: 1]\n", "t: !!python/object:os.system x\n",
     "metadata: {a: b}\n", "allowed-tools: [Bash, Read]\n", "d: 2024-01-01\n",
-    "a: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\n"
-    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d]\n",
+    ("a: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\n"
+     "d: &d [*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d]\n"),
     "k: [" + ",".join(["*a"] * 150) + "]\n", "? [a]\n: b\n", "x: !!float abc\n",
     "x: {" + ", ".join(f"k{i}: {i}" for i in range(200)) + "}\n",
 ])

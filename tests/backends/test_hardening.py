@@ -9,11 +9,11 @@ import random
 
 import networkx as nx
 import pytest
+from skvmc.passes import dataflow
 
 from skvmc import cli
 from skvmc.diagnostics import DiagnosticEngine
 from skvmc.fsutil import TMP_PREFIX, AtomicDir, remove_stale_temp_dirs
-from skvmc.passes import dataflow
 
 TARGET = "--target=qwen-7b+openhands"
 
@@ -159,7 +159,7 @@ def test_two_compiles_are_byte_identical(tmp_path, capsys):
 
 def test_nan_frontmatter_compiles(tmp_path, capsys):
     skill = _skill(tmp_path / "case", extra="x: .nan\ny: -.inf\n")
-    code, _, err = _run([skill, TARGET, "-o", tmp_path / "out"], capsys)
+    code, _, _ = _run([skill, TARGET, "-o", tmp_path / "out"], capsys)
     assert code == 0 and 'x = "nan"' in (tmp_path / "out" / "skill.skir").read_text()
 
 
@@ -205,6 +205,7 @@ def _full_graph(ops):
 @pytest.mark.parametrize("seed", range(25))
 def test_reduced_graph_matches_networkx(seed):
     from skvmc.dialects import skill
+
     from skvmc.ir import Value
 
     rnd = random.Random(seed)
@@ -234,6 +235,7 @@ def test_reduced_graph_matches_networkx(seed):
 
 def test_huge_region_is_kept_in_order(monkeypatch):
     from skvmc.dialects import skill
+
     from skvmc.ir import Value
 
     monkeypatch.setattr(dataflow, "MAX_GRAPH_NODES", 10)
@@ -245,6 +247,7 @@ def test_huge_region_is_kept_in_order(monkeypatch):
 
 def test_pair_check_budget(monkeypatch):
     from skvmc.dialects import skill
+
     from skvmc.ir import Value
 
     monkeypatch.setattr(dataflow, "MAX_PAIR_CHECKS", 5)
@@ -288,8 +291,7 @@ def test_atomic_dir_write_refuses_escape(tmp_path):
     from skvmc.fsutil import UnsafePath
 
     folder = AtomicDir(str(tmp_path / "out"))
-    with pytest.raises(UnsafePath):
-        with folder:
-            folder.write("../x", b"1")
+    with pytest.raises(UnsafePath), folder:
+        folder.write("../x", b"1")
     assert not (tmp_path / "out").exists() and not (tmp_path / "x").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]

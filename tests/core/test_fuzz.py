@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import (BUNDLE_ENTRIES, bytecode_files, check_bytecode, check_ir, check_skill,
-                        ir_texts, skill_texts)
+from strategies import (
+    BUNDLE_ENTRIES,
+    bytecode_files,
+    check_bytecode,
+    check_ir,
+    check_skill,
+    ir_texts,
+    skill_texts,
+)
 
 FAST = settings(max_examples=25, deadline=10_000, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

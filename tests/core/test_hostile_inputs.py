@@ -11,8 +11,7 @@ import zlib
 import pytest
 
 from skvmc import cli, safejson
-from skvmc.bytecode import AsmError, BytecodeError, ProgramBuilder, assemble, decode, encode
-from skvmc.bytecode import binary
+from skvmc.bytecode import AsmError, BytecodeError, ProgramBuilder, assemble, binary, decode, encode
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.irparse import parse_module
 
