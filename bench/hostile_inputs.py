@@ -7,9 +7,9 @@ steps, long lines, YAML alias bombs, 1 MB skills).
 Each case is written to a temporary skill folder and compiled in a fresh process with
 ``skvmc SKILL --target=TARGET -o OUT`` (the real command line); the wall time, the CPU time
 and the peak resident set of that process (``wait4`` rusage) are printed with the exit code
-and the first diagnostic line. A case over budget is marked ``SLOW`` (CPU time over ``--budget-seconds``:
-wall time on a shared machine measures the neighbours) / ``BIG``; the exit status is 1 when
-any case is over budget, timed out or crashed (a traceback on stderr).
+and the first diagnostic line. A case over budget is marked ``SLOW`` (CPU time over
+``--budget-seconds``: wall time on a shared machine measures the neighbours) / ``BIG``; the
+exit status is 1 when any case is over budget, timed out or crashed (a traceback on stderr).
 """
 
 from __future__ import annotations
