@@ -30,10 +30,9 @@ def skills() -> list[Path]:
 
 
 def main() -> int:
-    from skvmc.targets import parse_target
-
     from skvmc.compile import CompileOptions, compile, parse
     from skvmc.diagnostics import DiagnosticEngine
+    from skvmc.targets import parse_target
 
     paths = skills()
     targets = [(f"qwen-7b+{h}", parse_target(f"qwen-7b+{h}")) for h in HARNESSES]

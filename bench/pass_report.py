@@ -32,7 +32,8 @@ def skills() -> list[Path]:
 def report(skill: Path, target: str) -> dict:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = skvmc([str(skill), f"--target={target}", "--emit=report"])
+        code = skvmc([str(skill), f"--target={target}", "--emit=report",
+                     "--report-timings"])
     if code != 0:
         sys.exit(f"{skill.name} {target}: exit {code}\n{err.getvalue()}")
     return json.loads(out.getvalue())

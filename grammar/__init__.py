@@ -32,11 +32,16 @@ def _cache_file(name: str, text: str, opts: dict) -> str | bool:
 @functools.cache
 def load(name: str, **options):
     """Build (once per process, cached on disk across runs) the Lark parser for
-    ``<name>.lark``; strict LALR by default."""
+    ``<name>.lark`` (LALR).
+
+    ``strict`` (conflicts and terminal collisions are errors) is what the tests build every
+    grammar with (tests/core/test_grammars.py); at run time it only adds the collision check,
+    so it is on only when SKVMC_GRAMMAR_STRICT=1."""
     from lark import Lark
 
     text = resources.files(__name__).joinpath(f"{name}.lark").read_text(encoding="utf-8")
-    opts = {"parser": "lalr", "strict": True, "propagate_positions": False}
+    strict = os.environ.get("SKVMC_GRAMMAR_STRICT", "") == "1"
+    opts = {"parser": "lalr", "strict": strict, "propagate_positions": False}
     opts.update(options)
     if os.environ.get("SKVMC_NO_GRAMMAR_CACHE"):
         return Lark(text, **opts)

@@ -38,8 +38,7 @@ _SEQUENTIAL = re.compile(
     r"|using (?:the|this|that|these|those) (?:result|results|output|outputs|data|values?|file)"
     r"|(?:the|this|that) (?:result|results|output|outputs|previous|above)"
     r"|from (?:the )?(?:previous|last|above|prior) step|step \d+|previous(?:ly)?|earlier"
-    r"|above|based on|what you (?:found|learned|collected|gathered)|findings"
-    r"|with (?:the|these|those) (?:result|results|findings))\b", re.I)
+    r"|above|based on|what you (?:found|learned|collected|gathered)|findings|with (?:the|these|those) (?:result|results|findings))\b", re.I)
 _WRITE_VERB = re.compile(
     r"\b(write|writes|save|saves|store|create|creates|generate|export|produce|output|emit"
     r"|append|update|overwrite|record|dump|put|combine|merge|render|build|compile|convert)\b", re.I)
@@ -69,8 +68,7 @@ _CODE_READS = [
     re.compile(r"read_(?:csv|json|excel|parquet|text)\(\s*['\"]([^'\"]+)['\"]"),
     re.compile(r"<\s*([^\s;|&<>]+)"),
 ]
-_CODE_TOKEN_PATH = re.compile(
-    r"(?<![\w>])([\w./*-]*(?:\*|/)[\w./*-]*|[\w-]+\.[A-Za-z]{1,6})(?![\w(])")
+_CODE_TOKEN_PATH = re.compile(r"(?<![\w>])([\w./*-]*(?:\*|/)[\w./*-]*|[\w-]+\.[A-Za-z]{1,6})(?![\w(])")
 
 
 @attrs.frozen
@@ -209,23 +207,6 @@ def fact_effects(op: Operation) -> Effects | None:
 
 def own_effects(op: Operation) -> Effects:
     """The effects of ``op`` alone (not its nested ops)."""
-    # By value: each target rebuilds the ops it lowers or binds, but most keep the same
-    # wording and facts, so their effects are computed once per corpus, not once per target.
-    a = op.attributes
-    key = (op.name, a.get("text"), a.get("body"), a.get("lang"), a.get("reads"),
-           a.get("writes"), a.get("actions"))
-    hit = _OWN.get(key)
-    if hit is None:
-        if len(_OWN) >= 100_000:
-            _OWN.clear()
-        hit = _OWN[key] = _own_effects(op)
-    return hit
-
-
-_OWN: dict[tuple, Effects] = {}
-
-
-def _own_effects(op: Operation) -> Effects:
     facts = fact_effects(op)
     text = op.attr("text", "") if op.name != "skill.section" else ""
     derived = code_effects(op) if op.name == "skill.code" else text_effects(text)
@@ -235,28 +216,26 @@ def _own_effects(op: Operation) -> Effects:
     return attrs.evolve(facts, after_previous=derived.after_previous)
 
 
-def _per_op(fn):
-    """Memoize ``fn(op)`` by op identity (the IR is immutable): nested regions are asked about
-    again at every enclosing level, which made graphs quadratic in nesting depth."""
-    memo: dict[int, tuple[Operation, object]] = {}
+class _ByIdentity:
+    """A memo keyed by object identity for immutable ops: hashing an op hashes (and recurses
+    through) its whole subtree, and nested graphs ask about the same ops again and again. The
+    entry keeps the op alive so its id cannot be reused; the memo is emptied when full."""
 
-    @functools.wraps(fn)
-    def wrapper(op: Operation):
-        hit = memo.get(id(op))
+    def __init__(self, fn, limit: int = 50_000):
+        self.fn, self.limit, self.data = fn, limit, {}
+
+    def __call__(self, op):
+        hit = self.data.get(id(op))
         if hit is not None and hit[0] is op:
             return hit[1]
-        if len(memo) >= 100_000:
-            memo.clear()
-        value = fn(op)
-        memo[id(op)] = (op, value)  # the op is kept so its id is not reused meanwhile
+        value = self.fn(op)
+        if len(self.data) >= self.limit:
+            self.data.clear()
+        self.data[id(op)] = (op, value)
         return value
 
-    return wrapper
 
-
-@_per_op
-def effects(op: Operation) -> Effects:
-    """The effects of ``op`` and everything nested in it."""
+def _effects(op: Operation) -> Effects:
     total = own_effects(op)
     for region in op.regions:
         for inner in region.ops:
@@ -265,10 +244,25 @@ def effects(op: Operation) -> Effects:
     return total
 
 
+effects = _ByIdentity(_effects)
+effects.__doc__ = "The effects of ``op`` and everything nested in it (memoized per op)."
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_pattern(path: str) -> bool:
+    """A path that can match another one without being equal: a glob or a folder."""
+    return path.endswith("/") or "*" in path or "?" in path or "[" in path
+
+
 def _overlap(a: frozenset, b: frozenset) -> bool:
+    if a & b:
+        return True
     for x in a:
+        px = _is_pattern(x)
         for y in b:
-            if x == y or fnmatch.fnmatchcase(x, y) or fnmatch.fnmatchcase(y, x):
+            if not (px or _is_pattern(y)):
+                continue  # plain paths overlap only when equal (checked above)
+            if fnmatch.fnmatchcase(x, y) or fnmatch.fnmatchcase(y, x):
                 return True
             # a directory covers what is under it: out/ ~ out/a.json
             if (x.endswith("/") and y.startswith(x)) or (y.endswith("/") and x.startswith(y)):
@@ -298,6 +292,22 @@ def is_schedulable(op: Operation) -> bool:
     return op.name in ("skill.step", "skill.code", "skill.section", "flow.foreach")
 
 
+# Regions with more sibling ops than this are not analysed: they are kept in document order
+# (a chain), which is always safe. The analysis keeps a reachability bitset per node.
+MAX_GRAPH_NODES = 5000
+# Pairwise dependence checks per graph; past this the rest of the region is kept in order
+# (edges with reason "limit"), so no input makes the analysis quadratic in time.
+MAX_PAIR_CHECKS = 100_000
+
+
+def _reason(a_sched: bool, b_sched: bool, ea: Effects, eb: Effects) -> str | None:
+    if not a_sched or not b_sched:
+        return "barrier"
+    if eb.after_previous:
+        return "order"
+    return dependence(ea, eb)
+
+
 def build_graph(region_ops) -> nx.DiGraph:
     """The dependence graph over sibling ops: node i is ``region_ops[i]``.
 
@@ -307,71 +317,79 @@ def build_graph(region_ops) -> nx.DiGraph:
     input (b names no file it reads, so it may use a's result), order (wording
     like "then"), barrier (a non-instruction op, e.g. a paragraph or a flow.parallel).
     Operands (``skill.ref`` values) are shared read-only inputs and add no edge.
+
+    The graph is built transitively reduced: an ordering already implied by a path is not
+    added (so it holds O(n) edges, not O(n^2), and ``to_dot`` needs no reduction pass).
+    ``g.graph["ancestors"][j]`` is the bitset of the nodes that must run before node j.
+    Candidate predecessors come from indexes of the paths each node reads and writes, so ops
+    that cannot conflict are never compared pairwise unless one names a glob or a folder.
+    Past MAX_GRAPH_NODES ops or MAX_PAIR_CHECKS comparisons the rest is kept in order.
     """
     ops = list(region_ops)
-    g = nx.DiGraph()
+    g = nx.DiGraph(reduced=True)
     effs = [effects(op) for op in ops]
     sched = [is_schedulable(op) for op in ops]
-    opaque = [e.opaque for e in effs]
     for i, op in enumerate(ops):
         g.add_node(i, op=op, effects=effs[i], weight=step_weight(op), label=_label(op))
-    edges = []
-    for j in range(len(ops)):
-        eb = effs[j]
-        # Most ops give every earlier op the same reason (graphs are dense: an op naming no
-        # input depends on everything before it), so those rows skip the per-pair checks.
-        if not sched[j]:
-            edges += [(i, j, {"reason": "barrier"}) for i in range(j)]
-        elif eb.after_previous:
-            edges += [(i, j, {"reason": "order" if sched[i] else "barrier"}) for i in range(j)]
-        elif opaque[j]:
-            edges += [(i, j, {"reason": "opaque" if sched[i] else "barrier"}) for i in range(j)]
-        elif not eb.reads:  # dependence()'s first two answers, hoisted out of the loop
-            edges += [(i, j, {"reason": ("barrier" if not sched[i] else
-                                         "opaque" if opaque[i] else "input")})
-                      for i in range(j)]
+    if len(ops) > MAX_GRAPH_NODES:
+        for i in range(1, len(ops)):
+            g.add_edge(i - 1, i, reason="order")
+        g.graph["ancestors"] = None  # not kept: a chain orders everything
+        g.graph["limited"] = True
+        return g
+    anc: list[int] = []
+    always = 0  # nodes every later node depends on: barriers, opaque, globs/folders
+    # path -> bitset of the nodes that write it / read it / read it and write nothing: the
+    # only plain-path nodes a later node can depend on (raw, waw, war, context).
+    writers: dict[str, int] = {}
+    readers: dict[str, int] = {}
+    pure_readers: dict[str, int] = {}
+    checks = 0
+    for j, eb in enumerate(effs):
+        every = (1 << j) - 1
+        patterned = any(_is_pattern(p) for p in eb.reads | eb.writes)
+        if checks > MAX_PAIR_CHECKS and j:
+            g.add_edge(j - 1, j, reason="limit")
+            anc.append(every)
+            continue
+        if not sched[j] or eb.after_previous or eb.opaque or not eb.reads or patterned:
+            cand = every
         else:
-            for i in range(j):
-                reason = "barrier" if not sched[i] else dependence(effs[i], eb)
-                if reason:
-                    edges.append((i, j, {"reason": reason}))
-    g.add_edges_from(edges)
+            cand = always
+            for p in eb.reads:
+                cand |= writers.get(p, 0) | pure_readers.get(p, 0)
+            for p in eb.writes:
+                cand |= writers.get(p, 0) | readers.get(p, 0)
+        reach = 0
+        while cand:
+            i = cand.bit_length() - 1
+            cand &= ~(1 << i)
+            checks += 1
+            reason = _reason(sched[i], sched[j], effs[i], eb)
+            if reason:
+                g.add_edge(i, j, reason=reason)
+                reach |= anc[i] | (1 << i)
+                cand &= ~reach
+        anc.append(reach)
+        bit = 1 << j
+        if not sched[j] or eb.opaque or patterned:
+            always |= bit
+        for p in eb.writes:
+            writers[p] = writers.get(p, 0) | bit
+        for p in eb.reads:
+            readers[p] = readers.get(p, 0) | bit
+            if not eb.writes:
+                pure_readers[p] = pure_readers.get(p, 0) | bit
+    g.graph["ancestors"] = anc
     return g
 
 
-def _reduced_edges(g: nx.DiGraph) -> list[tuple[int, int]]:
-    """The edges of ``nx.transitive_reduction(g)``, in its order, for a DAG. networkx walks
-    the descendants of every edge's head with a Python generator, which was most of the
-    compile time of long skills; here descendant sets come from int bitsets built once
-    (reverse topological order) and the set algebra is networkx's own, so the kept edges
-    and their order are the same."""
-    desc: dict[int, int] = {}
-    for v in reversed(list(nx.topological_sort(g))):
-        bits = 0
-        for w in g[v]:
-            bits |= desc[w] | (1 << w)
-        desc[v] = bits
-    as_set: dict[int, set] = {}
-
-    def descendants(v: int) -> set:
-        if v not in as_set:
-            bits, out, i = desc[v], set(), 0
-            while bits:
-                if bits & 1:
-                    out.add(i)
-                bits >>= 1
-                i += 1
-            as_set[v] = out
-        return as_set[v]
-
-    out = []
-    for u in g:
-        u_nbrs = set(g[u])
-        for v in g[u]:
-            if v in u_nbrs:
-                u_nbrs -= descendants(v)
-        out += [(u, v) for v in u_nbrs]
-    return out
+def precedes_any(g: nx.DiGraph, nodes: int, j: int) -> bool:
+    """Whether some node of the bitset ``nodes`` must run before node j (a path to j)."""
+    anc = g.graph.get("ancestors")
+    if anc is None:  # a graph over MAX_GRAPH_NODES is a chain: every earlier node precedes
+        return bool(nodes & ((1 << j) - 1))
+    return bool(anc[j] & nodes)
 
 
 def _label(op: Operation) -> str:
@@ -381,8 +399,7 @@ def _label(op: Operation) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-@_per_op
-def step_weight(op: Operation) -> int:
+def _step_weight(op: Operation) -> int:
     """How many sequential steps ``op`` stands for (its own critical path)."""
     if op.name == "skill.code":
         return 1
@@ -392,6 +409,10 @@ def step_weight(op: Operation) -> int:
         inner = critical_path(op.body) if op.regions else 0
         return max(1, inner) if op.name == "skill.step" else inner
     return 0
+
+
+step_weight = _ByIdentity(_step_weight)
+step_weight.__doc__ = "How many sequential steps ``op`` stands for (memoized per op)."
 
 
 def critical_path(region_ops) -> int:
@@ -416,21 +437,43 @@ def sequential_length(region_ops) -> int:
     return sum(work(op) for op in region_ops)
 
 
+def _reduced(g: nx.DiGraph) -> nx.DiGraph:
+    # build_graph's graphs are reduced already; reduce (once) only a graph made elsewhere.
+    return g if g.graph.get("reduced") else nx.transitive_reduction(g)
+
+
+def dot_label(text: str) -> str:
+    """Text for a quoted DOT string: backslashes escaped (a trailing one would escape the
+    closing quote), double quotes turned into single ones."""
+    return text.replace("\\", "\\\\").replace('"', "'")
+
+
+_MERMAID_ESCAPES = str.maketrans({"<": "#lt;", ">": "#gt;", "&": "#amp;", '"': "'"})
+
+
+def mermaid_label(text: str) -> str:
+    """Text for a quoted Mermaid label: no raw HTML (Mermaid renders HTML in labels, so
+    ``<img onerror=...>`` would run in a viewer): < > & become entity codes."""
+    return text.translate(_MERMAID_ESCAPES)
+
+
 def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
     """DOT text of a dependence graph (transitively reduced edges only)."""
+    reduced = _reduced(g)
     lines = [f"digraph {name} {{"]
     for n in g.nodes:
-        lines.append(f'  n{n} [label="{g.nodes[n]["label"].replace(chr(34), chr(39))}"];')
-    for a, b in _reduced_edges(g):
+        lines.append(f'  n{n} [label="{dot_label(g.nodes[n]["label"])}"];')
+    for a, b in reduced.edges:
         lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def to_mermaid(g: nx.DiGraph) -> str:
+    reduced = _reduced(g)
     lines = ["flowchart TD"]
     for n in g.nodes:
-        lines.append(f'  n{n}["{g.nodes[n]["label"].replace(chr(34), chr(39))}"]')
-    for a, b in _reduced_edges(g):
+        lines.append(f'  n{n}["{mermaid_label(g.nodes[n]["label"])}"]')
+    for a, b in reduced.edges:
         lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
     return "\n".join(lines) + "\n"

@@ -97,12 +97,18 @@ def known_effects(op: Operation) -> bool:
                                             for c in "*{<$"))
 
 
-def _conflict(g, k: int, j: int, stated: bool) -> bool:
-    """Whether items k < j of one run must stay in order. A stated run still keeps a real
-    file dependence (b reads what a writes); an unstated one keeps every edge."""
-    if not g.has_edge(k, j):
+# Longer runs of list items are left in order (pairwise checks are quadratic in the run).
+MAX_RUN = 200
+
+
+def _conflict(a: dataflow.Effects, b: dataflow.Effects, stated: bool) -> bool:
+    """Whether item b (after a, in one run) must stay after a. A stated run still keeps a
+    real file dependence (b reads what a writes, or both write one path); an unstated one
+    keeps every dependence, the unknown included."""
+    reason = dataflow.dependence(a, b)
+    if reason is None:
         return False
-    return not stated or g.edges[k, j]["reason"] in ("raw", "waw", "war")
+    return not stated or reason in ("raw", "waw", "war")
 
 
 def _same_list(first: Operation, op: Operation) -> bool:
@@ -206,9 +212,9 @@ class ExtractConcurrency(Pass):
 
     def _split_run(self, run, stated: bool, parent, used, found) -> list[Operation]:
         ordered = run[0].name == "skill.step" and bool(run[0].attr("ordered"))
-        if not stated and ordered:
+        if (not stated and ordered) or len(run) > MAX_RUN:
             return list(run)
-        g = dataflow.build_graph(run)
+        effs = [dataflow.effects(op) for op in run]
         out, group = [], []
 
         def ok(j: int) -> bool:
@@ -230,7 +236,7 @@ class ExtractConcurrency(Pass):
                 flush()
                 out.append(run[j])
                 continue
-            if group and any(_conflict(g, k, j, stated) for k in group):
+            if group and any(_conflict(effs[k], effs[j], stated) for k in group):
                 flush()
             group.append(j)
         flush()

@@ -22,7 +22,7 @@ import attrs
 
 from skvmc.diagnostics import CompileError, Diagnostic
 from skvmc.dialects import cap
-from skvmc.ir import Operation, Region, fresh_namer
+from skvmc.ir import Location, Operation, Region, fresh_namer
 from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
 from skvmc.passmanager import Pass, PassContext
 
@@ -189,7 +189,8 @@ class LowerCapabilities(Pass):
             return module
         overlay = self._overlay(ctx)
         try:
-            profile = effective_profile(parse_target(self.target), overlay=overlay)
+            profile = effective_profile(parse_target(self.target), overlay=overlay,
+                                        diags=ctx.diags)
         except TargetError as err:
             ctx.diags.error(str(err), None, code="target")
             raise CompileError("bad target") from None
@@ -205,18 +206,20 @@ class LowerCapabilities(Pass):
         store file (``{"overlay": {...}, ...}``)."""
         if not self.overlay:
             return None
-        import json
+        from skvmc import safejson
+        from skvmc.fsutil import read_limited
 
         if isinstance(self.overlay, Mapping):  # given as a dict option by the library API
             return dict(self.overlay)
-        if self.overlay.lstrip().startswith("{"):  # inline JSON: what spec() prints for a dict
-            return json.loads(self.overlay)
-
         try:
-            with open(self.overlay, encoding="utf-8") as fh:
-                data = json.load(fh)
+            if self.overlay.lstrip().startswith("{"):  # inline JSON: what spec() prints
+                data = safejson.loads(self.overlay)
+            else:  # bounded: overlay=/dev/zero or a FIFO must not read forever
+                data = safejson.loads(read_limited(self.overlay, 1 << 20, "the overlay")
+                                      .decode("utf-8"))
         except (OSError, ValueError) as err:
-            ctx.diags.error(f"cannot read overlay {self.overlay}: {err}", None, code="overlay")
+            ctx.diags.error(f"cannot read overlay: {err}", Location(self.overlay),
+                            code="overlay")
             raise CompileError("bad overlay") from None
         if isinstance(data, dict) and isinstance(data.get("overlay"), dict):
             data = data["overlay"]

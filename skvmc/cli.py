@@ -59,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("skvmc: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except (RecursionError, MemoryError) as err:
+        # Last line of defence: the inputs' depth and size are bounded where they are read
+        # (with located errors); an input that still gets this far is reported, not dumped.
+        what = "nested too deeply" if isinstance(err, RecursionError) else "too large"
+        print(f"skvmc: error: input is {what} to process ({type(err).__name__})",
+              file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -9,8 +9,8 @@ import sys
 import attrs
 
 from skvmc.cliargs import add_pipeline_args
-from skvmc.exitcodes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from skvmc.diagnostics import CompileError, DiagnosticEngine
+from skvmc.exitcodes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 
 def _load_input(path: str, diags: DiagnosticEngine):
@@ -28,8 +28,15 @@ def _load_input(path: str, diags: DiagnosticEngine):
                 from skvmc.frontend import UsageError
 
                 raise UsageError(f"no such file: {path}")
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+            from skvmc.fsutil import read_limited
+            from skvmc.ir import Location
+
+            try:
+                text = read_limited(path, 64 << 20, "the IR file").decode("utf-8")
+            except (OSError, ValueError) as err:  # not UTF-8, a FIFO, too big
+                diags.error(f"cannot read: {getattr(err, 'strerror', None) or err}",
+                            Location(path), code="ir-read")
+                raise CompileError("unreadable") from None
         module = parse_module(text, path, diags)
         problems = verify(module)
         if problems:

@@ -16,8 +16,10 @@ def add_pipeline_args(parser: argparse.ArgumentParser) -> None:
                    help="print the IR before PASS (repeatable)")
     g.add_argument("--print-ir-after", metavar="PASS", action="append", default=[],
                    help="print the IR after PASS (repeatable)")
-    g.add_argument("--print-ir-before-all", action="store_true", help="print the IR before every pass")
-    g.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass")
+    g.add_argument("--print-ir-before-all", action="store_true",
+                   help="print the IR before every pass")
+    g.add_argument("--print-ir-after-all", action="store_true",
+                   help="print the IR after every pass")
     g.add_argument("--print-ir-after-change", action="store_true",
                    help="print the IR after a pass only when it changed the IR")
     g.add_argument("--print-ir-after-failure", action="store_true",

@@ -66,6 +66,17 @@ class CompileOptions:
     instrumentation: Instrumentation = attrs.field(factory=Instrumentation)
     backends: tuple[str, ...] | None = attrs.field(default=None, converter=_backends)
     werror: bool = False
+    report_timings: bool = False  # wall-clock timings in report.json (off: deterministic)
+    max_bundle_file: int | None = None  # bytes; None: BundleLimits' default
+    max_bundle_size: int | None = None
+
+    @property
+    def bundle_limits(self):
+        from skvmc.frontend.bundle import BundleLimits
+
+        default = BundleLimits()
+        return BundleLimits(self.max_bundle_file or default.max_file,
+                            self.max_bundle_size or default.max_total)
 
     @property
     def mode(self) -> str:
@@ -79,6 +90,9 @@ class ParsedSkill:
     module: object
     text: str  # SKILL.md as read
     seconds: float
+    # BundleReader, made on first use and shared by every target: a cache, not part of the
+    # value (so it is left out of equality and set once through object.__setattr__)
+    bundle: object = attrs.field(default=None, eq=False, hash=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -264,10 +278,16 @@ def compile(skill, target, options: CompileOptions | None = None, *,
                           for n, t in (*prepared.timings, *manager.timings)],
                "backends": {}}
     mine = prepared.diagnostics + tuple(diags.diagnostics[mark:])
+    if parsed.bundle is None:  # read once per skill, whatever the number of targets
+        from skvmc.frontend.bundle import BundleReader
+
+        object.__setattr__(parsed, "bundle",
+                           BundleReader(parsed.skill_dir, diags, options.bundle_limits))
     inp = BackendInput(module=module, source=parsed.module, target=target_obj, target_spec=spec,
                        skill_dir=parsed.skill_dir, source_text=parsed.text, report=ctx.report,
                        diagnostics=[short(d) for d in mine], timings=timings, pipeline=text,
-                       mode=options.mode, diags=diags)
+                       mode=options.mode, diags=diags, bundle=parsed.bundle)
+    inp.shared["report_timings"] = options.report_timings
     files: dict[str, bytes] = {}
     names = options.backends or tuple(BACKENDS)
     # The report reads the other backends' results and timings, so it runs last, once.
@@ -288,13 +308,13 @@ def load_overlay(overlay) -> dict | None:
     ``{"overlay": {...}}``). Raises CompileError for an unreadable file."""
     if overlay is None or isinstance(overlay, Mapping):
         return dict(overlay) if overlay else None
-    import json
+    from skvmc import safejson
+    from skvmc.fsutil import read_limited
 
-    try:
-        with open(overlay, encoding="utf-8") as fh:
-            data = json.load(fh)
+    try:  # bounded: overlay=/dev/zero or a FIFO must not read forever
+        data = safejson.loads(read_limited(str(overlay), 1 << 20, "the overlay").decode("utf-8"))
     except (OSError, ValueError) as err:
-        raise CompileError(f"error: cannot read overlay {overlay}: {err}") from None
+        raise CompileError(f"error: cannot read overlay: {err}") from None
     if isinstance(data, dict) and isinstance(data.get("overlay"), dict):
         data = data["overlay"]
     if not isinstance(data, dict):

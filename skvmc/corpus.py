@@ -124,7 +124,7 @@ def _records(sid: str, skill, known_targets) -> list[dict]:
 def main(argv: list[str]) -> int:
     from skvmc.batch import Unit, run_units
     from skvmc.compile import CompileOptions
-    from skvmc.driver import parse_targets, write_files
+    from skvmc.driver import parse_targets
     from skvmc.fsutil import AtomicDir, atomic_write_json
 
     args = build_parser().parse_args(argv)
@@ -177,8 +177,10 @@ def main(argv: list[str]) -> int:
         for rec, t in zip(_records(sid, skill, by_index[skill.index].targets),
                           [*skill.targets, *[None] * len(specs)]):
             if t is not None and t.ok:
-                with AtomicDir(os.path.join(out, *rec["artifacts"].split("/"))) as tmp:
-                    write_files(tmp, t.files)
+                folder = AtomicDir(os.path.join(out, *rec["artifacts"].split("/")))
+                with folder:  # AtomicDir.write keeps every path inside the folder
+                    for rel, data in t.files.items():
+                        folder.write(rel, data, 0o755 if rel.endswith("env-setup.sh") else None)
             records[rec["key"]] = rec
             lines.append(json.dumps(rec, sort_keys=True) + "\n")
         with open(jsonl, "a", encoding="utf-8") as fh:

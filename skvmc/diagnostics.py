@@ -54,10 +54,12 @@ class SourceManager:
         lines = self._text.get(file)
         if lines is None:
             path = self._display.get(file, file)
-            try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    lines = fh.read().replace("\r\n", "\n").lstrip("\ufeff").split("\n")
-            except OSError:
+            try:  # bounded: a diagnostic must never hang on a FIFO or read /dev/zero
+                from skvmc.fsutil import read_limited
+
+                data = read_limited(path, 64 << 20, "source").decode("utf-8", "replace")
+                lines = data.replace("\r\n", "\n").lstrip("\ufeff").split("\n")
+            except (OSError, ValueError):
                 lines = []
             self._text[file] = lines
         if 1 <= line <= len(lines):

@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", metavar="DIR",
                    help="content-addressed cache of compiled artifacts (skill bytes, pipeline, "
                         "target and compiler version)")
+    p.add_argument("--report-timings", action="store_true",
+                   help="put wall-clock timings into report.json (off: the file is deterministic)")
+    p.add_argument("--max-bundle-file-size", type=byte_size, metavar="BYTES",
+                   help="skip (with a warning) bundle files larger than this "
+                        "(default 10M; suffixes K, M, G)")
+    p.add_argument("--max-bundle-size", type=byte_size, metavar="BYTES",
+                   help="stop copying bundle files once they total this much (default 100M)")
     add_pipeline_args(p)
     return p
 
@@ -59,7 +66,9 @@ def options_from_args(args: argparse.Namespace):
 
     return CompileOptions(pipeline=args.pipeline or None, strict=args.strict,
                           explain=args.explain, instrumentation=instrumentation(args),
-                          werror=args.werror)
+                          werror=args.werror, report_timings=args.report_timings,
+                          max_bundle_file=args.max_bundle_file_size,
+                          max_bundle_size=args.max_bundle_size)
 
 
 def parse_targets(text: str, diags=None) -> list[str] | str:
@@ -77,6 +86,18 @@ def parse_targets(text: str, diags=None) -> list[str] | str:
     return specs
 
 
+def byte_size(text: str) -> int:
+    """'512', '64K', '10M', '1G' -> bytes (argparse type)."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = text.strip().upper().removesuffix("B")
+    unit = t[-1:] if t[-1:] in units else ""
+    number = t[: len(t) - len(unit)]
+    if not number.isdigit() or int(number) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive size like 512, 64K or 10M, "
+                                         f"not {text!r}")
+    return int(number) * units[unit]
+
+
 def run_pipeline(module, pipeline_text: str, args, diags, ctx=None):
     """Run pipeline text over a module with the command line's instrumentation (IR mode and
     ``skvmc opt``)."""
@@ -92,36 +113,78 @@ def _safe(name: str) -> str:
     return re.sub(r"[^\w.+@-]", "_", name) or "_"
 
 
-def layout(results, nested: bool) -> dict[str, bytes]:
-    """All files under the output folder; ``results``: (SkillResult, TargetResult) pairs."""
-    out: dict[str, bytes] = {}
+def layout(results, nested: bool) -> dict[str, tuple[bytes, str]]:
+    """All files under the output folder, each with the skill path that produced it;
+    ``results``: (SkillResult, TargetResult) pairs."""
+    out: dict[str, tuple[bytes, str]] = {}
     for skill, target in results:
         prefix = f"{_safe(skill.skill_name or 'skill')}/{_safe(target.target_name)}/" \
             if nested else ""
         for rel, data in target.files.items():
-            out[prefix + rel] = data
+            out[prefix + rel] = (data, skill.path)
     return out
 
 
-def write_tree(out_dir: str, files: dict[str, bytes]) -> None:
-    from skvmc.fsutil import AtomicDir
+def _origin(skill_path: str | None):
+    """Where a bad output path comes from: the SKILL.md of the skill (its name made it)."""
+    from skvmc.ir import Location
 
-    with AtomicDir(out_dir) as tmp:
-        write_files(tmp, files)
+    if not skill_path:
+        return None
+    path = skill_path if skill_path.endswith(".md") else os.path.join(skill_path, "SKILL.md")
+    return Location(path, 1, 1)
 
 
-def write_files(root: str, files: dict[str, bytes]) -> None:
-    made = set()
-    for rel, data in files.items():
-        path = os.path.join(root, *rel.split("/"))
-        folder = os.path.dirname(path)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        with open(path, "wb") as fh:
-            fh.write(data)
-        if rel.endswith("env-setup.sh"):
-            os.chmod(path, 0o755)
+def write_tree(out_dir: str, files: dict, diags=None) -> bool:
+    """Write the output folder atomically. Every path must stay inside ``out_dir``: a path that
+    would leave it (or that no file system takes) is a located error and nothing is written.
+    ``files``: relative POSIX path -> bytes, or -> (bytes, skill path) as :func:`layout`
+    gives. Returns False (after reporting to ``diags``) when nothing was written."""
+    from skvmc.diagnostics import DiagnosticEngine
+    from skvmc.fsutil import AtomicDir, UnsafePath, check_tree
+    from skvmc.ir import Location
+
+    diags = diags if diags is not None else DiagnosticEngine()
+    entries = {rel: (v if isinstance(v, tuple) else (v, None)) for rel, v in files.items()}
+    where = Location(out_dir)
+    problems = check_tree(entries)
+    for rel, problem in problems:
+        diags.error(f"{problem}; nothing was written to '{out_dir}'",
+                    _origin(entries[rel][1]) or where, code="output-path")
+    if problems:
+        return False
+    folder = AtomicDir(out_dir)
+    current = None
+    try:
+        with folder:
+            for rel, (data, origin) in entries.items():
+                current = origin
+                folder.write(rel, data, 0o755 if rel.endswith("env-setup.sh") else None)
+    except UnsafePath as err:
+        diags.error(f"{err}; nothing was written to '{out_dir}'", _origin(current) or where,
+                    code="output-path")
+        return False
+    except OSError as err:
+        diags.error(f"cannot write the output folder: {err.strerror or err}", where,
+                    code="output-write")
+        return False
+    return True
+
+
+def output_spares_inputs(out_dir: str, skill_dirs, diags) -> bool:
+    """The output folder is replaced as a whole, so it must not hold a skill being compiled
+    (``-o myskill`` or ``-o .`` would delete the sources) nor the working directory."""
+    from skvmc.ir import Location
+
+    out = os.path.realpath(out_dir)
+    inside = [os.path.realpath(d) for d in skill_dirs] + [os.path.realpath(os.getcwd())]
+    for path in inside:
+        if os.path.commonpath([out, path]) == out:
+            what = "the working directory" if path == inside[-1] else f"the skill '{path}'"
+            diags.error(f"output folder '{out_dir}' holds {what}; it would be replaced as a "
+                        "whole: choose another -o", Location(out_dir), code="output-path")
+            return False
+    return True
 
 
 def artifact(target, kind: str) -> bytes:
@@ -189,7 +252,14 @@ def compile_targets(args: argparse.Namespace) -> int:
                     print(f"// ----- {s.skill_name} for {t.target_name} ----- //")
                 sys.stdout.write(artifact(t, emit).decode("utf-8"))
         return EXIT_OK
-    write_tree(args.output or DEFAULT_OUT, layout(pairs, nested=len(pairs) > 1))
+    from skvmc.diagnostics import DiagnosticEngine
+
+    out_dir, diags = args.output or DEFAULT_OUT, DiagnosticEngine()
+    dirs = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in args.skills]
+    if not (output_spares_inputs(out_dir, dirs, diags)
+            and write_tree(out_dir, layout(pairs, nested=len(pairs) > 1), diags)):
+        sys.stderr.write(diags.render_all())
+        return EXIT_ERROR
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ declared type disagrees with their definition. ``parse(print(m)) == m`` holds fo
 from __future__ import annotations
 
 import json
+import math
 
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -15,9 +16,67 @@ from skvmc import grammar
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.ir import FrozenDict, Location, Operation, Region, Type, Value
 
+# Bounds: nesting (parentheses, braces, brackets) and integer size. The builder and every
+# pass recurse along nesting, and Python refuses int() of more than 4300 digits.
+MAX_DEPTH = 256
+MAX_INT_DIGITS = 1000
+
+
+class _BadToken(Exception):
+    def __init__(self, message: str, tok):
+        super().__init__(message)
+        self.tok = tok
+
 
 def _string(tok: Token) -> str:
-    return json.loads(tok.value)
+    try:
+        value = json.loads(tok.value)
+        value.encode("utf-8")
+    except ValueError as err:  # a bad escape (\q), or \ud800: a surrogate is no text
+        raise _BadToken(f"bad string literal: {getattr(err, 'msg', None) or 'not UTF-8 text'}",
+                        tok) from None
+    return value
+
+
+def _int(tok: Token) -> int:
+    digits = tok.value.lstrip("-")
+    if len(digits) > MAX_INT_DIGITS:
+        raise _BadToken(f"integer of {len(digits)} digits (at most {MAX_INT_DIGITS})", tok)
+    return int(tok.value)
+
+
+def _float(tok: Token) -> float:
+    value = float(tok.value)
+    if not math.isfinite(value):
+        raise _BadToken(f"float {tok.value} is out of range", tok)
+    return value
+
+
+def _too_deep(text: str):
+    """(line, col) of the first bracket nested deeper than MAX_DEPTH, outside strings."""
+    depth, line, col, i, n = 0, 1, 0, 0, len(text)
+    in_string = False
+    while i < n:
+        c = text[i]
+        col += 1
+        if in_string:
+            if c == "\\":
+                i += 1
+                col += 1
+            elif c == '"' or c == "\n":
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line, col
+        elif c in ")]}":
+            depth -= 1
+        if c == "\n":
+            line, col = line + 1, 0
+        i += 1
+    return None
 
 
 def _type(tok: Token) -> Type:
@@ -45,9 +104,9 @@ class _Builder:
         if kind == "string":
             return _string(tree.children[0])
         if kind == "int":
-            return int(tree.children[0].value)
+            return _int(tree.children[0])
         if kind == "float":
-            return float(tree.children[0].value)
+            return _float(tree.children[0])
         if kind == "true":
             return True
         if kind == "false":
@@ -127,7 +186,7 @@ class _Builder:
         loc = self.at(first_tok)
         if loc_tree is not None:
             file_tok, line_tok, col_tok = loc_tree.children
-            loc = Location(_string(file_tok), int(line_tok.value), int(col_tok.value))
+            loc = Location(_string(file_tok), _int(line_tok), _int(col_tok))
             attr_locs = {}  # the op points into another file; the attributes are in this one
         return Operation(name, tuple(operands), tuple(results), attributes, tuple(regions), loc,
                          attr_locs)
@@ -148,13 +207,22 @@ class _Builder:
 def parse_ops(text: str, file: str, diags: DiagnosticEngine) -> list[Operation]:
     """Parse IR text into its top-level ops; on a syntax error report it and raise CompileError."""
     parser = grammar.load("ir", maybe_placeholders=True)
+    deep = _too_deep(text)
+    if deep is not None:
+        diags.error(f"IR nested deeper than {MAX_DEPTH} levels", Location(file, *deep),
+                    code="ir-too-deep")
+        raise CompileError("IR too deep")
     try:
         tree = parser.parse(text)
     except UnexpectedInput as err:
         diags.error(_describe(err), Location(file, err.line, err.column), code="ir-syntax")
         raise CompileError("IR syntax error") from None
     builder = _Builder(file, diags)
-    ops = [builder.op(c) for c in tree.children]
+    try:
+        ops = [builder.op(c) for c in tree.children]
+    except _BadToken as err:
+        diags.error(str(err), builder.at(err.tok), code="ir-syntax")
+        raise CompileError("IR syntax error") from None
     if diags.has_errors:
         raise CompileError("invalid IR")
     return ops

@@ -28,20 +28,32 @@ def schema(name: str) -> dict:
     return json.loads((HERE / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
-def read_json(path: str | Path, diags: DiagnosticEngine) -> tuple[object, Spans, str] | None:
-    """Parse a JSON file; on failure record a diagnostic and return None."""
+MAX_JSON_BYTES = 16 << 20  # profiles, descriptors and overlays are a few kilobytes
+
+
+def read_json(path: str | Path, diags: DiagnosticEngine, severity: str = "error"
+              ) -> tuple[object, Spans, str] | None:
+    """Parse a JSON file; on failure record a diagnostic (``severity``: "error", or "warning"
+    for files that are skipped) and return None. The read is bounded (a FIFO, /dev/zero or a
+    huge file is refused), and so are nesting depth and integer size."""
+    from skvmc import safejson
+    from skvmc.fsutil import read_limited
+
     file = str(path)
+    report = diags.warning if severity == "warning" else diags.error
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        diags.error(f"cannot read '{file}': {exc}", Location(file), code="json-read")
+        text = read_limited(file, MAX_JSON_BYTES, "the file").decode("utf-8")
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        report(f"cannot read '{file}': {why}", Location(file), code="json-read")
         return None
     diags.sources.add(file, relpath_for_display(file), text)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        diags.error(f"invalid JSON: {exc.msg}", Location(file, exc.lineno, exc.colno),
-                    code="json-syntax")
+        data = safejson.loads(text.removeprefix("\ufeff"))
+    except ValueError as exc:  # bad syntax, too deep, an integer over the digit limit, NaN
+        line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
+        report(f"invalid JSON: {getattr(exc, 'msg', exc)}", Location(file, line, col),
+               code="json-syntax")
         return None
     return data, locate(text), file
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import attrs
 
 from skvmc.diagnostics import DiagnosticEngine
+from skvmc.ir import Location
 from skvmc.targets.descriptors import (
     HarnessDescriptor,
     ModelDescriptor,
@@ -120,18 +121,27 @@ def _profile_dirs(extra) -> list[Path]:
     return dirs
 
 
-def find_measured_pair(target: Target, profile_dirs=None) -> Profile | None:
+def find_measured_pair(target: Target, profile_dirs=None,
+                       diags: DiagnosticEngine | None = None) -> Profile | None:
     """A measured profile of exactly this model on exactly this harness, if one exists.
 
     Searched in order: ``profile_dirs``, $SKVMC_PROFILE_PATH, the shipped profiles; the first
-    match wins. Unmeasured or derived profiles never count; invalid files are skipped."""
+    match wins. Unmeasured or derived profiles never count; invalid files are skipped, each
+    with a warning in ``diags`` (when given) saying why."""
     models = target.model.names()
     harnesses = set(target.harness.profile_harness_names)
     for d in _profile_dirs(profile_dirs):
         if not d.is_dir():
             continue
         for f in sorted(d.glob("*.json")):
-            prof = load_profile(f, DiagnosticEngine())
+            own = DiagnosticEngine(diags.sources if diags is not None else None)
+            prof = load_profile(f, own)
+            if prof is None and diags is not None:
+                first = next((x for x in own.diagnostics if x.severity == "error"), None)
+                why = f": {first.message}" if first is not None else ""
+                where = first.loc if first is not None and first.loc else Location(str(f))
+                diags.warning(f"skipping invalid profile '{f}'{why}", where,
+                              code="profile-skipped")
             if prof and prof.measured and prof.model in models and prof.harness in harnesses:
                 return prof
     return None
@@ -145,7 +155,7 @@ def _empty_profile(target: Target) -> Profile:
 
 
 def effective_profile(target: Target, overlay: dict | None = None,
-                      profile_dirs=None) -> Profile:
+                      profile_dirs=None, diags: DiagnosticEngine | None = None) -> Profile:
     """The levels the compiler may rely on for ``target``.
 
     A measured profile of the exact pair is preferred; otherwise the model's profile capped
@@ -153,7 +163,7 @@ def effective_profile(target: Target, overlay: dict | None = None,
     lowered levels learned by adaptive recompilation, is applied last, also as a min.
     The result's ``harness`` is the target's harness; ``sources`` says where each level
     came from."""
-    pair = find_measured_pair(target, profile_dirs)
+    pair = find_measured_pair(target, profile_dirs, diags)
     if pair is not None:
         prof = attrs.evolve(pair, sources={p: ("measured pair" if v is not None else "unknown")
                                            for p, v in pair.levels.items()})

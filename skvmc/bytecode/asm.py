@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 
+from skvmc import safejson
 from skvmc.bytecode.isa import BY_MNEMONIC, POLICIES, TARGET_WORDS
 from skvmc.bytecode.program import (
     INT,
     JSON,
+    MAX_EXIT_CODE,
     SLOT_NAME,
     STR,
     BytecodeError,
@@ -23,6 +25,8 @@ from skvmc.bytecode.program import (
     Slot,
     canonical_json,
 )
+
+MAX_ASM_DEPTH = 128  # literal nesting, as for JSON constants in .skbc
 
 
 class AsmError(BytecodeError):
@@ -175,6 +179,9 @@ def assemble(text: str, file: str = "<skasm>") -> Program:
     from skvmc.grammar import load
 
     parser = load("skasm", propagate_positions=True)
+    deep = safejson.depth_error(text, MAX_ASM_DEPTH)  # nested [..] / {..} literals
+    if deep is not None:
+        raise AsmError(file, deep.lineno, deep.colno, f"literal {deep.msg}")
     try:
         tree = parser.parse(text)
     except UnexpectedToken as exc:
@@ -219,7 +226,10 @@ class _Assembler:
             except json.JSONDecodeError as exc:
                 self.err(n, f"bad string literal: {exc.msg}")
         if n.kind == "number":
-            return json.loads(n.value)
+            try:
+                return safejson.loads(n.value)
+            except ValueError as exc:
+                self.err(n, f"bad number: {exc.msg}")
         if n.kind == "word" and n.value in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[n.value]
         if n.kind == "list":
@@ -238,6 +248,8 @@ class _Assembler:
     def int_of(self, n: _Node) -> int:
         if n.kind != "number" or not _is_int(n.value):
             self.err(n, f"expected an integer, got {n.value!r}")
+        if len(n.value.lstrip("+-")) > 20:  # more than any varint holds
+            self.err(n, f"integer {n.value[:24]}... is out of range")
         return int(n.value)
 
     def run(self, items) -> Program:
@@ -254,6 +266,10 @@ class _Assembler:
                 self.code.append((name, args, line, col))
         code = [Instr(name, self.operands(name, args, (line, col)))
                 for name, args, line, col in self.code]
+        for ins, (name, _, line, col) in zip(code, self.code):
+            if name == "halt" and not 0 <= ins.operands[0] <= MAX_EXIT_CODE:
+                self.err((line, col), f"halt exit code {ins.operands[0]} is out of range "
+                                      f"0..{MAX_EXIT_CODE} (exit codes are 8 bits)")
         for name, at in self.labels.items():
             if at >= len(code):
                 self.err((0, 0), f"label {name!r} is not followed by an instruction")

@@ -13,10 +13,10 @@ escape: every problem is a :class:`BytecodeError` carrying the byte offset.
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 
+from skvmc import safejson
 from skvmc.bytecode.isa import BY_MNEMONIC, BY_OPCODE, POLICIES
 from skvmc.bytecode.program import (
     FORMAT_VERSION,
@@ -37,6 +37,7 @@ TRAILER = b"CRC2"
 CONST_TAGS = {STR: 0, INT: 1, JSON: 2}
 CONST_KINDS = {v: k for k, v in CONST_TAGS.items()}
 MAX_VARINT_BYTES = 10
+JSON_DEPTH = 128  # nesting of META and JSON constants (schemas are a few levels deep)
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -247,8 +248,8 @@ def decode(data: bytes) -> Program:
     m = bodies[b"META"]
     meta_at = m.pos
     try:
-        meta = json.loads(m.string("metadata"))
-    except json.JSONDecodeError as exc:
+        meta = safejson.loads(m.string("metadata"), max_depth=JSON_DEPTH)
+    except ValueError as exc:  # bad JSON, too deep, an integer over the digit limit, NaN
         raise BytecodeError(f"metadata is not JSON: {exc.msg}", meta_at) from None
     if not isinstance(meta, dict):
         raise BytecodeError("metadata is not a JSON object", meta_at)
@@ -270,8 +271,9 @@ def decode(data: bytes) -> Program:
         else:
             text_at = c.pos
             try:
-                consts.append((JSON, json.loads(c.string(f"constant {i}"))))
-            except json.JSONDecodeError as exc:
+                consts.append((JSON, safejson.loads(c.string(f"constant {i}"),
+                                                    max_depth=JSON_DEPTH)))
+            except ValueError as exc:
                 raise BytecodeError(f"constant {i} is not JSON: {exc.msg}", text_at) from None
     _done(c)
 

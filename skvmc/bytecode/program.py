@@ -12,6 +12,7 @@ from skvmc.bytecode.isa import BY_MNEMONIC, POLICIES, TARGET_WORDS, InstrDef
 
 FORMAT_VERSION = (1, 0)
 SLOT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+MAX_EXIT_CODE = 255  # halt codes are process exit codes (8 bits)
 
 
 class BytecodeError(Exception):
@@ -138,6 +139,10 @@ class Program:
                 err = _check_operand(spec.kind, v, n_code, n_const, n_slot)
                 if err:
                     raise BytecodeError(f"instruction {i} ({ins.op}) operand {spec.name}: {err}")
+            if ins.op == "halt" and not 0 <= ins.operands[0] <= MAX_EXIT_CODE:
+                # A process exit code is 8 bits: halt 256 would exit 0 ("ok").
+                raise BytecodeError(f"instruction {i} (halt): exit code {ins.operands[0]} is out "
+                                    f"of range 0..{MAX_EXIT_CODE}")
         last = -1
         for at, file, line in self.lines:
             if not (isinstance(at, int) and last < at < max(n_code, 1)):

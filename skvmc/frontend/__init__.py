@@ -16,7 +16,7 @@ from skvmc import grammar
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.dialects import skill
 from skvmc.frontend import frontmatter as fm
-from skvmc.frontend.blocks import BlockBuilder, Node, finish_inline
+from skvmc.frontend.blocks import MAX_LIST_DEPTH, BlockBuilder, Node, finish_inline
 from skvmc.frontend.refs import BundleIndex, find_links, find_refs, list_bundle
 from skvmc.frontend.source import SkillSource, UsageError, read_skill
 from skvmc.ir import Location, Operation, Value, module
@@ -103,6 +103,11 @@ def _blocks(text: str, file: str, diags: DiagnosticEngine) -> Node:
             builder.fence(line, [t.value for t in toks[1:-1]], first.line)
         else:  # pragma: no cover - the grammar has no other block kinds
             raise AssertionError(kind)
+    if builder.too_deep:
+        line, col = builder.too_deep
+        diags.error(f"list nested deeper than {MAX_LIST_DEPTH} levels", Location(file, line, col),
+                    code="too-deep")
+        raise CompileError("too deep")
     finish_inline(builder.root)
     return builder.root
 
@@ -125,16 +130,31 @@ class _Lowering:
     def collect_refs(self, node: Node) -> None:
         text = node.attrs.get("text") or node.attrs.get("body") or ""
         node.attrs["_refs"] = find_refs(text, self.bundle) if node.kind != "html" else []
+        span = text.count("\n") + 3  # paragraph lines, or a fence's opener + body + closer
         for path in node.attrs["_refs"]:
             if path not in self.refs:
-                self.refs[path] = (self._fresh(skill.FILE), self._mention(node, text, path))
+                self.refs[path] = (self._fresh(skill.FILE), self._mention(node, text, path, span))
         for child in node.children:
             self.collect_refs(child)
 
-    def _mention(self, node: Node, text: str, path: str) -> Location:
+    def _mention(self, node: Node, text: str, path: str, span: int) -> Location:
         """Where ``path`` is written: the node's first line that contains it."""
-        span = text.count("\n") + 3  # paragraph lines, or a fence's opener + body + closer
-        for number in range(node.line, min(node.line + span, len(self.lines) + 1)):
+        # Start near the first occurrence in the node's text (its lines map to source lines
+        # from node.line, give or take the opener of a fence or an empty first item line), so
+        # a paragraph with thousands of references is not rescanned from its top each time.
+        at = text.find(path)
+        skip = max(0, text.count("\n", 0, at) - 2) if at >= 0 else 0
+        first = node.line + skip if node.kind != "code" else node.line
+        for number in range(first, min(node.line + span, len(self.lines) + 1)):
+            col = self.lines[number - 1].find(path)
+            if col >= 0:
+                return Location(self.file, number, col + 1)
+            if node.kind == "code" and number == node.line and skip:
+                first = node.line + skip  # the opener had no mention: jump ahead in the body
+                break
+        else:
+            return Location(self.file, node.line, node.col)
+        for number in range(max(first, node.line + 1), min(node.line + span, len(self.lines) + 1)):
             col = self.lines[number - 1].find(path)
             if col >= 0:
                 return Location(self.file, number, col + 1)

@@ -14,6 +14,10 @@ import attrs as _attrs
 _LIST = re.compile(r"([ \t]*)([-*+]|[0-9]{1,9}[.)])(?:[ \t]+(.*))?\Z")
 _CHECK = re.compile(r"\[([ xX])\][ \t]+")
 _HEADING = re.compile(r"[ ]{0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*\Z")
+# Lists deeper than this are refused (a located error): the IR, the passes and the printers
+# recurse along nesting, and no real skill nests lists anywhere near this deep.
+MAX_LIST_DEPTH = 100
+
 _CALLOUT = re.compile(r"\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(.*)\Z", re.I)
 
 
@@ -78,6 +82,7 @@ class BlockBuilder:
         self.items: list[Node] = []
         self.pending: Node | None = None  # the paragraph/quote/table/html being extended
         self.item_open_for_text = False  # the last line was a list item's (lazy continuation)
+        self.too_deep: tuple[int, int] | None = None  # (line, col) of the first item too deep
 
     # -- containers -------------------------------------------------------------------------
 
@@ -123,6 +128,11 @@ class BlockBuilder:
         node = Node("step", lineno, indent + 1, attrs_, indent=indent)
         node.lines.append(content.strip())
         self._add(node, indent)
+        if len(self.items) >= MAX_LIST_DEPTH:
+            # Keep it as a sibling (not a child) so the tree stays shallow; the frontend
+            # reports the error and stops.
+            self.too_deep = self.too_deep or (lineno, indent + 1)
+            return
         self.items.append(node)
         self.item_open_for_text = True
 

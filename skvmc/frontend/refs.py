@@ -81,12 +81,14 @@ class BundleIndex:
 def find_refs(text: str, bundle: BundleIndex) -> list[str]:
     """Bundle paths mentioned in ``text`` (links and bare paths), in order, without repeats."""
     found: list[str] = []
+    seen: set[str] = set()  # membership in O(1): a paragraph may hold thousands of paths
 
     def add(path: str) -> None:
         path = path.strip().rstrip(".,:;")
         if path.startswith("./"):
             path = path[2:]
-        if path and path not in found:
+        if path and path not in seen:
+            seen.add(path)
             found.append(path)
 
     for m in LINK_RE.finditer(text):

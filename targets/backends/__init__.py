@@ -45,6 +45,7 @@ class BackendInput:
     mode: str = "partial"
     shared: dict = attrs.field(factory=dict)
     diags: object = None  # the DiagnosticEngine: backends report illegal ops there
+    bundle: object = None  # skvmc.frontend.bundle.BundleReader: safe, once-per-skill reads
 
     @property
     def harness(self):

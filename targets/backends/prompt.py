@@ -9,7 +9,8 @@
   on one line, ``metadata`` as one-line JSON under its namespace, with the binaries and
   environment variables the skill requires) is honoured.
 - Body: :mod:`skvmc.markdown` with the harness's tool names.
-- Bundle: every file of the skill folder except SKILL.md, copied byte for byte.
+- Bundle: every file of the skill folder except SKILL.md, copied byte for byte through
+  :mod:`skvmc.frontend.bundle` (no links leaving the folder, no special files, size limits).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import attrs
 
 from skvmc.edits import Edit, apply_edits, compute_edits, frontmatter_line_count
+from skvmc.frontend.bundle import BundleReader
 from skvmc.frontend.refs import list_bundle
 from skvmc.ir import thaw
 from skvmc.targets.backends import prompt_policy
@@ -76,9 +78,11 @@ def emit(inp) -> dict[str, bytes]:
     files = {skill_file(harness, name): text.encode("utf-8")}
     root = skill_root(harness, name)
     if os.path.isdir(inp.skill_dir):
+        reader = inp.bundle or BundleReader(inp.skill_dir)
         for rel in bundle_files(inp.skill_dir):
-            with open(os.path.join(inp.skill_dir, rel), "rb") as fh:
-                files[f"{root}/{rel}"] = fh.read()
+            data = reader.read(rel)  # None: refused (link outside, special file, too big)
+            if data is not None:
+                files[f"{root}/{rel}"] = data
     inp.shared["skill_md"] = text
     inp.shared["skill_md_path"] = skill_file(harness, name)
     inp.shared["edits"] = [e.to_json() for e in edits]

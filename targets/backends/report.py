@@ -7,7 +7,8 @@ line, reason), edits_refused (changes a pass asked for that were not made, and w
 (what analyses saw and left alone),
 env (deps, variables), tools, tokens (original SKILL.md body vs the compiled one, same
 tokenizer), parallel (regions, critical path, sequential steps), bytecode size, diagnostics,
-passes (every pass's own record) and timings (seconds: frontend, each pass, each backend).
+passes (every pass's own record); with ``--report-timings`` also timings (seconds: frontend,
+each pass, each backend), which is off by default so the file is deterministic.
 """
 
 from __future__ import annotations
@@ -96,7 +97,9 @@ def build(inp) -> dict:
                      "instructions": inp.shared.get("instructions")},
         "diagnostics": list(inp.diagnostics),
         "passes": thaw_all(rec),
-        "timings": inp.timings,
+        # Wall-clock times differ on every run: only on request (--report-timings), so that
+        # two compiles of the same input give byte-identical report.json files by default.
+        **({"timings": inp.timings} if inp.shared.get("report_timings") else {}),
     }
 
 

@@ -99,9 +99,8 @@ def test_bench_compiler_goes_through_compile(tmp_path):
 
 
 def test_prefix_runs_once_per_skill_for_many_targets(monkeypatch, capsys):
-    from skvmc.passes.infer_capabilities import InferCapabilities
-
     from skvmc.cli import main
+    from skvmc.passes.infer_capabilities import InferCapabilities
 
     calls = []
     original = InferCapabilities.apply
@@ -121,7 +120,6 @@ def test_reads_target_rule():
     from skvmc.passes.bind_env import BindEnv
     from skvmc.passes.bind_harness import BindHarness
     from skvmc.passes.canonicalize import Canonicalize
-
     from skvmc.passmanager import Pass, reads_target
 
     assert reads_target(BindHarness()) and not reads_target(Canonicalize())

@@ -22,7 +22,7 @@ LOGS = str(REPO / "examples" / "log-triage")
 
 def test_single_target_layout(tmp_path):
     out = tmp_path / "out"
-    assert cli.main([CSV, "--target=qwen-7b+openhands", "-o", str(out)]) == 0
+    assert cli.main([CSV, "--target=qwen-7b+openhands", "-o", str(out), "--report-timings"]) == 0
     for rel in (".agents/skills/csv-summary/SKILL.md",
                 ".agents/skills/csv-summary/scripts/summarize.py", "env-setup.sh", "skill.skbc",
                 "skill.skasm", "skill.skir", "report.json", "dag.dot", "dag.mmd"):

@@ -27,7 +27,7 @@ def tree(root: Path) -> dict[str, bytes]:
             data = path.read_bytes()
             if path.name == "report.json":
                 rep = json.loads(data)
-                rep.pop("timings")
+                rep.pop("timings", None)  # only with --report-timings
                 data = json.dumps(rep, sort_keys=True).encode()
             out[str(path.relative_to(root))] = data
     return out

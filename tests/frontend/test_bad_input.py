@@ -22,7 +22,29 @@ CASES = {
     "name-not-a-string": (b"---\nname: [a]\ndescription: x\n---\nbody\n", 1),
     "invalid-utf8": (b"---\nname: case\ndescription: caf\xe9\n---\n", 1),
     "nul-byte": (b"---\nname: case\ndescription: x\n---\nab\x00cd\n", 1),
+    # hostile input: bounded, located, never a traceback
+    "name-leaves-output": (b"---\nname: ../../../../tmp/x\ndescription: x\n---\nbody\n", 1),
+    "name-nul-byte": (b'---\nname: "x\\u0000y"\ndescription: x\n---\nbody\n', 1),
+    "name-dot-dot": (b"---\nname: '..'\ndescription: x\n---\nbody\n", 1),
+    "yaml-alias-bomb": (b"---\nname: case\ndescription: x\na: &a [x,x,x,x,x,x,x,x,x]\n"
+                        + b"".join(b"%s: &%s [%s]\n" % (k, k, b",".join([b"*" + p] * 9))
+                                   for k, p in zip(b"b c d e f".split(), b"a b c d e".split()))
+                        + b"---\nbody\n", 1),
+    "yaml-recursive-alias": (b"---\nname: case\ndescription: x\na: &a [*a]\n---\nbody\n", 1),
+    "yaml-too-deep": (b"---\nname: case\ndescription: x\nx: " + b"[" * 70 + b"]" * 70
+                      + b"\n---\nbody\n", 1),
+    "yaml-too-many-aliases": (b"---\nname: case\ndescription: x\na: &a x\nb: ["
+                              + b",".join([b"*a"] * 101) + b"]\n---\nbody\n", 1),
+    "yaml-bad-date": (b"---\nname: case\ndescription: x\nwhen: 2024-13-45\n---\nbody\n", 1),
+    "yaml-huge-integer": (b"---\nname: case\ndescription: x\nn: " + b"7" * 5000
+                          + b"\n---\nbody\n", 1),
+    "lists-too-deep": (b"---\nname: case\ndescription: x\n---\n" + b"".join(
+        b"  " * i + b"- item\n" for i in range(101)), 1),
     # warnings: exit 0, -Werror turns them into errors
+    "yaml-nan-and-set": (b"---\nname: case\ndescription: x\nx: .nan\ny: !!set {b, a}\n"
+                         b"---\nbody\n", 0),
+    "quotes-nested-500": (b"---\nname: case\ndescription: x\nz: 1\n---\n" + b"".join(
+        b"> " * i + b"q\n" for i in range(1, 501)), 0),
     "fence-never-closed": (b"---\nname: case\ndescription: x\n---\n```bash\necho hi\n", 0),
     "name-breaks-rule": (b"---\nname: Bad--Name\ndescription: x\n---\nbody\n", 0),
     "name-differs-from-folder": (b"---\nname: other-name\ndescription: x\n---\nbody\n", 0),
