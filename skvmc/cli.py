@@ -3,7 +3,7 @@
     skvmc <skill-dir|SKILL.md>... [--target=MODEL+HARNESS[,..]] [--emit=KIND] [-o OUT]
     skvmc opt <file.skir|skill> -p PIPELINE      the mlir-opt of skvmc
     skvmc passes                                 list passes and their options
-    skvmc targets | run | jit | profile | bench  (see each one's --help)
+    skvmc targets | run | jit | profile | bench | serve  (see each one's --help)
 
 Subcommands live in their own modules and are imported only when used, so ``skvmc --help``
 and plain compiles never import litellm or the VM.
@@ -27,6 +27,7 @@ SUBCOMMANDS = {
     "profile": ("skvmc.profiler.cli:main", "measure a model's capability profile"),
     "bench": ("skvmc.bench.cli:main", "benchmark skills on a task suite"),
     "asm": ("skvmc.bytecode.cli:main", "assemble .skasm to .skbc or disassemble .skbc"),
+    "serve": ("skvmc.serve.server:main", "serve a local model as an OpenAI-compatible API"),
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2

@@ -24,7 +24,7 @@ _LOCAL_ALIASES = ("smollm2", "local", "skvmc-local/smollm2")
 
 __all__ = [
     "DEFAULT_MODEL", "ERROR_KINDS", "Completion", "Model", "ModelError", "ReplayModel",
-    "RetryPolicy", "ScriptedModel", "record_for_trace", "resolve",
+    "RetryPolicy", "ScriptedModel", "local_model_name", "record_for_trace", "resolve",
 ]
 
 
@@ -34,7 +34,7 @@ def resolve(model_string: str | None = None, api_base: str | None = None, **opts
     (more litellm kwargs); for local models ``n_ctx``, ``seed`` and ``n_threads``; for
     replay ``sleep`` and ``speed``."""
     model_string = (model_string or DEFAULT_MODEL).strip()
-    local_name = _local_name(model_string)
+    local_name = local_model_name(model_string)
     if local_name is not None:
         if api_base:
             raise ModelError("config", f"{model_string} runs in-process; api_base is not used "
@@ -54,8 +54,9 @@ def resolve(model_string: str | None = None, api_base: str | None = None, **opts
     return LiteLLMModel(model_string, api_base, **opts)
 
 
-def _local_name(model_string: str) -> str | None:
-    """The LocalModel name for an in-process model string, None for any other."""
+def local_model_name(model_string: str) -> str | None:
+    """The LocalModel name for an in-process model string (smollm2, a ladder model,
+    gguf:PATH), None for any other."""
     if model_string in _LOCAL_ALIASES:
         return "smollm2"
     if model_string.startswith("gguf:"):
