@@ -76,9 +76,13 @@ def _default_threads() -> int | None:
 
 
 def get_llama(n_ctx: int = DEFAULT_N_CTX, path: str | None = None,
-              n_threads: int | None = None) -> _LoadedLlama:
+              n_threads: int | None = None, prompt_cache_mb: int | None = None
+              ) -> _LoadedLlama:
     """The process-wide Llama for (``path``, ``n_ctx``), loaded on first use. ``path``
-    defaults to the embedded SmolLM2. ``n_threads`` only matters for the first load."""
+    defaults to the embedded SmolLM2. ``n_threads`` only matters for the first load;
+    ``prompt_cache_mb`` (or ``SKVMC_PROMPT_CACHE_MB``) turns on llama-cpp-python's
+    LlamaRAMCache of that size: KV states of several prompts kept and restored on a prefix
+    hit (for prompts that alternate), at the price of saving the state after every call."""
     path = path or gguf_path()
     key = (path, n_ctx)
     with _load_lock:
@@ -97,6 +101,11 @@ def get_llama(n_ctx: int = DEFAULT_N_CTX, path: str | None = None,
             except ValueError as exc:  # llama.cpp could not load the file
                 raise ModelError("config", f"llama.cpp cannot load {path}: {exc}") from exc
             loaded = _LoadedLlama(llama, path)
+            cache_mb = prompt_cache_mb or int(os.environ.get("SKVMC_PROMPT_CACHE_MB") or 0)
+            if cache_mb:
+                from llama_cpp import LlamaRAMCache
+
+                llama.set_cache(LlamaRAMCache(capacity_bytes=cache_mb << 20))
             if not _llamas:
                 atexit.register(_close_all)
             _llamas[key] = loaded
@@ -137,7 +146,8 @@ def _make_handler():
             n_ctx = int(optional.get("n_ctx", DEFAULT_N_CTX))
             model = kwargs.get("model") or LOCAL_NAME
             path = optional.get("gguf_path") or local_gguf(model)
-            loaded = get_llama(n_ctx, path, optional.get("n_threads"))
+            loaded = get_llama(n_ctx, path, optional.get("n_threads"),
+                               optional.get("prompt_cache_mb"))
             request = {
                 "messages": kwargs["messages"],
                 "max_tokens": optional.get("max_tokens", 512),
@@ -181,13 +191,15 @@ class LocalModel(LiteLLMModel):
     ``resolve('qwen2.5-coder-0.5b')``, ``resolve('gguf:/path/model.gguf')``."""
 
     def __init__(self, name: str = LOCAL_NAME, *, n_ctx: int = DEFAULT_N_CTX, seed: int = 0,
-                 n_threads: int | None = None, **opts):
+                 n_threads: int | None = None, prompt_cache_mb: int | None = None, **opts):
         opts.setdefault("retry", NO_RETRY)  # in-process: a failure will not heal by waiting
         opts.setdefault("cost_fn", lambda _response: 0.0)
         opts.setdefault("supports_schema", True)
         extra = {"n_ctx": n_ctx, "seed": seed, **opts.pop("extra", {})}
         if n_threads:
             extra["n_threads"] = n_threads
+        if prompt_cache_mb:
+            extra["prompt_cache_mb"] = prompt_cache_mb
         litellm_name = f"{PROVIDER}/{'gguf' if name.startswith('gguf:') else name}"
         super().__init__(litellm_name, extra=extra, **opts)
         self.name = name

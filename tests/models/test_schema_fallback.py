@@ -94,3 +94,44 @@ def test_connection_refused_is_not_taken_for_a_format_rejection():
     assert not litellm_backend._rejects_json_schema(err)
     err = type("InternalServerError", (Exception,), {"status_code": 500})("boom")
     assert litellm_backend._rejects_json_schema(err)
+
+
+@pytest.mark.e2e
+def test_real_llama_cpp_server(tmp_path):
+    """llama-cpp-python's own server (llama-cpp-python[server]) on the embedded model: one
+    500 on json_schema, then json_object + schema for every call."""
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("llama_cpp.server.app", reason="pip install 'llama-cpp-python[server]'")
+    from skvmc.models.local import gguf_path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", gguf_path(),
+                                 "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024"],
+                                stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.time() + 120
+        while "Uvicorn running" not in log.read_text():
+            assert proc.poll() is None and time.time() < deadline, log.read_text()
+            time.sleep(0.3)
+        base = f"http://127.0.0.1:{port}/v1"
+        m = resolve("openai/smollm2", api_base=base, api_key="x", timeout_s=120)
+        for _ in range(2):
+            c = m.complete(MSG, schema=SCHEMA, max_tokens=16)
+            assert isinstance(json.loads(c.text)["ok"], bool)
+        statuses = re.findall(r'"POST /v1/chat/completions HTTP/1.1" (\d+)', log.read_text())
+        assert statuses == ["500", "200", "200"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        litellm_backend._json_object_endpoints.discard(f"http://127.0.0.1:{port}/v1")

@@ -181,6 +181,18 @@ def test_responses_stream_with_function_call(server):
     assert final["status"] == "completed" and final["output"][-1]["type"] == "function_call"
 
 
+def test_skvmc_model_client_with_schema(server):
+    """skvmc's own litellm backend (the VM's path) against the served model, json_schema."""
+    from skvmc.models import resolve
+
+    schema = {"type": "object", "properties": {"colour": {"type": "string"}},
+              "required": ["colour"]}
+    m = resolve("openai/smollm2", api_base=server[0], api_key="x", timeout_s=300)
+    c = m.complete([{"role": "user", "content": "A colour, as JSON."}], schema=schema,
+                   max_tokens=24)
+    assert isinstance(json.loads(c.text)["colour"], str) and c.completion_tokens > 0
+
+
 def test_bad_request_is_400(server):
     with pytest.raises(urllib.error.HTTPError) as e:
         post(server[0], "/chat/completions", {"model": "smollm2", "messages": []})
