@@ -3,7 +3,7 @@
     skvmc <skill-dir|SKILL.md>... [--target=MODEL+HARNESS[,..]] [--emit=KIND] [-o OUT]
     skvmc opt <file.skir|skill> -p PIPELINE      the mlir-opt of skvmc
     skvmc passes                                 list passes and their options
-    skvmc targets | run | jit | profile | bench | compile-corpus | analyze  (see --help of each)
+    skvmc targets | run | jit | profile | bench | serve | compile-corpus | analyze  (see --help)
 
 Subcommands live in their own modules and are imported only when used, so ``skvmc --help``
 and plain compiles never import litellm or the VM.
@@ -29,6 +29,7 @@ SUBCOMMANDS = {
     "asm": ("skvmc.bytecode.cli:main", "assemble .skasm to .skbc or disassemble .skbc"),
     "compile-corpus": ("skvmc.corpus:main", "compile a folder tree of skills (resumable JSONL)"),
     "analyze": ("skvmc.analyze:main", "corpus study: primitives, coverage, kinds, gaps"),
+    "serve": ("skvmc.serve.server:main", "serve a local model as an OpenAI-compatible API"),
 }
 
 

@@ -47,6 +47,28 @@ def schema_response_format(schema: dict) -> dict:
             "json_schema": {"name": "output", "schema": schema, "strict": True}}
 
 
+def json_object_response_format(schema: dict) -> dict:
+    """The older form llama.cpp-style servers take (llama-cpp-python's server answers
+    ``json_schema`` with HTTP 500 but constrains ``json_object`` to ``schema``)."""
+    return {"type": "json_object", "schema": schema}
+
+
+# Endpoints (api_base, or the model string without one) seen rejecting json_schema: they get
+# json_object from then on, in this process.
+_json_object_endpoints: set[str] = set()
+_endpoints_lock = threading.Lock()
+
+
+def _rejects_json_schema(exc: BaseException) -> bool:
+    """A server answered a json_schema request with an HTTP error that may mean "unknown
+    response_format" (500 from llama-cpp-python's server, 400/422 from others); a connection
+    failure or timeout says nothing about the format."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "APIConnectionError" in names and "InternalServerError" not in names:
+        return False  # litellm gives connection errors (and timeouts) status 500 too
+    return getattr(exc, "status_code", None) in (400, 422, 500)
+
+
 class LiteLLMModel(Model):
     """Any litellm model string: ``ollama/qwen2.5:7b``, ``openrouter/...``, ``openai/<name>``."""
 
@@ -111,13 +133,37 @@ class LiteLLMModel(Model):
         kwargs.update(self.extra)
         return kwargs
 
+    @property
+    def endpoint(self) -> str:
+        return self.api_base or self.name
+
     def _complete(self, messages, schema, max_tokens, temperature, step) -> Completion:
         kwargs = self._request(messages, schema, max_tokens, temperature)
         fn = self._completion_fn or import_litellm().completion
         start = time.perf_counter()
-        response = call_with_retry(lambda: fn(**kwargs), self.retry, what=f"{self.name}")
+        response = call_with_retry(lambda: self._call(fn, kwargs, schema), self.retry,
+                                   what=f"{self.name}")
         latency = time.perf_counter() - start
         return self._to_completion(response, latency)
+
+    def _call(self, fn, kwargs: dict, schema: dict | None):
+        """One attempt. A json_schema request the endpoint rejects is re-sent once, at
+        once, as json_object + schema, and the endpoint remembered: the failing form is
+        sent at most once per endpoint and process, never retried."""
+        fmt = kwargs.get("response_format")
+        if fmt is None or fmt.get("type") != "json_schema" or schema is None:
+            return fn(**kwargs)
+        fallback = {**kwargs, "response_format": json_object_response_format(schema)}
+        if self.endpoint in _json_object_endpoints:
+            return fn(**fallback)
+        try:
+            return fn(**kwargs)
+        except Exception as exc:
+            if not _rejects_json_schema(exc):
+                raise
+            with _endpoints_lock:
+                _json_object_endpoints.add(self.endpoint)
+        return fn(**fallback)
 
     def _to_completion(self, response, latency: float) -> Completion:
         try:

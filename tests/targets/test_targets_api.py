@@ -38,12 +38,14 @@ def test_shipped_sets_are_complete():
         "aider", "bare"}
     assert {m.alias for m in list_models()} == {
         "claude-opus-4.6", "gpt-5.4", "qwen3.5-122b", "qwen3.5-35b", "qwen3.5-9b", "qwen-7b",
-        "smollm2"}
+        "smollm2", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"}
 
 
 def test_models_point_at_existing_profiles():
     for m in list_models():
-        assert m.profile_path is not None
+        if m.profile_path is None:  # the ladder models: no profile measured yet
+            assert m.litellm.startswith("skvmc-local/") and "none measured" in m.sources["profile"]
+            continue
         assert (HERE / "profiles" / m.profile_path.rsplit("/", 1)[-1]).is_file()
 
 
