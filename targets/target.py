@@ -134,6 +134,8 @@ def find_measured_pair(target: Target, profile_dirs=None,
         if not d.is_dir():
             continue
         for f in sorted(d.glob("*.json")):
+            if f.name.endswith(".details.json"):  # `skvmc profile`'s per-instance record
+                continue
             own = DiagnosticEngine(diags.sources if diags is not None else None)
             prof = load_profile(f, own)
             if prof is None and diags is not None:

@@ -17,7 +17,7 @@ from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.dialects import skill
 from skvmc.frontend import frontmatter as fm
 from skvmc.frontend.blocks import MAX_LIST_DEPTH, BlockBuilder, Node, finish_inline
-from skvmc.frontend.refs import BundleIndex, find_links, find_refs, list_bundle
+from skvmc.frontend.refs import WHY, BundleIndex, find_links, find_refs, list_bundle
 from skvmc.frontend.source import SkillSource, UsageError, read_skill
 from skvmc.ir import Location, Operation, Value, module
 
@@ -120,6 +120,7 @@ class _Lowering:
         self.lines = lines
         self.bundle = bundle
         self.refs: dict[str, tuple[Value, Location]] = {}
+        self.why: dict[str, str] = {}  # path -> why the first mention was read as a path
         self.counter = 0
 
     def _fresh(self, type_) -> Value:
@@ -129,9 +130,12 @@ class _Lowering:
 
     def collect_refs(self, node: Node) -> None:
         text = node.attrs.get("text") or node.attrs.get("body") or ""
-        node.attrs["_refs"] = find_refs(text, self.bundle) if node.kind != "html" else []
+        found = (find_refs(text, self.bundle, code=node.kind == "code")
+                 if node.kind != "html" else [])
+        node.attrs["_refs"] = [path for path, _ in found]
         span = text.count("\n") + 3  # paragraph lines, or a fence's opener + body + closer
-        for path in node.attrs["_refs"]:
+        for path, why in found:
+            self.why.setdefault(path, WHY[why])
             if path not in self.refs:
                 self.refs[path] = (self._fresh(skill.FILE), self._mention(node, text, path, span))
         for child in node.children:
@@ -201,7 +205,8 @@ class _Lowering:
         raise AssertionError(node.kind)
 
 
-def _warn_missing_refs(ops: list[Operation], diags: DiagnosticEngine) -> None:
+def _warn_missing_refs(ops: list[Operation], diags: DiagnosticEngine,
+                       why: dict[str, str] | None = None) -> None:
     for op in ops:
         if op.attr("exists"):
             continue
@@ -211,7 +216,9 @@ def _warn_missing_refs(ops: list[Operation], diags: DiagnosticEngine) -> None:
                           "(letter case differs; case-sensitive file systems will not find it)",
                           op.loc, code="ref-case")
         else:
-            diags.warning(f"'{op.attr('path')}' is referenced but not in the skill folder",
+            reason = (why or {}).get(op.attr("path"))
+            diags.warning(f"'{op.attr('path')}' is referenced but not in the skill folder"
+                          + (f" (read as a path: {reason})" if reason else ""),
                           op.loc, code="ref-missing")
 
 
@@ -250,7 +257,7 @@ def parse_source(src: SkillSource, diags: DiagnosticEngine,
     lowering = _Lowering(file, BundleIndex(files), src.text.split("\n"))
     lowering.collect_refs(root)
     refs = lowering.ref_ops()
-    _warn_missing_refs(refs, diags)
+    _warn_missing_refs(refs, diags, lowering.why)
     header = skill.FRONTMATTER.build(fields=fm.to_attr(front.fields), raw=raw,
                                      loc=Location(file, 1, 1))
     body = [lowering.lower(child) for child in root.children]

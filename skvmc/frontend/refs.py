@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 
 # Folders that skills conventionally bundle; a path starting with one is a bundle reference
 # even when the folder is missing (that is exactly the broken reference we want to report).
@@ -14,19 +13,11 @@ CONVENTIONAL_DIRS = {
     "src", "utils", "ooxml", "canvas-fonts",
 }
 
-LINK_RE = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s)>\]`'\"]+")
-PATH_RE = re.compile(
-    r"(?<![\w/.:@$%{-])(\./)?("
-    r"(?:[\w*-][\w.*-]*/)+[\w*-][\w.*-]*"  # a/b.c, a/*.md
-    r"|[\w-][\w.-]*\.(?:md|py|sh|js|mjs|cjs|ts|tsx|json|txt|ya?ml|xml|html?|css|csv|toml|ini|"
-    r"cfg|sql|xsd|ttf|otf|png|jpe?g|svg|pdf|docx|xlsx|pptx)"
-    r")(?![\w/])"
-)
-
-
 def find_links(text: str) -> list[dict]:
-    return [{"text": m.group(1), "url": m.group(2)} for m in LINK_RE.finditer(text)]
+    """Markdown links of ``text`` ({text, url}), from the inline grammar's tokens."""
+    from skvmc.frontend.inline import find_links as links
+
+    return links(text)
 
 
 NOT_BUNDLED = {"__pycache__", ".DS_Store"}
@@ -54,7 +45,7 @@ class BundleIndex:
     def __init__(self, files: list[str]):
         self.files = set(files)
         self.dirs = {"/".join(f.split("/")[:i]) for f in files for i in range(1, f.count("/") + 1)}
-        self.top = {f.split("/")[0].lower() for f in files}
+        self.top = {f.split("/")[0] for f in files if "/" in f}  # top-level folders, as named
         self._lower = {}
         for p in sorted(self.files | self.dirs):
             self._lower.setdefault(p.lower(), p)
@@ -69,36 +60,42 @@ class BundleIndex:
         actual = self._lower.get(path.lower())
         return False, actual
 
-    def is_candidate(self, path: str, explicit: bool) -> bool:
-        if "/" in path:
-            first = path.split("/")[0].lower()
-            return explicit or first in CONVENTIONAL_DIRS or first in self.top
+    def is_candidate(self, path: str, why: str) -> bool:
+        """Whether a mention is a bundle reference. A link target or an explicit ``./path``
+        is; a bare or code-span path is when the bundle has it (letter case aside) or it
+        starts with a folder skills conventionally bundle (``scripts/``); prose slashes
+        (``Python/Ruby``) and the user's own files (``package.json``) are not."""
         if path == "SKILL.md":
             return False
-        return explicit or path.lower() in self._lower
+        if why in ("link", "explicit"):
+            return True
+        if path.lower() in self._lower or path.lower().rstrip("/") in self._lower:
+            return True
+        if why == "codeblock":  # example code names the user's files (src/app.ts): only
+            return False        # what the bundle has is a reference
+        first = path.split("/")[0]  # and something inside it: `data/` alone may be the user's
+        return "/" in path.rstrip("/") and (first in CONVENTIONAL_DIRS or first in self.top)
 
 
-def find_refs(text: str, bundle: BundleIndex) -> list[str]:
-    """Bundle paths mentioned in ``text`` (links and bare paths), in order, without repeats."""
-    found: list[str] = []
+WHY = {
+    "link": "the target of a Markdown link",
+    "explicit": "an explicit ./ path",
+    "code": "a path in a code span",
+    "bare": "a path under a folder skills bundle",
+    "codeblock": "a bundle path in a code block",
+}
+
+
+def find_refs(text: str, bundle: BundleIndex, code: bool = False) -> list[tuple[str, str]]:
+    """Bundle paths mentioned in ``text`` (a code block's body when ``code``), each with why
+    it was read as one (a key of :data:`WHY`), in order, without repeats."""
+    from skvmc.frontend.inline import scan
+
+    found: list[tuple[str, str]] = []
     seen: set[str] = set()  # membership in O(1): a paragraph may hold thousands of paths
-
-    def add(path: str) -> None:
-        path = path.strip().rstrip(".,:;")
-        if path.startswith("./"):
-            path = path[2:]
-        if path and path not in seen:
-            seen.add(path)
-            found.append(path)
-
-    for m in LINK_RE.finditer(text):
-        url = m.group(2).split("#", 1)[0]
-        if url and "://" not in url and not url.startswith(("/", "~", "mailto:", "#")):
-            add(url)
-    stripped = URL_RE.sub(" ", LINK_RE.sub(lambda m: " " + m.group(1) + " ", text))
-    for m in PATH_RE.finditer(stripped):
-        path = m.group(2).rstrip(".")
-        explicit = bool(m.group(1))
-        if bundle.is_candidate(path, explicit):
-            add(path)
+    for m in scan(text)[1]:
+        why = "codeblock" if code else m.why
+        if m.path not in seen and bundle.is_candidate(m.path, why):
+            seen.add(m.path)
+            found.append((m.path, why))
     return found
