@@ -134,24 +134,19 @@ def _lex(text: str, first_line: int, out: list[Command], depth: int) -> None:
             in_word = True
             i = j + 1
             continue
+        sub = None  # a command substitution: (where its commands start, where it ends)
         if text.startswith("$(", i) and not text.startswith("$((", i):
-            k = _matching_paren(text, i + 1)
-            if depth < 8:
-                _lex(text[i + 2:k], line, out, depth + 1)
-            line += text.count("\n", i, k)
-            word.append("$(...)")
-            in_word = True
-            i = k + 1
-            continue
-        if c == "`":
+            sub = (i + 2, _matching_paren(text, i + 1))
+        elif c == "`":
             k = text.find("`", i + 1)
-            k = n if k < 0 else k
+            sub = (i + 1, n if k < 0 else k)
+        if sub is not None:  # its commands count; it stands as one word in this one
             if depth < 8:
-                _lex(text[i + 1:k], line, out, depth + 1)
-            line += text.count("\n", i, k)
+                _lex(text[sub[0]:sub[1]], line, out, depth + 1)
+            line += text.count("\n", i, sub[1])
             word.append("$(...)")
             in_word = True
-            i = k + 1
+            i = sub[1] + 1
             continue
         m = _HEREDOC.match(text, i) if c == "<" else None
         if m:

@@ -98,19 +98,26 @@ def score_requirements(corpus: Path) -> tuple[Score, float]:
     return Score("requirements", tp, fp, fn, predicted, labels), level_acc
 
 
-def score_tool_actions(corpus: Path) -> Score:
+def _score_sets(analysis: str, pairs) -> Score:
+    """A Score over (predicted set, gold set) pairs."""
     tp = fp = fn = predicted = labels = 0
-    for lab in load("tool_actions.jsonl"):
-        module = compiled_module(corpus, lab["skill"])
-        gold = {a["action"] for a in lab["actions"]}
-        got = {a["kind"] for op in ops_at(module, lab["line"]) if op.name != "skill.code"
-               for a in op.attr("actions") or ()}
+    for got, gold in pairs:
         predicted += len(got)
         labels += len(gold)
         tp += len(got & gold)
         fp += len(got - gold)
         fn += len(gold - got)
-    return Score("tool-actions", tp, fp, fn, predicted, labels)
+    return Score(analysis, tp, fp, fn, predicted, labels)
+
+
+def score_tool_actions(corpus: Path) -> Score:
+    def pairs():
+        for lab in load("tool_actions.jsonl"):
+            module = compiled_module(corpus, lab["skill"])
+            got = {a["kind"] for op in ops_at(module, lab["line"]) if op.name != "skill.code"
+                   for a in op.attr("actions") or ()}
+            yield got, {a["action"] for a in lab["actions"]}
+    return _score_sets("tool-actions", pairs())
 
 
 def _branch_of(module, line: int):
@@ -148,20 +155,15 @@ def score_dependencies(corpus: Path) -> Score:
 
 def score_env_deps(corpus: Path) -> Score:
     labels_all = load("env_deps.jsonl")
-    exhaustive = set(meta()["env_deps_exhaustive"])
-    tp = fp = fn = predicted = labels = 0
-    for skill in sorted(exhaustive):
-        gold = {(x["manager"], x["name"].lower()) for x in labels_all
-                if x["skill"] == skill and x["real"]}
-        module = compiled_module(corpus, skill)
-        got = {(op.attr("manager"), op.attr("name").lower()) for op in module.walk()
-               if op.name == "env.dep" and op.attr("manager") in ("system", "pip", "npm")}
-        predicted += len(got)
-        labels += len(gold)
-        tp += len(got & gold)
-        fp += len(got - gold)
-        fn += len(gold - got)
-    return Score("env-deps", tp, fp, fn, predicted, labels)
+
+    def pairs():
+        for skill in sorted(set(meta()["env_deps_exhaustive"])):
+            module = compiled_module(corpus, skill)
+            got = {(op.attr("manager"), op.attr("name").lower()) for op in module.walk()
+                   if op.name == "env.dep" and op.attr("manager") in ("system", "pip", "npm")}
+            yield got, {(x["manager"], x["name"].lower()) for x in labels_all
+                        if x["skill"] == skill and x["real"]}
+    return _score_sets("env-deps", pairs())
 
 
 def score_all(corpus: Path) -> dict[str, Score]:
