@@ -93,14 +93,14 @@ def source_spans(module: Operation, lines: list[str]) -> dict:
 
 
 def _source_blocks(module: Operation):
-    """(op, parent_is_block) for every source block, outermost first."""
-    def walk(ops, parent_block):
+    """Every source block, outermost first."""
+    def walk(ops):
         for op in ops:
             if _is_block(op):
-                yield op, parent_block
+                yield op
                 for r in op.regions:
-                    yield from walk(r.ops, True)
-    yield from walk(module.body, False)
+                    yield from walk(r.ops)
+    yield from walk(module.body)
 
 
 def compute_edits(source: Operation, final: Operation, lines: list[str], *,
@@ -122,7 +122,7 @@ def compute_edits(source: Operation, final: Operation, lines: list[str], *,
 
     # Removals: the outermost vanished block of each removed subtree.
     removed_keys = set()
-    for op, _parent in _source_blocks(source):
+    for op in _source_blocks(source):
         key = _key(op)
         if key in kept or any(_within(spans.get(key), spans[k]) for k in removed_keys):
             continue
@@ -157,7 +157,7 @@ def compute_edits(source: Operation, final: Operation, lines: list[str], *,
                     edits.append(Edit("suffix", suffix[0], span.own_end, suffix[1],
                                       text=suffix[2]))
                 for r in op.regions:
-                    region(r.ops, (span.own_end, span.col + _content_offset(op, lines)))
+                    region(r.ops, (span.own_end, span.col + _content_offset(op)))
                 prev = (span.end, span.col)
                 continue
             if op.name.startswith("skill."):
@@ -172,7 +172,7 @@ def compute_edits(source: Operation, final: Operation, lines: list[str], *,
                     where, col = prev
                 else:
                     where, col = None, 1
-                if where is None or _mid_list(op, where, lines, inner is not None):
+                if where is None or _mid_list(where, lines, inner is not None):
                     refused.append({"line": where or 0, "op": op.name,
                                     "reason": "no place that keeps the surrounding list whole"})
                 else:
@@ -189,7 +189,7 @@ def compute_edits(source: Operation, final: Operation, lines: list[str], *,
     return edits, refused
 
 
-def _content_offset(op: Operation, lines: list[str]) -> int:
+def _content_offset(op: Operation) -> int:
     """Columns from a list item's marker to its content (so nested inserts line up)."""
     if op.name != LIST_ITEM:
         return 0
@@ -214,7 +214,7 @@ def _last_source_end(op: Operation, spans, kept):
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
 
 
-def _mid_list(op: Operation, after_line: int, lines: list[str], wraps: bool) -> bool:
+def _mid_list(after_line: int, lines: list[str], wraps: bool) -> bool:
     """True when inserting after ``after_line`` would cut a list in two: the line before and
     the next non-blank line after are items of the same list level."""
     if after_line <= 0:

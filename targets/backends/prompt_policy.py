@@ -78,4 +78,7 @@ class PromptPolicy:
 
 
 def for_harness(harness, enabled: dict | None = None) -> PromptPolicy:
+    """The policy for one harness. Today every harness gets the same measured set; the
+    harness is the parameter because harness binding (issue "Real harnesses") will choose
+    per harness, by measurement."""
     return PromptPolicy(dict(ENABLED if enabled is None else enabled))
