@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import attrs
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="skvmc bench", description=__doc__,
@@ -33,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local threads, or Ray tasks (optional extra: pip install 'skvmc[ray]')")
     p.add_argument("--ray-address", default=None, help="existing Ray cluster (default: local)")
     p.add_argument("--target", default="smollm2+bare", help="compile target MODEL+HARNESS")
+    p.add_argument("--timeout-scale", type=float, default=1.0, metavar="X",
+                   help="multiply every task's timeout_s (a loaded machine runs local models "
+                        "several times slower; the factor is recorded in the results)")
     p.add_argument("--granularity", choices=("auto", "whole", "split"), default="auto",
                    help="compiled conditions: as the profile chooses, or forced (to measure it)")
     p.add_argument("--max-steps", type=int, default=8, help="agent turns per step")
@@ -75,7 +80,8 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     tasks_dir = Path(args.tasks)
     if not tasks_dir.is_dir():
         return _fail(f"no task directory {tasks_dir}", 2)
-    tasks = runner.load_tasks(tasks_dir)
+    tasks = [attrs.evolve(t, timeout_s=t.timeout_s * args.timeout_scale)
+             for t in runner.load_tasks(tasks_dir)]
     if args.only:
         wanted = {t.strip() for t in args.only.split(",")}
         tasks = [t for t in tasks if t.id in wanted]
@@ -150,6 +156,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
         print(f"\nskvmc bench: interrupted; rerun with --resume ({jsonl})", file=sys.stderr)
         return 130
     meta = {"model": args.model, "target": args.target, "granularity": args.granularity,
+            "timeout_scale": args.timeout_scale,
             "tasks_dir": str(tasks_dir),
             "runs": args.runs, "conditions": conditions, "date": started,
             "planned_runs": total, "finished_runs": len(records),
