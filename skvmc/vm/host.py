@@ -251,7 +251,7 @@ class _Mountpoints:
 
 def _remove_empty_tree(top: str) -> None:
     """Remove ``top`` if it holds only empty folders (what bwrap made); anything else stays."""
-    for root, dirs, files in os.walk(top, topdown=False):
+    for root, _dirs, files in os.walk(top, topdown=False):
         if files:
             return
         try:
