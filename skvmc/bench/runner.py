@@ -321,6 +321,9 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
             program, _ = compiler.program(skill_dir)
         except RuntimeError as exc:
             rec.update(status="error", error=str(exc)[:600])
+            if pick is not None:  # the pick's calls were made: they count
+                rec.update({k: pick[k] for k in ("model_calls", "prompt_tokens",
+                                                 "completion_tokens", "wall_s")})
             return rec
     jit = None
     if condition == "compiled+jit" and program is not None:

@@ -64,7 +64,7 @@ def test_suite_has_the_kinds_issue_12_asks_for():
     for kind in ("bundled-script", "code", "reference", "multi-skill", "container-paths"):
         assert sum(kind in t for t in tags) >= 2, kind
     assert {m["difficulty"] for m in metas} == {"easy", "medium", "hard"}
-    for task, meta, t in zip(TASKS, metas, tags):
+    for task, t in zip(TASKS, tags):
         installed = sorted(p.parent.name for p in (task / "environment/skills").glob("*/SKILL.md"))
         assert ("multi-skill" in t) == (len(installed) > 1), task.name
         if "container-paths" in t:
