@@ -291,6 +291,11 @@ def test_compiled_picks_the_program_with_one_enum_ask(tmp_path):
     assert rec["picked_skill"] == rec["intended_skill"] == "weblog-stats"
     assert rec["model_calls"] == len(model.calls) >= 2  # the pick is counted in the run
     assert rec["status"] in ("pass", "fail") and rec["grader_output"]
+    rep = report.build([rec], ["compiled"], {})
+    assert (rep["conditions"]["compiled"]["picks"], rep["conditions"]["compiled"]["picks_right"]) \
+        == (1, 1)
+    assert "Skill picks on multi-skill tasks (intended/asked): compiled: 1/1" in \
+        report.markdown(rep)
 
 
 def test_compiled_without_a_valid_pick_runs_nothing(tmp_path):
