@@ -66,7 +66,7 @@ EXPECTED = [
   "city": ""
  },
  {
-  "name": "Walk-in Customer",
+  "name": "Front Desk Guest",
   "email": "",
   "phone": "",
   "company": "",
@@ -164,7 +164,7 @@ EXPECTED = [
   "city": "Oslo"
  },
  {
-  "name": "Walk-in Customer",
+  "name": "Front Desk Guest",
   "email": "",
   "phone": "",
   "company": "",
