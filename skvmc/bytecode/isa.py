@@ -103,6 +103,8 @@ INSTRUCTIONS: tuple[InstrDef, ...] = (
          "dst = the message of the last failed check or command in this frame"),
     _def(0x18, "check.outputs", "on_fail:target",
          "every file the task says to write exists in the workdir"),
+    _def(0x19, "listdir", "dst:slot",
+         "dst = the workdir's files with their sizes (and first line, for small text files)"),
 )
 
 BY_OPCODE: dict[int, InstrDef] = {d.opcode: d for d in INSTRUCTIONS}

@@ -463,6 +463,10 @@ class VM:
         self.set_slot(fr, ops[0], src.get(key) if isinstance(src, dict) else None)
         return pc + 1
 
+    def op_listdir(self, fr, ops, pc):
+        self.set_slot(fr, ops[0], describe_files(self.host))
+        return pc + 1
+
     def op_lasterror(self, fr, ops, pc):
         self.set_slot(fr, ops[0], fr.last_error)
         return pc + 1
@@ -611,13 +615,35 @@ class VM:
         return join
 
 
+def describe_files(host, limit: int = 40, head_bytes: int = 1 << 20) -> str:
+    """The workdir's files as a fact: path, size, and the first line of small text files
+    (a CSV's header, a log's format), so the model need not spend a turn reading them."""
+    files = host.list_files(limit)
+    if not files:
+        return "The working directory is empty."
+    lines = ["Files in the working directory:"]
+    for path, size in files:
+        head = ""
+        if 0 < size <= head_bytes:
+            try:
+                first = host.read_file(path).split("\n", 1)[0].strip()
+            except SandboxError:
+                first = ""
+            if first and first.isprintable():
+                head = f"; first line: {first[:120]}"
+        lines.append(f"- {path} ({size} bytes{head})")
+    if len(files) >= limit:
+        lines.append(f"- ... (only the first {limit} are listed)")
+    return "\n".join(lines)
+
+
 def ask_messages(prompt: str, mask: int, schema, task: str, facts=(), feedback=None):
     """The messages of one ASK. The step's prompt (fixed at compile time) goes into the system
     message, the run's task, facts and check feedback into the user message: runs of one
     program then share the system prefix, which a local model keeps in its KV cache."""
     user = task or "Do the step."
     if facts:
-        user += "\n\nAlready known:\n" + "\n".join(f"- {f}" for f in facts)
+        user += "\n\nAlready known:\n\n" + "\n\n".join(facts)
     if feedback:
         user += f"\n\nYour previous attempt failed a check: {feedback}\nFix it."
     return [{"role": "system", "content": system_prompt(mask, schema, prompt)},

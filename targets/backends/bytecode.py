@@ -378,6 +378,8 @@ class _Lowering:
             self.whole()
         else:
             self.constraints = [section_rules(self.inp.module)]
+            self.b.emit("listdir", "files")
+            self.b.emit("fact", self.b.slot("files"))
             self.ops(self.inp.module.body)
         self.b.emit("halt", 0)
         for label, message, op, step_pc in self.fails:
@@ -396,6 +398,17 @@ class _Lowering:
         says to run, each bound to the task, checked and run by the VM (its result, or why it
         could not run, is a fact the loop sees)."""
         module = self.inp.module
+        self.b.emit("listdir", "files", line=self.line(module))  # what the task gave
+        self.b.emit("fact", self.b.slot("files"), line=self.line(module))
+        bundle = bundle_files(self.inp.skill_dir) if self.inp.skill_dir else []
+        if bundle:  # the skill's relative paths are relative to its folder, not the workdir
+            self.uses_skill_dir = True
+            shown = ", ".join(bundle[:8]) + (", ..." if len(bundle) > 8 else "")
+            self.b.emit("concat", "bundle", (f"The skill's own files ({shown}) are in the "
+                                             "folder ", self.b.slot(SKILL_DIR_SLOT),
+                                             "; use that folder in paths to them."),
+                        line=self.line(module))
+            self.b.emit("fact", self.b.slot("bundle"), line=self.line(module))
         for cmd in self.commands:
             why = hoist_refusal(module, cmd)
             if why:

@@ -26,15 +26,17 @@ def _program(granularity="auto", target="qwen2.5-coder-1.5b+bare"):
 
 @pytest.fixture
 def workdir(tmp_path):
-    (tmp_path / "people.csv").write_text("name,age\nAda,36\nAlan,41\n", encoding="utf-8")
-    return tmp_path
+    wd = tmp_path / "wd"
+    wd.mkdir()
+    (wd / "people.csv").write_text("name,age\nAda,36\nAlan,41\n", encoding="utf-8")
+    return wd
 
 
 def _run(program, workdir, answers):
     model = ScriptedModel(answers)
     host = SandboxHost(workdir, model, sandbox="process")
     result = run_program(program, host, task=TASK, inputs={"skill_dir": str(SKILL)},
-                         max_steps=4, trace_path=str(workdir / "trace.jsonl"))
+                         max_steps=4, trace_path=str(workdir.parent / "trace.jsonl"))
     return result, model
 
 
@@ -97,7 +99,10 @@ def test_command_that_does_not_apply_is_skipped(workdir):
         bind, '{"action": "write", "path": "people.json", "content": "[]"}',
         '{"action": "answer", "answer": "done"}'])
     assert result.status == "ok", result.error
-    assert "Already known" not in model.calls[1]["messages"][1]["content"]
+    user = model.calls[1]["messages"][1]["content"]
+    assert "was run for you" not in user and "could not be run" not in user
+    # the model is told which files the task gave, with a CSV's header
+    assert "people.csv (24 bytes; first line: name,age)" in user
     assert not [t for t in _trace(workdir) if t.get("op") == "exec"]
 
 
@@ -124,7 +129,8 @@ def test_split_granularity_keeps_rules_out_of_the_steps():
 
 
 def _trace(workdir):
-    return [json.loads(line) for line in (workdir / "trace.jsonl").read_text().splitlines()]
+    return [json.loads(line)
+            for line in (workdir.parent / "trace.jsonl").read_text().splitlines()]
 
 
 def test_fixture_script_is_the_bundle_copy(tmp_path):
