@@ -187,12 +187,13 @@ def original_text(task: Task) -> str:
     return "\n\n".join(parts)
 
 
-def run_original(task: Task, host, *, max_steps: int, max_tokens: int) -> dict:
+def run_original(task: Task, host, *, max_steps: int, max_tokens: int,
+                 trace_path=None) -> dict:
     from skvmc.vm.baseline import run_baseline
 
     return _from_run_result(run_baseline(original_text(task), task.instruction, host,
                                          max_steps=max_steps, timeout=task.timeout_s,
-                                         max_tokens=max_tokens))
+                                         max_tokens=max_tokens, trace_path=trace_path))
 
 
 PICK_TURNS = 2  # one answer, and one retry after the enum's error message
@@ -233,16 +234,16 @@ class Compiler:
     library call the CLI makes), so a bench always runs what the current compiler and
     profiles produce."""
 
-    def __init__(self, out_dir: Path, target: str):
-        self.out_dir, self.target = Path(out_dir), target
+    def __init__(self, out_dir: Path, target: str, granularity: str = "auto"):
+        self.out_dir, self.target, self.granularity = Path(out_dir), target, granularity
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
 
     def __getstate__(self):  # Ray workers get a fresh cache (a lock cannot be pickled)
-        return {"out_dir": self.out_dir, "target": self.target}
+        return {"out_dir": self.out_dir, "target": self.target, "granularity": self.granularity}
 
     def __setstate__(self, state):
-        self.__init__(state["out_dir"], state["target"])
+        self.__init__(state["out_dir"], state["target"], state.get("granularity", "auto"))
 
     def program(self, skill_dir: Path):
         """(Program, skill dir) or raises RuntimeError with the compiler's diagnostics."""
@@ -255,7 +256,8 @@ class Compiler:
             if key not in self._cache:
                 try:
                     files = compile(str(skill_dir), self.target,
-                                    CompileOptions(backends=("prompt", "bytecode"))).files
+                                    CompileOptions(backends=("prompt", "bytecode"),
+                                                   granularity=self.granularity)).files
                     self._cache[key] = decode(files["skill.skbc"])
                 except CompileError as err:
                     self._cache[key] = RuntimeError(f"compile failed: {str(err)[-600:]}")
@@ -274,7 +276,7 @@ def jit_available() -> bool:
 
 
 def run_compiled(task: Task, host, program, *, max_steps: int, max_tokens: int,
-                 jit=None, skill_dir: Path | None = None) -> dict:
+                 jit=None, skill_dir: Path | None = None, trace_path=None) -> dict:
     from skvmc.vm.interp import run_program
 
     kw = {"jit": jit} if jit is not None else {}
@@ -283,14 +285,16 @@ def run_compiled(task: Task, host, program, *, max_steps: int, max_tokens: int,
         kw["inputs"] = {"skill_dir": str(Path(skill_dir).resolve())}
     return _from_run_result(run_program(program, host, task=task.instruction,
                                         max_steps=max_steps, timeout=task.timeout_s,
-                                        concurrency=1, max_tokens=max_tokens, **kw))
+                                        concurrency=1, max_tokens=max_tokens,
+                                        trace_path=trace_path, **kw))
 
 
 # ------------------------------------------------------------------ one unit
 def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Compiler,
              target: str, work_root: Path | None = None, max_steps: int = 8,
              max_tokens: int = 512, jit_warmup: int = 2, jit_root: Path | None = None,
-             keep_workdir: bool = False, sandbox: str = "bwrap") -> dict:
+             keep_workdir: bool = False, sandbox: str = "bwrap",
+             trace_dir: Path | None = None) -> dict:
     from skvmc.vm.host import NullHost, SandboxHost
 
     def make_host(wd, env_allow=()):
@@ -347,18 +351,23 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
                 warm[k] = round(warm[k] + r[k], 3)
         rec["warmup"] = warm
     workdir = prepare_workdir(task, work_root, condition != "no-skill")
+    # the run's trace (every model turn and instruction), kept beside the results
+    trace = (Path(trace_dir) / f"{task.id}--{condition}--{run_index}.jsonl"
+             if trace_dir else None)
     try:
         host = make_host(workdir, tuple(program.meta.get("env_allow", ())) if program else ())
         if condition == "no-skill":
             res = run_no_skill(task, host, max_steps=max_steps, max_tokens=max_tokens)
         elif condition == "original":
-            res = run_original(task, host, max_steps=max_steps, max_tokens=max_tokens)
+            res = run_original(task, host, max_steps=max_steps, max_tokens=max_tokens,
+                               trace_path=trace)
         elif program is None:  # the model named no installed skill: nothing runs, graded as is
             res = {"agent_status": "failed", "error": pick["error"], "model_calls": 0,
                    "prompt_tokens": 0, "completion_tokens": 0, "wall_s": 0.0}
         else:
             res = run_compiled(task, host, program, max_steps=max_steps,
-                               max_tokens=max_tokens, jit=jit, skill_dir=skill_dir)
+                               max_tokens=max_tokens, jit=jit, skill_dir=skill_dir,
+                               trace_path=trace)
         if pick is not None:  # the pick is part of this run's cost
             for k in ("model_calls", "prompt_tokens", "completion_tokens", "wall_s"):
                 res[k] = round(res[k] + pick[k], 3)
