@@ -542,9 +542,10 @@ def bind_prompt(cmd: RunCommand, skill: str) -> str:
     names = ", ".join(cmd.placeholders)
     return (f"The skill {skill} says to run this command ({cmd.evidence}):\n\n"
             f"    {cmd.text}\n\n"
-            f"Give the value of each placeholder ({names}) for the task below: a file name "
-            "or value taken from the task. Set applies to true when the task calls for this "
-            "command, and to false when it does not (then the placeholders may be empty).")
+            f"For each of {names}, give what the task below puts there: the file name or "
+            "value the task gives (the text as written when the task gives none). Set "
+            "applies to true when the task calls for this command, and to false when it does "
+            "not (the other values may then be empty).")
 
 
 _CONSTRAINT_LEAD = re.compile(r"^\W*(?:note|warning|important|caution|tip)\b\W", re.IGNORECASE)

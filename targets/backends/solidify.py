@@ -13,9 +13,11 @@ A command qualifies only when all of these hold; anything else stays text for th
 - it is one simple command: no pipes, redirections, substitutions or variables except
   ``$SKILL_DIR``; optional parts (``[--flag]``) or ``...`` make it a template we cannot fill.
 
-Placeholders (``INPUT``, ``<file>``, ``{out}``) are bound at run time from the task. Each
-argument that names a file is a read, except the value of an output option (``-o``,
-``--out``), which is a write; the VM checks reads before and writes after the run.
+Placeholders (``INPUT``, ``<file>``, ``{out}``) and literal file arguments (an example path
+like ``logs/access.log``, which the task's own file replaces) are bound at run time from the
+task. Each file argument is a read, except the value of an output option (``-o``,
+``--out``) or a placeholder named out*, which is a write; the VM checks reads before and
+writes after the run. A condition ("If the file is large, run:") is not an instruction.
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ _OUTPUT_OPTS = {"-o", "--out", "--output", "--output-file", "--outfile", "--dest
 _FILE_LIKE = re.compile(r"/|\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 _RUN = r"(?:run|execute|invoke|call)"
-_LEADS = re.compile(rf"(?:^|[.;:!?]\s+|\b(?:then|and|first|next|finally|now)\s+|\bby\s+"
+_LEADS = re.compile(rf"(?:^|[.;:!?,]\s+|\b(?:then|and|first|next|finally|now)\s+|\bby\s+"
                     rf"(?=running|executing))(?:{_RUN}|running|executing)\b", re.IGNORECASE)
+# "If the file is large, run:" / "When ... , run": a condition the compiler cannot decide
+_CONDITION = re.compile(r"^\W*(?:\d+\.\s*)?(?:if|when|whenever|unless|in case|only)\b",
+                        re.IGNORECASE)
 _OPTIONAL = re.compile(r"\b(?:can|may|might|could|optionally|optional|if you (?:want|like|"
                        r"need|prefer)|for (?:quick |a quick )?(?:checks?|example|instance|"
                        r"debugging|testing)|e\.g\.|such as|alternatively|to debug|to test)\b",
@@ -148,7 +153,8 @@ def _span_instruction(text: str, at: int) -> str | None:
     for m in _SENTENCE_END.finditer(text, 0, at):
         start = m.end()
     before = text[start:at]
-    if not _LEADS.search(before) or _OPTIONAL.search(before) or _NEGATED.search(before):
+    if not _LEADS.search(before) or _OPTIONAL.search(before) or _NEGATED.search(before) \
+            or _CONDITION.search(before):
         return None
     return before.strip()[-120:]
 
@@ -200,12 +206,18 @@ def _template(command: str, bundle: set[str]):
     script = _script_of(argv, bundle)
     if script is None:
         return "it does not run a bundled script"
-    for i, item in enumerate(argv):
-        if _CAPS.match(item):
+    i = argv.index(next(a for a in argv if _SCRIPT_EXT.search(a)))
+    for j, item in enumerate(argv):
+        if j <= i:
+            continue
+        value = item.split("=", 1)[1] if item.startswith("--") and "=" in item else item
+        if _CAPS.match(item) or (not item.startswith("-") and PLACEHOLDER_MARK not in item
+                                 and SKILL_DIR_MARK not in item and _FILE_LIKE.search(value)
+                                 and "=" not in item):
+            # NAME, or a literal file (`logs/access.log`): the task's own file goes there
             if item not in names:
                 names.append(item)
-            argv[i] = PLACEHOLDER_MARK + item + PLACEHOLDER_MARK
-    i = argv.index(next(a for a in argv if _SCRIPT_EXT.search(a)))
+            argv[j] = PLACEHOLDER_MARK + item + PLACEHOLDER_MARK
     argv[i] = SKILL_DIR_MARK + "/" + script  # run the bundle's copy, wherever the workdir is
     if argv[0] in ("python",):
         argv[0] = "python3"
@@ -234,5 +246,5 @@ def _file_args(argv: list[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 def _names_file(item: str) -> bool:
     """A placeholder name (lower case) that says it is a file (input, file, input.csv ...)."""
-    return bool(re.search(r"file|path|input|dir|csv|json|log|data|\.[a-z]", item)) \
+    return bool(re.search(r"file|path|input|dir|csv|json|log|data|[./]", item)) \
         or item in ("in", "src", "source")
