@@ -23,16 +23,12 @@ import re
 
 import attrs
 
-from skvmc.dialects import env
+from skvmc.dialects import env, skill
 from skvmc.frontend.refs import CONVENTIONAL_DIRS
 from skvmc.ir import Operation, map_ops
 from skvmc.passes import shell_words
 from skvmc.passes.pydeps import distribution_for, is_stdlib, npm_package
 from skvmc.passmanager import Pass, PassContext
-
-SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
-PY_LANGS = {"python", "py", "python3"}
-JS_LANGS = {"js", "javascript", "ts", "typescript", "jsx", "tsx", "mjs", "cjs", "node"}
 
 # Shell keywords and builtins: part of the shell, never something to install.
 SHELL_BUILTINS = frozenset("""
@@ -438,19 +434,20 @@ class BindEnv(Pass):
         # a variable one block sets is not the environment's, even when another block reads it
         assigned = frozenset().union(*(
             shell_assigned(op.attr("body", "")) for op in module.walk()
-            if op.name == "skill.code" and op.attr("lang", "").lower() in SHELL_LANGS))
+            if op.name == "skill.code" and skill.fence_kind(op.attr("lang")) == skill.SHELL))
 
         def visit(op: Operation):
             if op.name == "skill.code":
                 lang = op.attr("lang", "").lower()
+                kind = skill.fence_kind(lang)
                 body = op.attr("body", "")
-                if lang in SHELL_LANGS:
+                if kind == skill.SHELL:
                     _shell_facts(op, body, local, facts, assigned, lang)
                     new = _bind_paths(body, pattern, root)
-                elif lang in PY_LANGS:
+                elif kind == skill.PYTHON:
                     _py_facts(op, body, local, facts)
                     new = _bind_paths(body, pattern, root) if literal_root else body
-                elif lang in JS_LANGS:
+                elif kind == skill.JS:
                     _js_facts(op, body, facts)
                     new = _bind_paths(body, pattern, root) if literal_root else body
                 else:

@@ -27,8 +27,6 @@ from skvmc.passmanager import Pass, PassContext
 
 ACTION_ORDER = ("exec", "read", "write", "edit", "list", "search", "fetch", "browser")
 TEXT_OPS = ("skill.step", "skill.text", "skill.quote")
-EXEC_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal",
-              "python", "py", "python3", "js", "javascript", "node", "ts", "typescript"}
 
 # Products a skill may address; the harnesses (descriptor names) that ARE each product.
 PRODUCTS: dict[str, tuple[str, ...]] = {

@@ -84,7 +84,7 @@ def delegate_arithmetic(site: Site, r: dict) -> Lowering | None:
 
 def shell_as_python(site: Site, r: dict) -> Lowering | None:
     op = site.op
-    if op.name != "skill.code" or op.attr("lang", "").lower() not in rules.SHELL_LANGS:
+    if op.name != "skill.code" or skill.fence_kind(op.attr("lang")) != skill.SHELL:
         return None
     body = shell_to_python(op.attr("body", ""))
     if body is None:
@@ -134,7 +134,7 @@ def _example(site: Site):
     candidates = list(site.op.body) + ([site.next_op] if site.next_op is not None else [])
     for c in candidates:
         lang = c.attr("lang", "").lower() if c.name == "skill.code" else ""
-        if lang in rules.STRUCTURED_LANGS:
+        if skill.fence_kind(lang) == skill.STRUCTURED:
             data = rules.parse_example("json" if lang == "json" else "yaml", c.attr("body", ""))
             if data is not None:
                 return ("json" if lang == "json" else "yaml"), data
@@ -207,7 +207,7 @@ def serialize_batch(site: Site, r: dict) -> Lowering | None:
 
 def python_stdlib(site: Site, r: dict) -> Lowering | None:
     op = site.op
-    if (op.name != "skill.code" or op.attr("lang", "").lower() not in rules.PY_LANGS
+    if (op.name != "skill.code" or skill.fence_kind(op.attr("lang")) != skill.PYTHON
             or r["level"] < 3):
         return None
     got = python_to_stdlib(op.attr("body", ""))

@@ -21,13 +21,12 @@ import re
 import attrs
 import networkx as nx
 
+from skvmc.dialects import skill
 from skvmc.ir import Operation
 
 # Ops that carry instructions; everything else (frontmatter, refs, tables, rules, html, flow
 # wrappers from an earlier run) is "inert" for scheduling and acts as a barrier.
 INSTRUCTION_OPS = ("skill.step", "skill.code", "skill.section", "skill.text", "skill.quote")
-EXEC_LANGS = {"bash", "sh", "shell", "zsh", "console", "python", "py", "python3", "js",
-              "javascript", "node", "ts", "typescript", "powershell", "ps1"}
 
 _WRITE_ACTIONS = {"write", "edit", "exec"}
 _READ_ACTIONS = {"read", "list", "search", "fetch"}
@@ -170,8 +169,7 @@ def text_effects(text: str) -> Effects:
 
 def code_effects(op: Operation) -> Effects:
     body = op.attr("body", "")
-    lang = (op.attr("lang") or "").lower()
-    if lang not in EXEC_LANGS:
+    if skill.fence_kind(op.attr("lang")) not in skill.EXEC_KINDS:
         return Effects()  # an example / template (json, yaml, md): no effect by itself
     writes = {normalize_path(m) for pat in _CODE_WRITES for m in pat.findall(body)}
     writes = {w for w in writes if w and not w.startswith("&") and w != "/dev/null"}

@@ -17,6 +17,7 @@ import sys
 
 import attrs
 
+from skvmc.dialects import skill
 from skvmc.ir import Operation, Region, freeze
 from skvmc.passes import capability_rules as rules
 from skvmc.passmanager import Pass, PassContext
@@ -62,7 +63,7 @@ def merge(findings: list[rules.Finding], order: dict[str, int]) -> dict:
 def _example_findings(ops) -> list[rules.Finding]:
     out = []
     for op in ops:
-        if op.name == "skill.code" and op.attr("lang", "").lower() in rules.STRUCTURED_LANGS:
+        if op.name == "skill.code" and skill.fence_kind(op.attr("lang")) == skill.STRUCTURED:
             out += rules.structured_example(op.attr("lang").lower().replace("yml", "yaml"),
                                             op.attr("body", ""))
     return out
@@ -93,7 +94,7 @@ def _introduced_run(text: str, fence: Operation | None) -> list[rules.Finding]:
     fence after a sentence that forbids or merely shows ("for example:") is not run."""
     if fence is None or fence.name != "skill.code" or not text.rstrip(" *_").endswith(":"):
         return []
-    if fence.attr("lang", "").lower() not in rules.SHELL_LANGS:
+    if skill.fence_kind(fence.attr("lang")) != skill.SHELL:
         return []
     if rules.negated(text, len(text)) or re.search(r"\b(e\.g\.|example|like this|such as|"
                                                    r"output|looks like|prints?)\b", text, re.I):

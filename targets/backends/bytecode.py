@@ -47,13 +47,12 @@ from skvmc.bytecode import (
     disassemble,
     encode,
 )
+from skvmc.dialects import skill
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
 from skvmc.targets.backends.prompt import skill_root
 
-SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
-PY_LANGS = {"python", "py", "python3"}
 _SHELL_META = re.compile(r"[|&;<>()`$*?{}\[\]~]|\\$")
 _RUN = re.compile(r"\b(run|execute)\b", re.IGNORECASE)
 _ACTION_BITS = {"exec": ACT_EXEC, "read": ACT_READ, "list": ACT_READ, "search": ACT_READ,
@@ -77,7 +76,7 @@ def command_argvs(body: str, lang: str) -> list[list[str]] | None:
     argvs = []
     for raw in body.split("\n"):
         line = raw.strip()
-        if lang in ("console", "shell-session", "terminal"):
+        if skill.is_session(lang):
             if not line.startswith("$ "):
                 continue  # output lines of a transcript
             line = line[2:]
@@ -259,7 +258,7 @@ class _Lowering:
     def delegate(self, op):
         self.setstep(op, op.attr("instruction"))
         code, lang = op.attr("code"), op.attr("lang")
-        if code and lang in PY_LANGS:
+        if code and skill.fence_kind(lang) == skill.PYTHON:
             self.exec_(op, ["python3", "-c", code], shown="python3 -c <delegated code>")
         else:
             self.ask(op, render_ops([op]))
@@ -280,7 +279,7 @@ class _Lowering:
     def code(self, op):
         lang = (op.attr("lang") or "").lower()
         body = op.attr("body")
-        if lang in SHELL_LANGS:
+        if skill.fence_kind(lang) == skill.SHELL:
             argvs = command_argvs(body, lang)
             produced = set(self.produced)
             for argv in argvs or ():
@@ -296,7 +295,7 @@ class _Lowering:
             else:
                 self.ask(op, "Run these commands with your shell tool and report the output:\n\n"
                          + render_ops([op]))
-        elif lang in PY_LANGS and self.run_hint:
+        elif skill.fence_kind(lang) == skill.PYTHON and self.run_hint:
             self.setstep(op, "python")
             self.exec_(op, ["python3", "-c", body], shown="python3 -c <python block>")
         else:
