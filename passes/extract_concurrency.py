@@ -31,6 +31,7 @@ from skvmc.dialects import flow
 from skvmc.ir import Operation, Region
 from skvmc.passes import dataflow
 from skvmc.passmanager import Pass, PassContext
+from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 
 _FOREACH = re.compile(
     r"^\s*(?:for|across)\s+(?:each|every|all(?: the)?)\s+(?:of\s+the\s+)?"
@@ -140,8 +141,7 @@ class ExtractConcurrency(Pass):
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         used = {v.name for op in module.walk() for v in op.operands}
         found: list[dict] = []
-        body = self._region(module.body, module.name, used, found)
-        module = module.with_ops(body) if tuple(body) != module.body else module
+        module = walk_patterns(module, self.patterns(used, found))
         # Counted over the result (not just this run), so a second run records the same.
         regions = [_describe(op) for op in module.walk() if op.name in ("flow.parallel",
                                                                         "flow.foreach")]
@@ -159,31 +159,28 @@ class ExtractConcurrency(Pass):
             module = module.with_attrs(concurrency=summary)
         return module
 
-    # -- one region, bottom-up -------------------------------------------------------------
+    # -- the patterns: bottom-up, a region's ops before the region --------------------------
 
-    def _region(self, ops: tuple, parent: str, used: set, found: list,
-                parent_op: Operation | None = None) -> list[Operation]:
-        out = []
-        for op in ops:
-            op = self._nested(op, used, found)
-            loop = foreach_of(op) if parent != "flow.foreach" else None
-            if loop is not None and not any(r.name in used for r in op.results):
-                parallel = _iterations_independent(op)
-                op = flow.FOREACH.build(collection=loop[0], var=loop[1], parallel=parallel,
-                                        regions=[Region((op,))], loc=op.loc)
-                found.append({"op": "flow.foreach", "kind": "data" if parallel else "loop",
-                              "loc": str(op.loc), "collection": loop[0]})
-            out.append(op)
-        return self._group(out, parent, used, found, parent_op)
+    def patterns(self, used: set, found: list) -> PatternSet:
+        def wrap_foreach(site: Site) -> Rewrite | None:
+            op = site.op
+            if site.parent is not None and site.parent.name == "flow.foreach":
+                return None  # already wrapped (a second run)
+            loop = foreach_of(op)
+            if loop is None or any(r.name in used for r in op.results):
+                return None
+            parallel = _iterations_independent(op)
+            op = flow.FOREACH.build(collection=loop[0], var=loop[1], parallel=parallel,
+                                    regions=[Region((op,))], loc=op.loc)
+            found.append({"op": "flow.foreach", "kind": "data" if parallel else "loop",
+                          "loc": str(op.loc), "collection": loop[0]})
+            return Rewrite((op,))
 
-    def _nested(self, op: Operation, used: set, found: list) -> Operation:
-        if not op.regions:
-            return op
-        regions = []
-        for region in op.regions:
-            new = self._region(region.ops, op.name, used, found, op)
-            regions.append(region if tuple(new) == region.ops else Region(tuple(new)))
-        return attrs.evolve(op, regions=tuple(regions)) if regions != list(op.regions) else op
+        def group(ops: tuple, parent: Operation) -> list[Operation]:
+            return self._group(list(ops), parent.name, used, found, parent)
+
+        return PatternSet(post=(Pattern("wrap-foreach", wrap_foreach, ("flow.foreach",)),),
+                          region=(Pattern("group-parallel", group, ("flow.parallel",)),))
 
     def _group(self, ops: list, parent: str, used: set, found: list,
                parent_op: Operation | None = None) -> list[Operation]:
