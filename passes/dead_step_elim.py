@@ -14,7 +14,8 @@ Reported, not removed: instructions conditional on another product inside a shar
 and emphasis) anywhere.
 
 Never removed: the frontmatter, ops whose results another op uses, sections that still have
-content. Tokens are counted with ``skvmc.tokens.count_tokens`` over the rendered Markdown.
+content. Tokens are counted with ``skvmc.tokens.count_tokens`` over the op's Markdown as the
+prompt backend emits it (``skvmc.markdown.render_ops``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import attrs
 
 from skvmc.ir import Operation
+from skvmc.markdown import render_ops
 from skvmc.passes import dataflow
 from skvmc.passmanager import Pass, PassContext
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
@@ -42,23 +44,6 @@ def normalize(text: str) -> str:
     text = re.sub(r"[*_`~]+", "", text)
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip(" .!;:")
-
-
-def render_markdown(op: Operation, indent: str = "") -> str:
-    """The Markdown an op stands for (close enough to count the tokens it costs)."""
-    inner = "".join(render_markdown(o, indent + "   ") for r in op.regions for o in r.ops)
-    if op.name == "skill.step":
-        return f"{indent}{op.attr('marker', '-')} {op.attr('text', '')}\n" + inner
-    if op.name == "skill.code":
-        fence = op.attr("fence", "```")
-        body = "".join(indent + line for line in op.attr("body", "").splitlines(True))
-        return f"{indent}{fence}{op.attr('lang', '')}\n{body}{indent}{fence}\n"
-    if op.name == "skill.section":
-        return f"{'#' * op.attr('level', 1)} {op.attr('title', '')}\n\n" + inner
-    if op.name == "skill.quote":
-        return "".join(f"{indent}> {line}\n" for line in op.attr("text", "").splitlines())
-    text = op.attr("text")
-    return (f"{indent}{text}\n" if isinstance(text, str) else "") + inner
 
 
 def _key(op: Operation):
@@ -157,4 +142,4 @@ def _run_kind(op: Operation):
 def _entry(op: Operation, reason: str) -> dict:
     return {"op": op.name, "line": op.loc.line, "loc": str(op.loc), "_loc": op.loc,
             "reason": reason, "text": dataflow._label(op),
-            "tokens": count_tokens(render_markdown(op))}
+            "tokens": count_tokens(render_ops([op]))}
