@@ -26,8 +26,8 @@ import attrs
 from skvmc.dialects import env, skill
 from skvmc.frontend.refs import CONVENTIONAL_DIRS
 from skvmc.ir import Operation, map_ops
-from skvmc.passes import shell_words
-from skvmc.passes.pydeps import distribution_for, is_stdlib, npm_package
+from skvmc.passes.analysis import shell_words
+from skvmc.passes.analysis.pydeps import distribution_for, is_stdlib, npm_package
 from skvmc.passmanager import Pass, PassContext
 
 # Shell keywords and builtins: part of the shell, never something to install.

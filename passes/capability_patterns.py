@@ -17,7 +17,7 @@ import attrs
 
 from skvmc.dialects import cap, skill
 from skvmc.ir import Operation, Value, freeze
-from skvmc.passes import capability_rules as rules
+from skvmc.passes.analysis import capability_rules as rules
 from skvmc.passes.capability_translate import python_to_stdlib, shell_to_python
 from skvmc.rewrite import Conversion, ConversionPattern
 

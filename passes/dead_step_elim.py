@@ -26,7 +26,7 @@ import attrs
 
 from skvmc.ir import Operation
 from skvmc.markdown import render_ops
-from skvmc.passes import dataflow
+from skvmc.passes.analysis import dataflow
 from skvmc.passmanager import Pass, PassContext
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 from skvmc.tokens import count_tokens, tokenizer_name

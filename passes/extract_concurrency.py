@@ -1,10 +1,10 @@
 """extract-concurrency: find what may run at the same time and make it explicit.
 
 For every region (module, section, step body) the sibling ops form a dependence graph
-(:func:`skvmc.passes.dataflow.build_graph`): b stays after a when b reads what a writes (RAW),
-writes what a reads (WAR) or writes the same path (WAW), when either has unknown effects (no
-file it reads or writes), when b names no input (it may build on a's result), or when b's
-wording ties it to what came before ("then", "using the result", "the output", "step 2").
+(:func:`skvmc.passes.analysis.dataflow.build_graph`): b stays after a when b reads what a
+writes (RAW), writes what a reads (WAR) or writes the same path (WAW), when either has unknown
+effects (no file it reads or writes), when b names no input (it may build on a's result), or
+when b's wording ties it to what came before ("then", "using the result", "the output", "step 2").
 Paragraphs, tables and other non-instruction ops are barriers. ``skill.ref`` operands are
 shared read-only inputs and add no edge.
 
@@ -29,7 +29,7 @@ import attrs
 
 from skvmc.dialects import flow
 from skvmc.ir import Operation, Region
-from skvmc.passes import dataflow
+from skvmc.passes.analysis import dataflow
 from skvmc.passmanager import Pass, PassContext
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 

@@ -20,7 +20,7 @@ import attrs
 
 from skvmc.dialects import skill
 from skvmc.ir import Operation, freeze
-from skvmc.passes import capability_rules as rules
+from skvmc.passes.analysis import capability_rules as rules
 from skvmc.passmanager import Pass, PassContext
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 

@@ -8,8 +8,10 @@ path between them - that is the parallelism extract-concurrency exploits.
 
 from __future__ import annotations
 
+import networkx as nx
+
 from skvmc.legal import LegalOps
-from skvmc.passes.dataflow import build_graph, is_schedulable, to_dot, to_mermaid
+from skvmc.passes.analysis.dataflow import build_graph, is_schedulable
 
 TRANSPARENT = ("skill.section", "flow.parallel", "flow.branch", "flow.seq", "cap.split",
                "cap.serialize")
@@ -42,6 +44,50 @@ def instruction_ops(ops) -> list:
 
 def graph(module):
     return build_graph(instruction_ops(module.body))
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def _reduced(g: nx.DiGraph) -> nx.DiGraph:
+    # build_graph's graphs are reduced already; reduce (once) only a graph made elsewhere.
+    return g if g.graph.get("reduced") else nx.transitive_reduction(g)
+
+
+def dot_label(text: str) -> str:
+    """Text for a quoted DOT string: backslashes escaped (a trailing one would escape the
+    closing quote), double quotes turned into single ones."""
+    return text.replace("\\", "\\\\").replace('"', "'")
+
+
+_MERMAID_ESCAPES = str.maketrans({"<": "#lt;", ">": "#gt;", "&": "#amp;", '"': "'"})
+
+
+def mermaid_label(text: str) -> str:
+    """Text for a quoted Mermaid label: no raw HTML (Mermaid renders HTML in labels, so
+    ``<img onerror=...>`` would run in a viewer): < > & become entity codes."""
+    return text.translate(_MERMAID_ESCAPES)
+
+
+def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
+    """DOT text of a dependence graph (transitively reduced edges only)."""
+    reduced = _reduced(g)
+    lines = [f"digraph {name} {{"]
+    for n in g.nodes:
+        lines.append(f'  n{n} [label="{dot_label(g.nodes[n]["label"])}"];')
+    for a, b in reduced.edges:
+        lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_mermaid(g: nx.DiGraph) -> str:
+    reduced = _reduced(g)
+    lines = ["flowchart TD"]
+    for n in g.nodes:
+        lines.append(f'  n{n}["{mermaid_label(g.nodes[n]["label"])}"]')
+    for a, b in reduced.edges:
+        lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
+    return "\n".join(lines) + "\n"
 
 
 def emit(inp) -> dict[str, bytes]:

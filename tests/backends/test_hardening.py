@@ -13,7 +13,8 @@ import pytest
 from skvmc import cli
 from skvmc.diagnostics import DiagnosticEngine
 from skvmc.fsutil import TMP_PREFIX, AtomicDir, remove_stale_temp_dirs
-from skvmc.passes import dataflow
+from skvmc.passes.analysis import dataflow
+from skvmc.targets.backends import dag
 
 TARGET = "--target=qwen-7b+openhands"
 
@@ -181,9 +182,9 @@ def test_dot_and_mermaid_labels_are_escaped(tmp_path, capsys):
 
 
 def test_label_helpers():
-    assert dataflow.dot_label("ends in \\") == "ends in \\\\"
-    assert dataflow.dot_label('say "hi"') == "say 'hi'"
-    assert dataflow.mermaid_label("<b>&") == "#lt;b#gt;#amp;"
+    assert dag.dot_label("ends in \\") == "ends in \\\\"
+    assert dag.dot_label('say "hi"') == "say 'hi'"
+    assert dag.mermaid_label("<b>&") == "#lt;b#gt;#amp;"
 
 
 # -- dataflow graph: reduced construction equals the full graph's transitive reduction --------
