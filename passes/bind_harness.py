@@ -21,6 +21,7 @@ import re
 
 import attrs
 
+from skvmc.diagnostics import TargetLookupError
 from skvmc.dialects import prompt
 from skvmc.ir import Operation, map_ops
 from skvmc.passmanager import Pass, PassContext
@@ -97,16 +98,10 @@ def op_actions(op: Operation) -> list[str]:
     return [a for a in ACTION_ORDER if a in kinds]
 
 
-def _all_harnesses():
-    from skvmc.targets import list_harnesses
-
-    return list_harnesses()
-
-
-def foreign_tool_names(harness) -> dict[str, str]:
+def foreign_tool_names(harness, harnesses) -> dict[str, str]:
     """Tool names of OTHER harnesses -> this harness's tool, where the mapping is unique."""
     candidates: dict[str, set[str]] = {}
-    for other in _all_harnesses():
+    for other in harnesses:
         for action, tool in other.tools.items():
             if tool:
                 candidates.setdefault(tool, set()).add(action)
@@ -167,16 +162,14 @@ class BindHarness(Pass):
                 "(off: they are reported)"})
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
-        from skvmc.targets import TargetError, get_harness
-
         try:
-            h = get_harness(self.harness)
-        except TargetError as err:
+            h = ctx.targets.harness(self.harness)
+        except TargetLookupError as err:
             ctx.diags.error(f"bind-harness: {err}", None, code="pipeline")
             return module
         has_tools = any(h.tools.values())
         exec_tool = h.tools.get("exec")
-        mapping = foreign_tool_names(h)
+        mapping = foreign_tool_names(h, ctx.targets.harnesses())
         used: dict[str, str] = {}
         fallbacks: dict[str, str] = {}
         dropped: list[dict] = []

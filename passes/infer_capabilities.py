@@ -27,10 +27,8 @@ from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 FACT_KEYS = ("requires", "actions", "reads", "writes")
 
 
-def primitive_order() -> dict[str, int]:
-    from skvmc.targets import primitive_ids
-
-    return {p: i for i, p in enumerate(primitive_ids())}
+def primitive_order(primitive_ids) -> dict[str, int]:
+    return {p: i for i, p in enumerate(primitive_ids)}
 
 
 def merge(findings: list[rules.Finding], order: dict[str, int]) -> dict:
@@ -165,7 +163,8 @@ class InferCapabilities(Pass):
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         rows: list[tuple[Operation, dict]] = []  # for --explain and the report
-        new_module = walk_patterns(module, PatternSet(post=(annotate(primitive_order(), rows),)))
+        order = primitive_order(ctx.targets.primitive_ids())
+        new_module = walk_patterns(module, PatternSet(post=(annotate(order, rows),)))
         by_primitive: dict[str, int] = {}
         for _, facts in rows:
             for r in facts["requires"]:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from skvmc.diagnostics import CompileError, Diagnostic
+from skvmc.diagnostics import CompileError, Diagnostic, TargetLookupError
 from skvmc.dialects import cap
 from skvmc.ir import Location, Operation, fresh_namer
 from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
@@ -163,8 +163,6 @@ class LowerCapabilities(Pass):
                 "(e.g. levels learned by adaptive recompilation)"})
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
-        from skvmc.targets import TargetError, effective_profile, parse_target
-
         if not self.target:
             ctx.diags.error("lower-capabilities needs target=MODEL+HARNESS", None, code="pipeline")
             raise CompileError("no target")
@@ -177,9 +175,8 @@ class LowerCapabilities(Pass):
             return module
         overlay = self._overlay(ctx)
         try:
-            profile = effective_profile(parse_target(self.target), overlay=overlay,
-                                        diags=ctx.diags)
-        except TargetError as err:
+            profile = ctx.targets.profile(self.target, overlay=overlay, diags=ctx.diags)
+        except TargetLookupError as err:
             ctx.diags.error(str(err), None, code="target")
             raise CompileError("bad target") from None
         except ValueError as err:  # an overlay naming an unknown primitive or a bad level

@@ -74,11 +74,21 @@ def _format_option(value) -> str:
 
 @attrs.define
 class PassContext:
-    """What passes share besides the module: diagnostics and the compile report."""
+    """What passes share besides the module: diagnostics, the compile report, and the target
+    catalog (descriptors and profiles: a pass asks ``ctx.targets``, never ``skvmc.targets``)."""
 
     diags: DiagnosticEngine = attrs.field(factory=DiagnosticEngine)
     report: dict[str, Any] = attrs.field(factory=dict)
     options: dict[str, Any] = attrs.field(factory=dict)  # driver-wide settings (e.g. explain)
+    target_catalog: Any = None  # None: the shipped one (skvmc.targets.catalog.CATALOG)
+
+    @property
+    def targets(self):
+        if self.target_catalog is None:  # looked up late: most pipelines never ask
+            from skvmc.targets.catalog import CATALOG
+
+            self.target_catalog = CATALOG
+        return self.target_catalog
 
     def record(self, pass_name: str, key: str, value: Any) -> None:
         self.report.setdefault(pass_name, {})[key] = value
