@@ -13,7 +13,7 @@ Reads code blocks (and inline command spans in step text), never needing the cap
   shell commands rewritten to it so commands work from any working directory.
 
 The facts go into one ``env.requires`` region after the frontmatter and refs (replacing an
-earlier one), deduplicated and sorted; ``ctx.report['bind-env']`` gets deps, vars and paths.
+earlier one), deduplicated and sorted; ``BindEnvResult`` gets deps, vars and paths.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from skvmc.frontend.refs import CONVENTIONAL_DIRS
 from skvmc.ir import Operation, map_ops
 from skvmc.passes.analysis import shell_words
 from skvmc.passes.analysis.pydeps import distribution_for, is_stdlib, npm_package
+from skvmc.passes.results import BindEnvResult
 from skvmc.passmanager import Pass, PassContext
 
 # Shell keywords and builtins: part of the shell, never something to install.
@@ -471,13 +472,13 @@ class BindEnv(Pass):
                               "(a URL, path or alias): not installed by env-setup.sh", where,
                               code="env")
         env_ops = self._env_ops(facts, bound, root)
-        ctx.record(self.name, "deps", [
-            {"manager": m, "name": n, **{k: v for k, v in e.items() if k != "evidence" and v}}
-            for (m, n), e in self._sorted_deps(facts)])
-        ctx.record(self.name, "vars", [{"name": n, "secret": is_secret(n)}
-                                       for n in sorted(facts.vars)])
-        ctx.record(self.name, "paths", {op.attr("path"): f"{root}/{op.attr('path')}"
-                                        for op in sorted(bound, key=lambda o: o.attr("path"))})
+        ctx.publish(BindEnvResult(
+            deps=[{"manager": m, "name": n,
+                   **{k: v for k, v in e.items() if k != "evidence" and v}}
+                  for (m, n), e in self._sorted_deps(facts)],
+            vars=[{"name": n, "secret": is_secret(n)} for n in sorted(facts.vars)],
+            paths={op.attr("path"): f"{root}/{op.attr('path')}"
+                   for op in sorted(bound, key=lambda o: o.attr("path"))}))
         body = [op for op in module.body if op.name != "env.requires"]
         if env_ops:
             i = 0

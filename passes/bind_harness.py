@@ -24,6 +24,7 @@ import attrs
 from skvmc.diagnostics import TargetLookupError
 from skvmc.dialects import prompt
 from skvmc.ir import Operation, map_ops
+from skvmc.passes.results import BindHarnessResult
 from skvmc.passmanager import Pass, PassContext
 
 ACTION_ORDER = ("exec", "read", "write", "edit", "list", "search", "fetch", "browser")
@@ -227,10 +228,6 @@ class BindHarness(Pass):
         body.insert(i, prompt.TOOLS.build(
             harness=h.name, bindings=bindings, fallback=fallback or None,
             context_file=h.context_file, loc=body[i].loc if i < len(body) else module.loc))
-        ctx.record(self.name, "harness", h.name)
-        ctx.record(self.name, "bindings", bindings)
-        ctx.record(self.name, "fallback", fallback)
-        ctx.record(self.name, "dropped", dropped)
-        ctx.record(self.name, "foreign_tools", renamed)
+        ctx.publish(BindHarnessResult(h.name, bindings, fallback, dropped, renamed))
         new = module.with_ops(body)
         return module if new == module else new

@@ -27,6 +27,7 @@ import attrs
 from skvmc.ir import Operation
 from skvmc.markdown import render_ops
 from skvmc.passes.analysis import dataflow
+from skvmc.passes.results import DeadStepElimResult
 from skvmc.passmanager import Pass, PassContext
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 from skvmc.tokens import count_tokens, tokenizer_name
@@ -68,10 +69,7 @@ class DeadStepElim(Pass):
         reported: list[dict] = []
         new = walk_patterns(module, self.patterns(used, removed, reported))
         saved = sum(r["tokens"] for r in removed)
-        ctx.record(self.name, "removed", removed)
-        ctx.record(self.name, "reported", reported)
-        ctx.record(self.name, "tokens_saved", saved)
-        ctx.record(self.name, "tokenizer", tokenizer_name())
+        ctx.publish(DeadStepElimResult(removed, reported, saved, tokenizer_name()))
         for r in removed:
             ctx.diags.note(f"dead-step-elim removed {r['op']}: {r['reason']} "
                            f"({r['tokens']} tokens)", r.pop("_loc"), code="dead-step-elim")

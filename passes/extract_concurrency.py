@@ -17,7 +17,7 @@ Rewrites (the ops are moved into the new regions, never copied). Only sound ones
   foreach, otherwise "instruction" (independent tool calls, e.g. several reads).
 
 Ops whose results other ops use are left in place (moving them would hide the value).
-The critical path (in steps) and the regions found go to ``ctx.report['extract-concurrency']``
+The critical path (in steps) and the regions found go to ``ExtractConcurrencyResult``
 and to the module attribute ``concurrency``.
 """
 
@@ -30,6 +30,7 @@ import attrs
 from skvmc.dialects import flow
 from skvmc.ir import Operation, Region
 from skvmc.passes.analysis import dataflow
+from skvmc.passes.results import ExtractConcurrencyResult
 from skvmc.passmanager import Pass, PassContext
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 
@@ -151,10 +152,8 @@ class ExtractConcurrency(Pass):
             "parallel_regions": sum(r["op"] == "flow.parallel" for r in regions),
             "foreach": sum(r["op"] == "flow.foreach" for r in regions),
         }
-        ctx.record(self.name, "critical_path", summary["critical_path"])
-        ctx.record(self.name, "sequential_steps", summary["sequential_steps"])
-        ctx.record(self.name, "regions", regions)
-        ctx.record(self.name, "new_regions", len(found))
+        ctx.publish(ExtractConcurrencyResult(summary["critical_path"],
+                                             summary["sequential_steps"], regions, len(found)))
         if module.attr("concurrency") != summary:
             module = module.with_attrs(concurrency=summary)
         return module

@@ -21,6 +21,7 @@ import attrs
 from skvmc.dialects import skill
 from skvmc.ir import Operation, freeze
 from skvmc.passes.analysis import capability_rules as rules
+from skvmc.passes.results import InferCapabilitiesResult
 from skvmc.passmanager import Pass, PassContext
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 
@@ -169,12 +170,12 @@ class InferCapabilities(Pass):
         for _, facts in rows:
             for r in facts["requires"]:
                 by_primitive[r["primitive"]] = by_primitive.get(r["primitive"], 0) + 1
-        ctx.record(self.name, "ops", len(rows))
-        ctx.record(self.name, "requirements", sum(by_primitive.values()))
-        ctx.record(self.name, "by_primitive", dict(sorted(by_primitive.items())))
-        ctx.record(self.name, "actions", sum(len(f["actions"]) for _, f in rows))
-        ctx.record(self.name, "reads", sorted({p for _, f in rows for p in f["reads"]}))
-        ctx.record(self.name, "writes", sorted({p for _, f in rows for p in f["writes"]}))
+        ctx.publish(InferCapabilitiesResult(
+            ops=len(rows), requirements=sum(by_primitive.values()),
+            by_primitive=dict(sorted(by_primitive.items())),
+            actions=sum(len(f["actions"]) for _, f in rows),
+            reads=sorted({p for _, f in rows for p in f["reads"]}),
+            writes=sorted({p for _, f in rows for p in f["writes"]})))
         if ctx.options.get("explain"):
             sys.stderr.write(explain_table(rows))
         return new_module

@@ -24,6 +24,7 @@ from skvmc.diagnostics import CompileError, Diagnostic, TargetLookupError
 from skvmc.dialects import cap
 from skvmc.ir import Location, Operation, fresh_namer
 from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
+from skvmc.passes.results import LowerCapabilitiesResult
 from skvmc.passmanager import Pass, PassContext
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, legalize, walk_patterns
 
@@ -135,17 +136,15 @@ class _Lowerer:
 
 
 def lower_module(module: Operation, profile, ctx: PassContext, target: str = "<profile>",
-                 mode: str = "partial", pass_name: str = "lower-capabilities") -> Operation:
+                 mode: str = "partial", overlay: dict | None = None) -> Operation:
     """Lower ``module`` against ``profile`` (anything with ``level`` and ``allows``)."""
     lowerer = _Lowerer(profile, target, mode, ctx, fresh_namer(module))
     new = walk_patterns(module, PatternSet(post=(lowerer.pattern(),)))
     stats = lowerer.stats
-    ctx.record(pass_name, "target", target)
-    ctx.record(pass_name, "mode", mode)
-    ctx.record(pass_name, "requirements", stats["requirements"])
-    ctx.record(pass_name, "legal", stats["legal"])
-    ctx.record(pass_name, "lowered", dict(sorted(stats["lowered"].items())))
-    ctx.record(pass_name, "gaps", stats["gaps"])
+    ctx.publish(LowerCapabilitiesResult(
+        overlay=dict(sorted(overlay.items())) if overlay else None, target=target, mode=mode,
+        requirements=stats["requirements"], legal=stats["legal"],
+        lowered=dict(sorted(stats["lowered"].items())), gaps=stats["gaps"]))
     return new
 
 
@@ -171,7 +170,8 @@ class LowerCapabilities(Pass):
             # no model there is no profile to lower against, so say so and change nothing.
             ctx.diags.warning(f"lower-capabilities: target '{self.target}' names no model "
                               "(MODEL+HARNESS); capability lowering skipped", None, code="target")
-            ctx.record(self.name, "skipped", f"no model in target '{self.target}'")
+            ctx.publish(LowerCapabilitiesResult(
+                skipped=f"no model in target '{self.target}'"))
             return module
         overlay = self._overlay(ctx)
         try:
@@ -182,9 +182,7 @@ class LowerCapabilities(Pass):
         except ValueError as err:  # an overlay naming an unknown primitive or a bad level
             ctx.diags.error(f"overlay {self.overlay}: {err}", None, code="overlay")
             raise CompileError("bad overlay") from None
-        if overlay:
-            ctx.record(self.name, "overlay", dict(sorted(overlay.items())))
-        return lower_module(module, profile, ctx, self.target, self.mode, self.name)
+        return lower_module(module, profile, ctx, self.target, self.mode, overlay)
 
     def _overlay(self, ctx: PassContext) -> dict | None:
         """The overlay file: ``{primitive: level}``, or an adaptive-recompilation overlay

@@ -1,10 +1,10 @@
 """Passes, pipelines and the pass manager.
 
 A pass is a frozen attrs class: its fields are its options, ``name`` names it in pipelines, and
-``apply(ctx, module) -> module`` is a pure function of the module (facts for reports go to
-``ctx.report``). The manager verifies after every pass (switchable) and implements the MLIR dump
-flags: --print-ir-before/after=P, --print-ir-after-all, --print-ir-after-change,
---print-ir-after-failure and --time-passes.
+``apply(ctx, module) -> module`` is a pure function of the module (what it found for reports
+goes to ``ctx.publish`` as a typed record, ``skvmc.passes.results``). The manager verifies
+after every pass (switchable) and implements the MLIR dump flags: --print-ir-before/after=P,
+--print-ir-after-all, --print-ir-after-change, --print-ir-after-failure and --time-passes.
 """
 
 from __future__ import annotations
@@ -78,9 +78,24 @@ class PassContext:
     catalog (descriptors and profiles: a pass asks ``ctx.targets``, never ``skvmc.targets``)."""
 
     diags: DiagnosticEngine = attrs.field(factory=DiagnosticEngine)
-    report: dict[str, Any] = attrs.field(factory=dict)
+    results: dict[str, Any] = attrs.field(factory=dict)  # pass name -> its PassResult record
     options: dict[str, Any] = attrs.field(factory=dict)  # driver-wide settings (e.g. explain)
     target_catalog: Any = None  # None: the shipped one (skvmc.targets.catalog.CATALOG)
+
+    def publish(self, record) -> None:
+        """A pass's typed result (a ``skvmc.passes.results.PassResult``); a later run of the
+        same pass replaces it."""
+        self.results[record.pass_name] = record
+
+    def result(self, kind):
+        """The record of type ``kind``, or None when that pass did not run."""
+        found = self.results.get(kind.pass_name)
+        return found if isinstance(found, kind) else None
+
+    @property
+    def report(self) -> dict[str, dict]:
+        """Every record as a dict (report.json's "passes"), in the order the passes ran."""
+        return {name: r.to_json() for name, r in self.results.items()}
 
     @property
     def targets(self):
@@ -89,9 +104,6 @@ class PassContext:
 
             self.target_catalog = CATALOG
         return self.target_catalog
-
-    def record(self, pass_name: str, key: str, value: Any) -> None:
-        self.report.setdefault(pass_name, {})[key] = value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from skvmc.dialects import skill
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
+from skvmc.targets.backends import BytecodeOutput
 from skvmc.targets.backends.prompt import skill_root
 
 _SHELL_META = re.compile(r"[|&;<>()`$*?{}\[\]~]|\\$")
@@ -386,6 +387,5 @@ def build_program(inp):
 def emit(inp) -> dict[str, bytes]:
     program = build_program(inp)
     data = encode(program)
-    inp.shared["bytecode_size"] = len(data)
-    inp.shared["instructions"] = len(program.code)
+    inp.publish(BytecodeOutput(len(data), len(program.code)))
     return {"skill.skbc": data, "skill.skasm": disassemble(program).encode("utf-8")}

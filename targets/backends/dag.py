@@ -93,6 +93,5 @@ def to_mermaid(g: nx.DiGraph) -> str:
 def emit(inp) -> dict[str, bytes]:
     LEGAL.check(inp.module, inp.diags)
     g = graph(inp.module)
-    inp.shared["dag_nodes"] = g.number_of_nodes()
     return {"dag.dot": to_dot(g, "skill").encode("utf-8"),
             "dag.mmd": to_mermaid(g).encode("utf-8")}

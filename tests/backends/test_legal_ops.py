@@ -50,8 +50,7 @@ def test_an_unknown_op_is_an_error_naming_op_and_backend(name):
 
     inp = BackendInput(module=_with_new_op(base.module), source=base.skill.module,
                        target=base.target, target_spec=TARGET, skill_dir=SKILL,
-                       source_text=base.skill.text, diags=diags,
-                       shared={"skill_md": "", "bytecode_size": 0, "instructions": 0})
+                       source_text=base.skill.text, diags=diags)
     emit = importlib.import_module(f"skvmc.targets.backends.{name}").emit
     with pytest.raises(CompileError, match=f"'flow.retry' op is not legal for the {name} backend"):
         emit(inp)
