@@ -6,30 +6,11 @@ patterns and code translators it uses sit beside it (``capability_patterns``,
 ``skvmc.passes.analysis``.
 """
 
-import importlib
-import importlib.abc
-import importlib.util
-import sys
+from skvmc.moved import alias
 
-# The analyses moved to skvmc.passes.analysis; their old names stay importable, as the same
-# module objects (so code and branches written against them keep working).
-MOVED = {f"skvmc.passes.{name}": f"skvmc.passes.analysis.{name}"
-         for name in ("capability_rules", "dataflow", "pydeps", "shell_words")}
-
-
-class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, name, path=None, target=None):
-        return importlib.util.spec_from_loader(name, self) if name in MOVED else None
-
-    def create_module(self, spec):
-        return importlib.import_module(MOVED[spec.name])
-
-    def exec_module(self, module):  # already executed under its new name
-        pass
-
-
-if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):
-    sys.meta_path.insert(0, _MovedFinder())
+# The analyses moved to skvmc.passes.analysis; their old names stay importable.
+alias({f"skvmc.passes.{name}": f"skvmc.passes.analysis.{name}"
+       for name in ("capability_rules", "dataflow", "pydeps", "shell_words")})
 
 REGISTRY: dict[str, str] = {
     "canonicalize": "skvmc.passes.canonicalize:Canonicalize",
