@@ -17,7 +17,7 @@ Stages of one compile:
 3. ``split_at_target(passes)``: the prefix before the first pass that reads the target
    (``Pass.reads_target``) runs once per skill (``prepare``); every target continues from the
    same immutable module (no copy).
-4. The rest of the pipeline, then every backend of ``skvmc.targets.backends.BACKENDS``
+4. The rest of the pipeline, then every backend of ``skvmc.backends.BACKENDS``
    (report last). Files are kept in memory; writing them is the caller's business.
 """
 
@@ -247,7 +247,7 @@ def compile(skill, target, options: CompileOptions | None = None, *,
     is reused when it matches this target's); ``target``: a MODEL+HARNESS spec or a
     ``Target``. Diagnostics go to ``diags`` (a fresh engine when None). Raises CompileError,
     whose message is the rendered diagnostics, when anything failed."""
-    from skvmc.targets.backends import BACKENDS, BackendInput, PromptOutput, backend
+    from skvmc.backends import BACKENDS, BackendInput, PromptOutput, backend
 
     options = options or CompileOptions()
     diags = diags if diags is not None else DiagnosticEngine(werror=options.werror)

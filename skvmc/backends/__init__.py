@@ -95,12 +95,12 @@ class BackendInput:
 
 # backend name -> "module:function", in the order they run (report last)
 BACKENDS: dict[str, str] = {
-    "prompt": "skvmc.targets.backends.prompt:emit",
-    "env": "skvmc.targets.backends.env:emit",
-    "bytecode": "skvmc.targets.backends.bytecode:emit",
-    "skir": "skvmc.targets.backends.skir:emit",
-    "dag": "skvmc.targets.backends.dag:emit",
-    "report": "skvmc.targets.backends.report:emit",
+    "prompt": "skvmc.backends.prompt:emit",
+    "env": "skvmc.backends.env:emit",
+    "bytecode": "skvmc.backends.bytecode:emit",
+    "skir": "skvmc.backends.skir:emit",
+    "dag": "skvmc.backends.dag:emit",
+    "report": "skvmc.backends.report:emit",
 }
 
 # --emit kind -> (backend, which of its files; None = the prompt's SKILL.md)

@@ -20,12 +20,12 @@ import os
 
 import attrs
 
+from skvmc.backends import PromptOutput, prompt_policy
 from skvmc.edits import Edit, apply_edits, compute_edits, frontmatter_line_count
 from skvmc.frontend.bundle import BundleReader
 from skvmc.frontend.refs import list_bundle
 from skvmc.ir import thaw
 from skvmc.passes.results import DeadStepElimResult
-from skvmc.targets.backends import PromptOutput, prompt_policy
 
 
 def skill_root(harness, name: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 
+from skvmc.backends import BytecodeOutput, PromptOutput
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.passes.results import (
@@ -24,7 +25,6 @@ from skvmc.passes.results import (
     ExtractConcurrencyResult,
     LowerCapabilitiesResult,
 )
-from skvmc.targets.backends import BytecodeOutput, PromptOutput
 from skvmc.tokens import count_tokens, tokenizer_name
 
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from skvmc.backends import dag
 from skvmc.irparse import parse_module
 from skvmc.passes.analysis import dataflow
 from skvmc.printer import print_module
-from skvmc.targets.backends import dag
 from tests.conftest import corpus_params, ops_named, parse_corpus, parse_fixture, run_passes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "passes" / "flow"
