@@ -29,7 +29,7 @@ from skvmc.ir import Operation, map_ops
 from skvmc.passes.analysis import shell_words
 from skvmc.passes.analysis.pydeps import distribution_for, is_stdlib, npm_package
 from skvmc.passes.results import BindEnvResult
-from skvmc.passmanager import Pass, PassContext
+from skvmc.passmanager import Pass, PassContext, option
 
 # Shell keywords and builtins: part of the shell, never something to install.
 SHELL_BUILTINS = frozenset("""
@@ -418,8 +418,8 @@ class BindEnv(Pass):
     summary = ("Collect pip/npm/system/service deps, env vars, secrets and bundle paths "
                "(env dialect)")
 
-    skill_root: str = attrs.field(default="$SKILL_DIR", metadata={
-        "help": "where the installed skill lives; bundle paths in commands are bound to it"})
+    skill_root: str = option(
+        "$SKILL_DIR", "where the installed skill lives; bundle paths in commands are bound to it")
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         root = self.skill_root.rstrip("/") or "/"

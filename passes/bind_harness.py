@@ -25,7 +25,7 @@ from skvmc.diagnostics import TargetLookupError
 from skvmc.dialects import prompt
 from skvmc.ir import Operation, map_ops
 from skvmc.passes.results import BindHarnessResult
-from skvmc.passmanager import Pass, PassContext
+from skvmc.passmanager import Pass, PassContext, option
 
 ACTION_ORDER = ("exec", "read", "write", "edit", "list", "search", "fetch", "browser")
 TEXT_OPS = ("skill.step", "skill.text", "skill.quote")
@@ -156,11 +156,10 @@ class BindHarness(Pass):
     name = "bind-harness"
     summary = "Bind abstract actions to the harness's tool names; mark other-product text"
 
-    harness: str = attrs.field(default="bare", metadata={
-        "help": "harness descriptor name (openhands, claude-code, goose, aider, ...)"})
-    remove_other_product: bool = attrs.field(default=False, metadata={
-        "help": "drop sections titled for another product that address nobody else "
-                "(off: they are reported)"})
+    harness: str = option("bare", "harness descriptor name (openhands, claude-code, goose, "
+                          "aider, ...)")
+    remove_other_product: bool = option(False, "drop sections titled for another product that "
+                                        "address nobody else (off: they are reported)")
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         try:

@@ -31,7 +31,7 @@ from skvmc.dialects import flow
 from skvmc.ir import Operation, Region
 from skvmc.passes.analysis import dataflow
 from skvmc.passes.results import ExtractConcurrencyResult
-from skvmc.passmanager import Pass, PassContext
+from skvmc.passmanager import Pass, PassContext, option
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 
 _FOREACH = re.compile(
@@ -136,8 +136,8 @@ class ExtractConcurrency(Pass):
     name = "extract-concurrency"
     summary = "Group independent steps into flow.parallel / flow.foreach regions"
 
-    on_failure: str = attrs.field(default="cancel", metadata={
-        "help": "what a failing branch does to its siblings", "choices": flow.ON_FAILURE})
+    on_failure: str = option("cancel", "what a failing branch does to its siblings",
+                             flow.ON_FAILURE)
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         used = {v.name for op in module.walk() for v in op.operands}

@@ -25,7 +25,7 @@ from skvmc.dialects import cap
 from skvmc.ir import Location, Operation, fresh_namer
 from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
 from skvmc.passes.results import LowerCapabilitiesResult
-from skvmc.passmanager import Pass, PassContext
+from skvmc.passmanager import Pass, PassContext, option
 from skvmc.rewrite import Pattern, PatternSet, Rewrite, legalize, walk_patterns
 
 MODES = ("partial", "full")
@@ -153,13 +153,10 @@ class LowerCapabilities(Pass):
     name = "lower-capabilities"
     summary = "Legalize capability requirements for a target (delegate, translate, split, validate)"
 
-    target: str = attrs.field(default="", metadata={
-        "help": "MODEL+HARNESS, e.g. qwen-7b+openhands"})
-    mode: str = attrs.field(default="partial", metadata={
-        "help": "partial: warn and keep gaps; full: a gap is an error", "choices": MODES})
-    overlay: str = attrs.field(default="", metadata={
-        "help": "JSON file of primitive -> level caps applied on top of the target's profile "
-                "(e.g. levels learned by adaptive recompilation)"})
+    target: str = option("", "MODEL+HARNESS, e.g. qwen-7b+openhands")
+    mode: str = option("partial", "partial: warn and keep gaps; full: a gap is an error", MODES)
+    overlay: str = option("", "JSON file of primitive -> level caps applied on top of the "
+                          "target's profile (e.g. levels learned by adaptive recompilation)")
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         if not self.target:

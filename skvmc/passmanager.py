@@ -48,6 +48,13 @@ class Pass:
         return self.name + ("{" + " ".join(opts) + "}" if opts else "")
 
 
+def option(default, help: str, choices: tuple | None = None):
+    """A pass option: an attrs field with the help text (and choices) the listing and the
+    pipeline parser show and check."""
+    metadata = {"help": help, **({"choices": choices} if choices else {})}
+    return attrs.field(default=default, metadata=metadata)
+
+
 # Options that name the target: a pass with one of them reads the target (see reads_target).
 TARGET_OPTIONS = ("target", "harness")
 
