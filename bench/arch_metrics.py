@@ -55,7 +55,10 @@ def import_graph(mods: dict[str, Path], top_level_only: bool) -> nx.DiGraph:
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                # `from pkg import sub` depends on the submodule (its package is loaded first
+                # anyway); `from mod import name` on the module
+                targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in mods
+                           else node.module for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level:
                 base = name.rsplit(".", node.level - (path.name == "__init__.py"))[0]
                 targets = [f"{base}.{node.module}" if node.module else base]

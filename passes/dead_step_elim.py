@@ -140,4 +140,5 @@ def _run_kind(op: Operation):
 def _entry(op: Operation, reason: str) -> dict:
     return {"op": op.name, "line": op.loc.line, "loc": str(op.loc), "_loc": op.loc,
             "reason": reason, "text": dataflow._label(op),
-            "tokens": count_tokens(render_ops([op]))}
+            # a prompt.drop renders as nothing: what it costs is the text it wraps
+            "tokens": count_tokens(render_ops(op.body if op.name == "prompt.drop" else [op]))}
