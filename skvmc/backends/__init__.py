@@ -41,6 +41,9 @@ class PromptOutput:
 class BytecodeOutput:
     size: int  # bytes of skill.skbc
     instructions: int
+    granularity: dict  # how the program is cut into model calls, and why
+    solidified: list  # commands compiled ahead of time to EXEC
+    solidify_refused: list  # commands left to the model, and why
 
 
 @attrs.define
@@ -63,6 +66,7 @@ class BackendInput:
     report_timings: bool = False  # the report lists wall-clock timings (not deterministic)
     diags: object = None  # the DiagnosticEngine: backends report illegal ops there
     bundle: object = None  # skvmc.frontend.bundle.BundleReader: safe, once-per-skill reads
+    granularity: str = "auto"  # CompileOptions.granularity
     outputs: dict = attrs.field(factory=dict)  # output record type -> record
 
     def result(self, kind):

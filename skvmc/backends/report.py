@@ -6,7 +6,8 @@ edits (every change the harness-facing SKILL.md has against its source: kind, pa
 line, reason), edits_refused (changes a pass asked for that were not made, and why), reported
 (what analyses saw and left alone),
 env (deps, variables), tools, tokens (original SKILL.md body vs the compiled one, same
-tokenizer), parallel (regions, critical path, sequential steps), bytecode size, diagnostics,
+tokenizer), parallel (regions, critical path, sequential steps), bytecode (size, the
+granularity chosen and why, the bundled commands solidified and those refused), diagnostics,
 passes (every pass's own record); with ``--report-timings`` also timings (seconds: frontend,
 each pass, each backend), which is off by default so the file is deterministic.
 """
@@ -104,7 +105,10 @@ def build(inp) -> dict:
                      "critical_path": conc.critical_path if conc else None,
                      "sequential_steps": conc.sequential_steps if conc else None},
         "bytecode": {"bytes": bytecode.size if bytecode else None,
-                     "instructions": bytecode.instructions if bytecode else None},
+                     "instructions": bytecode.instructions if bytecode else None,
+                     "granularity": bytecode.granularity if bytecode else None,
+                     "solidified": bytecode.solidified if bytecode else [],
+                     "solidify_refused": bytecode.solidify_refused if bytecode else []},
         "diagnostics": list(inp.diagnostics),
         "passes": thaw_all(inp.report),
         # Wall-clock times differ on every run: only on request (--report-timings), so that
