@@ -124,7 +124,7 @@ class _Sweep:
         regions, changed = [], False
         for region in op.regions:
             ops = self.region(region.ops, op)
-            same = ops == region.ops
+            same = ops is region.ops  # region() hands back the very tuple when nothing changed
             regions.append(region if same else Region(ops))
             changed |= not same
         return attrs.evolve(op, regions=tuple(regions)) if changed else op
@@ -164,7 +164,8 @@ class _Sweep:
         for p in self.patterns.region:
             replaced = p(result, parent)
             if replaced is not None and tuple(replaced) != result:
-                check_creates(p, result, [o for o in replaced if not any(o is r for r in result)])
+                kept = {id(r) for r in result}
+                check_creates(p, result, [o for o in replaced if id(o) not in kept])
                 result = tuple(replaced)
         return result
 
