@@ -51,9 +51,9 @@ class Rewrite:
         return tuple(self.before) + tuple(self.ops) + tuple(self.after)
 
 
-@attrs.frozen(eq=False)
+@attrs.define(eq=False)
 class Site:
-    """One op among its siblings, as a site pattern sees it."""
+    """One op among its siblings, as a site pattern sees it (the driver reuses one per op)."""
 
     op: Operation  # the op (in post patterns: with its regions already rewritten)
     ops: tuple  # the sibling list as it was before this sweep
@@ -149,7 +149,7 @@ class _Sweep:
             site = Site(ops[i], ops, i, parent, state, self.op)
             hit = self._match(self.patterns.pre, site) if self.patterns.pre else None
             if hit is None:
-                site = attrs.evolve(site, op=self.op(ops[i]))
+                site.op = self.op(ops[i])
                 hit = self._match(self.patterns.post, site) if self.patterns.post else None
             if hit is None:
                 out.append(site.op)
