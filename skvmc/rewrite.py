@@ -141,6 +141,8 @@ class _Sweep:
 
     def region(self, ops: tuple, parent: Operation | None) -> tuple:
         """The rewritten sibling list: ``ops`` itself when nothing changed."""
+        if not ops and not self.patterns.region:
+            return ops  # most steps have an empty region
         out: list[Operation] = []
         state: dict = {}
         changed = False
