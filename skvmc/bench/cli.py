@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local threads, or Ray tasks (optional extra: pip install 'skvmc[ray]')")
     p.add_argument("--ray-address", default=None, help="existing Ray cluster (default: local)")
     p.add_argument("--target", default="smollm2+bare", help="compile target MODEL+HARNESS")
+    p.add_argument("--granularity", choices=("auto", "whole", "split"), default="auto",
+                   help="compiled conditions: as the profile chooses, or forced (to measure it)")
     p.add_argument("--max-steps", type=int, default=8, help="agent turns per step")
     p.add_argument("--max-tokens", type=int, default=512, help="max tokens per model call")
     p.add_argument("--jit-warmup", type=int, default=2,
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     todo = [u for u in units if f"{u[0].id}|{u[1]}|{u[2]}" not in done]
     if args.report_only:
         todo = []  # a partial bench reports the runs that finished
-    compiler = runner.Compiler(out, args.target)
+    compiler = runner.Compiler(out, args.target, args.granularity)
     records = list(done.values())
     total, count = len(units), len(done)
     started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     work = functools.partial(runner.run_unit_safely, compiler=compiler, target=args.target,
                              work_root=work_root, max_steps=args.max_steps, sandbox=args.sandbox,
                              max_tokens=args.max_tokens, jit_warmup=args.jit_warmup,
-                             jit_root=out / "jit")
+                             jit_root=out / "jit", trace_dir=out / "traces")
 
     def finish(rec):
         nonlocal count
@@ -147,7 +149,8 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     except KeyboardInterrupt:
         print(f"\nskvmc bench: interrupted; rerun with --resume ({jsonl})", file=sys.stderr)
         return 130
-    meta = {"model": args.model, "target": args.target, "tasks_dir": str(tasks_dir),
+    meta = {"model": args.model, "target": args.target, "granularity": args.granularity,
+            "tasks_dir": str(tasks_dir),
             "runs": args.runs, "conditions": conditions, "date": started,
             "planned_runs": total, "finished_runs": len(records),
             # wall time of this invocation; a --report-only rebuild ran nothing

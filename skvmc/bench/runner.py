@@ -141,12 +141,14 @@ def _from_run_result(r) -> dict:
             "wall_s": round(float(t.get("wall_s", 0.0)), 3)}
 
 
-def run_original(task: Task, host, *, max_steps: int, max_tokens: int) -> dict:
+def run_original(task: Task, host, *, max_steps: int, max_tokens: int,
+                 trace_path=None) -> dict:
     from skvmc.vm.baseline import run_baseline
 
     text = (task.skill_dir / "SKILL.md").read_text(encoding="utf-8")
     return _from_run_result(run_baseline(text, task.instruction, host, max_steps=max_steps,
-                                         timeout=task.timeout_s, max_tokens=max_tokens))
+                                         timeout=task.timeout_s, max_tokens=max_tokens,
+                                         trace_path=trace_path))
 
 
 class Compiler:
@@ -154,16 +156,16 @@ class Compiler:
     library call the CLI makes), so a bench always runs what the current compiler and
     profiles produce."""
 
-    def __init__(self, out_dir: Path, target: str):
-        self.out_dir, self.target = Path(out_dir), target
+    def __init__(self, out_dir: Path, target: str, granularity: str = "auto"):
+        self.out_dir, self.target, self.granularity = Path(out_dir), target, granularity
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
 
     def __getstate__(self):  # Ray workers get a fresh cache (a lock cannot be pickled)
-        return {"out_dir": self.out_dir, "target": self.target}
+        return {"out_dir": self.out_dir, "target": self.target, "granularity": self.granularity}
 
     def __setstate__(self, state):
-        self.__init__(state["out_dir"], state["target"])
+        self.__init__(state["out_dir"], state["target"], state.get("granularity", "auto"))
 
     def program(self, skill_dir: Path):
         """(Program, skill dir) or raises RuntimeError with the compiler's diagnostics."""
@@ -176,7 +178,8 @@ class Compiler:
             if key not in self._cache:
                 try:
                     files = compile(str(skill_dir), self.target,
-                                    CompileOptions(backends=("prompt", "bytecode"))).files
+                                    CompileOptions(backends=("prompt", "bytecode"),
+                                                   granularity=self.granularity)).files
                     self._cache[key] = decode(files["skill.skbc"])
                 except CompileError as err:
                     self._cache[key] = RuntimeError(f"compile failed: {str(err)[-600:]}")
@@ -195,7 +198,7 @@ def jit_available() -> bool:
 
 
 def run_compiled(task: Task, host, program, *, max_steps: int, max_tokens: int,
-                 jit=None) -> dict:
+                 jit=None, trace_path=None) -> dict:
     from skvmc.vm.interp import run_program
 
     kw = {"jit": jit} if jit is not None else {}
@@ -203,14 +206,16 @@ def run_compiled(task: Task, host, program, *, max_steps: int, max_tokens: int,
         kw["inputs"] = {"skill_dir": str(Path(task.skill_dir).resolve())}
     return _from_run_result(run_program(program, host, task=task.instruction,
                                         max_steps=max_steps, timeout=task.timeout_s,
-                                        concurrency=1, max_tokens=max_tokens, **kw))
+                                        concurrency=1, max_tokens=max_tokens,
+                                        trace_path=trace_path, **kw))
 
 
 # ------------------------------------------------------------------ one unit
 def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Compiler,
              target: str, work_root: Path | None = None, max_steps: int = 8,
              max_tokens: int = 512, jit_warmup: int = 2, jit_root: Path | None = None,
-             keep_workdir: bool = False, sandbox: str = "bwrap") -> dict:
+             keep_workdir: bool = False, sandbox: str = "bwrap",
+             trace_dir: Path | None = None) -> dict:
     from skvmc.vm.host import SandboxHost
 
     def make_host(wd, env_allow=()):
@@ -254,15 +259,19 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
                 warm[k] = round(warm[k] + r[k], 3)
         rec["warmup"] = warm
     workdir = prepare_workdir(task, work_root, condition != "no-skill")
+    # the run's trace (every model turn and instruction), kept beside the results
+    trace = (Path(trace_dir) / f"{task.id}--{condition}--{run_index}.jsonl"
+             if trace_dir else None)
     try:
         host = make_host(workdir, tuple(program.meta.get("env_allow", ())) if program else ())
         if condition == "no-skill":
             res = run_no_skill(task, host, max_steps=max_steps, max_tokens=max_tokens)
         elif condition == "original":
-            res = run_original(task, host, max_steps=max_steps, max_tokens=max_tokens)
+            res = run_original(task, host, max_steps=max_steps, max_tokens=max_tokens,
+                               trace_path=trace)
         else:
             res = run_compiled(task, host, program, max_steps=max_steps,
-                               max_tokens=max_tokens, jit=jit)
+                               max_tokens=max_tokens, jit=jit, trace_path=trace)
         rec.update(res)
         rec["tests_present_during_run"] = (workdir / "tests").exists()
         g = grade(task, workdir)
