@@ -58,6 +58,19 @@ def text_of(content) -> str:
                        f"got {type(content).__name__}")
 
 
+def gen_options(body: dict, max_key: str = "max_tokens") -> dict:
+    max_tokens = body.get(max_key, body.get("max_completion_tokens"))
+    stop = body.get("stop")
+    return {
+        "max_tokens": int(max_tokens) if max_tokens else 512,
+        "temperature": float(body.get("temperature") if body.get("temperature") is not None
+                             else 0.0),
+        "stop": [stop] if isinstance(stop, str) else list(stop or []),
+        "response_format": body.get("response_format"),
+        "seed": body.get("seed", 0),
+    }
+
+
 def normalize_messages(messages) -> list[dict]:
     """OpenAI chat messages -> what chat templates expect: content always a string
     (``null`` next to tool_calls becomes ""), tool-call arguments as objects."""

@@ -23,26 +23,20 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from skvmc.serve import responses
-from skvmc.serve.engine import Engine, RequestError, Turn, check_tools, normalize_messages
+from skvmc.serve.engine import (
+    Engine,
+    RequestError,
+    Turn,
+    check_tools,
+    gen_options,
+    normalize_messages,
+)
 
 HOST = "127.0.0.1"  # never another interface: the server has no authentication
 
 
 def _id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:24]}"
-
-
-def gen_options(body: dict, max_key: str = "max_tokens") -> dict:
-    max_tokens = body.get(max_key, body.get("max_completion_tokens"))
-    stop = body.get("stop")
-    return {
-        "max_tokens": int(max_tokens) if max_tokens else 512,
-        "temperature": float(body.get("temperature") if body.get("temperature") is not None
-                             else 0.0),
-        "stop": [stop] if isinstance(stop, str) else list(stop or []),
-        "response_format": body.get("response_format"),
-        "seed": body.get("seed", 0),
-    }
 
 
 class App:

@@ -16,7 +16,8 @@ import re
 
 import attrs
 
-SESSION_LANGS = frozenset({"console", "shell-session", "terminal"})
+from skvmc.dialects import skill
+
 _PROMPT = re.compile(r"^\s*(?:\(\S+\)\s*)?[\w@.~:/-]*\$ (?=\S)")
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w-]*)\2")
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")", "\n")
@@ -32,7 +33,7 @@ class Command:
 
 
 def is_session(lang: str, body: str) -> bool:
-    return lang.lower() in SESSION_LANGS or any(_PROMPT.match(ln) for ln in body.splitlines())
+    return skill.is_session(lang) or any(_PROMPT.match(ln) for ln in body.splitlines())
 
 
 def _session_text(body: str) -> str:

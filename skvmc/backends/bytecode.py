@@ -61,9 +61,11 @@ from skvmc.bytecode import (
     disassemble,
     encode,
 )
+from skvmc.dialects import skill
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
+from skvmc.targets.backends import BytecodeOutput, PromptOutput
 from skvmc.targets.backends import granularity as granularity_
 from skvmc.targets.backends.prompt import bundle_files, compiled_skill_md, skill_root
 from skvmc.targets.backends.solidify import (
@@ -73,8 +75,6 @@ from skvmc.targets.backends.solidify import (
     find_run_commands,
 )
 
-SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
-PY_LANGS = {"python", "py", "python3"}
 _SHELL_META = re.compile(r"[|&;<>()`$*?{}\[\]~]|\\$")
 _RUN = re.compile(r"\b(run|execute)\b", re.IGNORECASE)
 _ACTION_BITS = {"exec": ACT_EXEC, "read": ACT_READ, "list": ACT_READ, "search": ACT_READ,
@@ -98,7 +98,7 @@ def command_argvs(body: str, lang: str) -> list[list[str]] | None:
     argvs = []
     for raw in body.split("\n"):
         line = raw.strip()
-        if lang in ("console", "shell-session", "terminal"):
+        if skill.is_session(lang):
             if not line.startswith("$ "):
                 continue  # output lines of a transcript
             line = line[2:]
@@ -301,7 +301,7 @@ class _Lowering:
     def delegate(self, op):
         self.setstep(op, op.attr("instruction"))
         code, lang = op.attr("code"), op.attr("lang")
-        if code and lang in PY_LANGS:
+        if code and skill.fence_kind(lang) == skill.PYTHON:
             self.exec_(op, ["python3", "-c", code], shown="python3 -c <delegated code>")
         else:
             self.ask(op, render_ops([op]))
@@ -324,7 +324,7 @@ class _Lowering:
         body = op.attr("body")
         if op.loc.line in self.command_at:
             self.solidified(self.command_at.pop(op.loc.line))
-        elif lang in SHELL_LANGS:
+        elif skill.fence_kind(lang) == skill.SHELL:
             argvs = command_argvs(body, lang)
             produced = set(self.produced)
             for argv in argvs or ():
@@ -340,7 +340,7 @@ class _Lowering:
             else:
                 self.ask(op, "Run these commands with your shell tool and report the output:\n\n"
                          + render_ops([op]))
-        elif lang in PY_LANGS and self.run_hint:
+        elif skill.fence_kind(lang) == skill.PYTHON and self.run_hint:
             self.setstep(op, "python")
             self.exec_(op, ["python3", "-c", body], shown="python3 -c <python block>")
         else:
@@ -420,7 +420,8 @@ class _Lowering:
         self.step += 1
         self.b.emit("setstep", self.step, f"skill {self.inp.skill_name}"[:80],
                     line=self.line(module))
-        text = self.inp.shared.get("skill_md") or compiled_skill_md(self.inp)[0]
+        prompt = self.inp.output(PromptOutput)
+        text = prompt.skill_md if prompt else compiled_skill_md(self.inp)[0]
         out = f"s{self.step}"
         pc = self.b.emit("ask", "You follow this skill:\n\n" + text, out, None, ACT_ALL, 0, 1,
                          line=self.line(module))
@@ -625,10 +626,8 @@ def _lower(inp):
 
 def emit(inp) -> dict[str, bytes]:
     program, lowering = _lower(inp)
-    inp.shared["granularity"] = lowering.granularity.to_json()
-    inp.shared["solidified"] = [c.to_json() for c in lowering.commands]
-    inp.shared["solidify_refused"] = [r.to_json() for r in lowering.refused]
     data = encode(program)
-    inp.shared["bytecode_size"] = len(data)
-    inp.shared["instructions"] = len(program.code)
+    inp.publish(BytecodeOutput(len(data), len(program.code), lowering.granularity.to_json(),
+                               [c.to_json() for c in lowering.commands],
+                               [r.to_json() for r in lowering.refused]))
     return {"skill.skbc": data, "skill.skasm": disassemble(program).encode("utf-8")}

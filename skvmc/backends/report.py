@@ -16,8 +16,16 @@ from __future__ import annotations
 
 import json
 
+from skvmc.backends import BytecodeOutput, PromptOutput
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
+from skvmc.passes.results import (
+    BindEnvResult,
+    BindHarnessResult,
+    DeadStepElimResult,
+    ExtractConcurrencyResult,
+    LowerCapabilitiesResult,
+)
 from skvmc.tokens import count_tokens, tokenizer_name
 
 
@@ -64,10 +72,13 @@ def gaps(module) -> list[dict]:
 
 
 def build(inp) -> dict:
-    rec = inp.report
-    lower = rec.get("lower-capabilities", {})
-    conc = rec.get("extract-concurrency", {})
-    compiled = inp.shared.get("skill_md", "")
+    lower = inp.result(LowerCapabilitiesResult)
+    conc = inp.result(ExtractConcurrencyResult)
+    dse = inp.result(DeadStepElimResult)
+    harness = inp.result(BindHarnessResult)
+    env = inp.result(BindEnvResult)
+    prompt = inp.output(PromptOutput)
+    bytecode = inp.output(BytecodeOutput)
     return {
         "skill": inp.skill_name,
         "target": inp.target_spec,
@@ -77,33 +88,32 @@ def build(inp) -> dict:
         "pipeline": inp.pipeline,
         "requirements": requirements(inp.module),
         "gaps": gaps(inp.module),
-        "patterns": lower.get("lowered", {}),
-        "removed": rec.get("dead-step-elim", {}).get("removed", []),
-        "edits": inp.shared.get("edits", []),
-        "edits_refused": inp.shared.get("edits_refused", []),
+        "patterns": (lower.lowered if lower else None) or {},
+        "removed": dse.removed if dse else [],
+        "edits": prompt.edits if prompt else [],
+        "edits_refused": prompt.edits_refused if prompt else [],
         "reported": {
-            "kept": rec.get("dead-step-elim", {}).get("reported", []),
-            "foreign_tools": rec.get("bind-harness", {}).get("foreign_tools", []),
+            "kept": dse.reported if dse else [],
+            "foreign_tools": harness.foreign_tools if harness else [],
         },
-        "env": {"deps": rec.get("bind-env", {}).get("deps", []),
-                "vars": rec.get("bind-env", {}).get("vars", [])},
-        "tools": rec.get("bind-harness", {}).get("bindings", {}),
+        "env": {"deps": env.deps if env else [], "vars": env.vars if env else []},
+        "tools": harness.bindings if harness else {},
         "tokens": {"tokenizer": tokenizer_name(),
                    "before": count_tokens(body_of(inp.source_text)),
-                   "after": count_tokens(body_of(compiled))},
-        "parallel": {"regions": conc.get("regions", []),
-                     "critical_path": conc.get("critical_path"),
-                     "sequential_steps": conc.get("sequential_steps")},
-        "bytecode": {"bytes": inp.shared.get("bytecode_size"),
-                     "instructions": inp.shared.get("instructions"),
-                     "granularity": inp.shared.get("granularity"),
-                     "solidified": inp.shared.get("solidified", []),
-                     "solidify_refused": inp.shared.get("solidify_refused", [])},
+                   "after": count_tokens(body_of(prompt.skill_md if prompt else ""))},
+        "parallel": {"regions": conc.regions if conc else [],
+                     "critical_path": conc.critical_path if conc else None,
+                     "sequential_steps": conc.sequential_steps if conc else None},
+        "bytecode": {"bytes": bytecode.size if bytecode else None,
+                     "instructions": bytecode.instructions if bytecode else None,
+                     "granularity": bytecode.granularity if bytecode else None,
+                     "solidified": bytecode.solidified if bytecode else [],
+                     "solidify_refused": bytecode.solidify_refused if bytecode else []},
         "diagnostics": list(inp.diagnostics),
-        "passes": thaw_all(rec),
+        "passes": thaw_all(inp.report),
         # Wall-clock times differ on every run: only on request (--report-timings), so that
         # two compiles of the same input give byte-identical report.json files by default.
-        **({"timings": inp.timings} if inp.shared.get("report_timings") else {}),
+        **({"timings": inp.timings} if inp.report_timings else {}),
     }
 
 

@@ -20,11 +20,12 @@ import os
 
 import attrs
 
+from skvmc.backends import PromptOutput, prompt_policy
 from skvmc.edits import Edit, apply_edits, compute_edits, frontmatter_line_count
 from skvmc.frontend.bundle import BundleReader
 from skvmc.frontend.refs import list_bundle
 from skvmc.ir import thaw
-from skvmc.targets.backends import prompt_policy
+from skvmc.passes.results import DeadStepElimResult
 
 
 def skill_root(harness, name: str) -> str:
@@ -83,10 +84,8 @@ def emit(inp) -> dict[str, bytes]:
             data = reader.read(rel)  # None: refused (link outside, special file, too big)
             if data is not None:
                 files[f"{root}/{rel}"] = data
-    inp.shared["skill_md"] = text
-    inp.shared["skill_md_path"] = skill_file(harness, name)
-    inp.shared["edits"] = [e.to_json() for e in edits]
-    inp.shared["edits_refused"] = refused
+    inp.publish(PromptOutput(text, skill_file(harness, name), [e.to_json() for e in edits],
+                             refused))
     return files
 
 
@@ -94,8 +93,8 @@ def compiled_skill_md(inp):
     """(text, edits, refused): the source SKILL.md with the declared edits applied."""
     source_lines = inp.source_text.splitlines(keepends=True)
     newline = "\r\n" if inp.source.attr("line_ending") == "crlf" else "\n"
-    removals = {r["line"]: ("dead-step-elim", r["reason"])
-                for r in (inp.report.get("dead-step-elim") or {}).get("removed", ())}
+    dse = inp.result(DeadStepElimResult)
+    removals = {r["line"]: ("dead-step-elim", r["reason"]) for r in (dse.removed if dse else ())}
     policy = prompt_policy.for_harness(inp.harness)
     edits, refused = compute_edits(inp.source, inp.module, source_lines, removals=removals,
                                    render_insert=policy.render_insert,

@@ -27,10 +27,30 @@ import attrs
 from skvmc.ir import Operation
 
 
+@attrs.frozen
+class PromptOutput:
+    """What the prompt backend made: the report counts its tokens and lists its edits."""
+
+    skill_md: str
+    skill_md_path: str  # where the harness finds it, relative to the output folder
+    edits: list
+    edits_refused: list
+
+
+@attrs.frozen
+class BytecodeOutput:
+    size: int  # bytes of skill.skbc
+    instructions: int
+    granularity: dict  # how the program is cut into model calls, and why
+    solidified: list  # commands compiled ahead of time to EXEC
+    solidify_refused: list  # commands left to the model, and why
+
+
 @attrs.define
 class BackendInput:
-    """Everything a backend may read. ``shared`` lets later backends see earlier results
-    (the report reads token counts from the prompt backend and sizes from the bytecode one)."""
+    """Everything a backend may read: the module, the passes' typed results (``result``) and
+    what backends before it made (``output``: each backend publishes one typed record; the
+    report runs last and reads them)."""
 
     module: Operation  # the lowered module
     source: Operation  # the module as the frontend produced it
@@ -38,15 +58,33 @@ class BackendInput:
     target_spec: str
     skill_dir: str  # the skill folder on disk (bundle files are copied from it)
     source_text: str  # SKILL.md as read
-    report: dict = attrs.field(factory=dict)  # PassContext.report
+    results: dict = attrs.field(factory=dict)  # PassContext.results: pass name -> record
     diagnostics: list = attrs.field(factory=list)  # rendered diagnostics of this compile
     timings: dict = attrs.field(factory=dict)
     pipeline: str = ""
     mode: str = "partial"
-    shared: dict = attrs.field(factory=dict)
+    report_timings: bool = False  # the report lists wall-clock timings (not deterministic)
     diags: object = None  # the DiagnosticEngine: backends report illegal ops there
     bundle: object = None  # skvmc.frontend.bundle.BundleReader: safe, once-per-skill reads
     granularity: str = "auto"  # CompileOptions.granularity
+    outputs: dict = attrs.field(factory=dict)  # output record type -> record
+
+    def result(self, kind):
+        """The pass result record of type ``kind`` (skvmc.passes.results), or None."""
+        found = self.results.get(kind.pass_name)
+        return found if isinstance(found, kind) else None
+
+    def publish(self, record) -> None:
+        self.outputs[type(record)] = record
+
+    def output(self, kind):
+        """What an earlier backend published (a ``PromptOutput`` ...), or None."""
+        return self.outputs.get(kind)
+
+    @property
+    def report(self) -> dict[str, dict]:
+        """The pass results as dicts, in the order the passes ran."""
+        return {name: r.to_json() for name, r in self.results.items()}
 
     @property
     def harness(self):
@@ -61,12 +99,12 @@ class BackendInput:
 
 # backend name -> "module:function", in the order they run (report last)
 BACKENDS: dict[str, str] = {
-    "prompt": "skvmc.targets.backends.prompt:emit",
-    "env": "skvmc.targets.backends.env:emit",
-    "bytecode": "skvmc.targets.backends.bytecode:emit",
-    "skir": "skvmc.targets.backends.skir:emit",
-    "dag": "skvmc.targets.backends.dag:emit",
-    "report": "skvmc.targets.backends.report:emit",
+    "prompt": "skvmc.backends.prompt:emit",
+    "env": "skvmc.backends.env:emit",
+    "bytecode": "skvmc.backends.bytecode:emit",
+    "skir": "skvmc.backends.skir:emit",
+    "dag": "skvmc.backends.dag:emit",
+    "report": "skvmc.backends.report:emit",
 }
 
 # --emit kind -> (backend, which of its files; None = the prompt's SKILL.md)

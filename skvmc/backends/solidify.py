@@ -27,12 +27,12 @@ import shlex
 
 import attrs
 
+from skvmc.dialects import skill
 from skvmc.ir import Operation
 
 PLACEHOLDER_MARK = "\ue001"  # wraps a placeholder name inside an argv item
 SKILL_DIR_MARK = "\ue000"  # the skill folder (same mark as the bytecode backend's)
 
-_SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
 _INTERPRETERS = {"python", "python3", "bash", "sh", "node"}
 _SCRIPT_EXT = re.compile(r"\.(?:py|sh|js|mjs|cjs|rb|pl)$")
 _SKILL_DIR = re.compile(r"\$\{SKILL_DIR\}/|\$SKILL_DIR/|\{baseDir\}/|\$\{CLAUDE_SKILL_DIR\}/")
@@ -98,8 +98,7 @@ def find_run_commands(module: Operation,
     previous_text = ""  # the text just before a fence (its introduction)
     for op in _walk(module):
         if op.name == "skill.code":
-            lang = (op.attr("lang") or "").lower()
-            if lang in _SHELL_LANGS:
+            if skill.fence_kind(op.attr("lang")) == skill.SHELL:
                 lines = [ln.strip().removeprefix("$ ") for ln in op.attr("body").splitlines()
                          if ln.strip() and not ln.strip().startswith("#")]
                 if len(lines) == 1 and _runs_script(lines[0], bundle):

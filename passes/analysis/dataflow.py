@@ -21,13 +21,12 @@ import re
 import attrs
 import networkx as nx
 
+from skvmc.dialects import skill
 from skvmc.ir import Operation
 
 # Ops that carry instructions; everything else (frontmatter, refs, tables, rules, html, flow
 # wrappers from an earlier run) is "inert" for scheduling and acts as a barrier.
 INSTRUCTION_OPS = ("skill.step", "skill.code", "skill.section", "skill.text", "skill.quote")
-EXEC_LANGS = {"bash", "sh", "shell", "zsh", "console", "python", "py", "python3", "js",
-              "javascript", "node", "ts", "typescript", "powershell", "ps1"}
 
 _WRITE_ACTIONS = {"write", "edit", "exec"}
 _READ_ACTIONS = {"read", "list", "search", "fetch"}
@@ -170,8 +169,7 @@ def text_effects(text: str) -> Effects:
 
 def code_effects(op: Operation) -> Effects:
     body = op.attr("body", "")
-    lang = (op.attr("lang") or "").lower()
-    if lang not in EXEC_LANGS:
+    if skill.fence_kind(op.attr("lang")) not in skill.EXEC_KINDS:
         return Effects()  # an example / template (json, yaml, md): no effect by itself
     writes = {normalize_path(m) for pat in _CODE_WRITES for m in pat.findall(body)}
     writes = {w for w in writes if w and not w.startswith("&") and w != "/dev/null"}
@@ -435,45 +433,3 @@ def work(op: Operation) -> int:
 def sequential_length(region_ops) -> int:
     """The length of the region run one step at a time (compare with critical_path)."""
     return sum(work(op) for op in region_ops)
-
-
-def _reduced(g: nx.DiGraph) -> nx.DiGraph:
-    # build_graph's graphs are reduced already; reduce (once) only a graph made elsewhere.
-    return g if g.graph.get("reduced") else nx.transitive_reduction(g)
-
-
-def dot_label(text: str) -> str:
-    """Text for a quoted DOT string: backslashes escaped (a trailing one would escape the
-    closing quote), double quotes turned into single ones."""
-    return text.replace("\\", "\\\\").replace('"', "'")
-
-
-_MERMAID_ESCAPES = str.maketrans({"<": "#lt;", ">": "#gt;", "&": "#amp;", '"': "'"})
-
-
-def mermaid_label(text: str) -> str:
-    """Text for a quoted Mermaid label: no raw HTML (Mermaid renders HTML in labels, so
-    ``<img onerror=...>`` would run in a viewer): < > & become entity codes."""
-    return text.translate(_MERMAID_ESCAPES)
-
-
-def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
-    """DOT text of a dependence graph (transitively reduced edges only)."""
-    reduced = _reduced(g)
-    lines = [f"digraph {name} {{"]
-    for n in g.nodes:
-        lines.append(f'  n{n} [label="{dot_label(g.nodes[n]["label"])}"];')
-    for a, b in reduced.edges:
-        lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def to_mermaid(g: nx.DiGraph) -> str:
-    reduced = _reduced(g)
-    lines = ["flowchart TD"]
-    for n in g.nodes:
-        lines.append(f'  n{n}["{mermaid_label(g.nodes[n]["label"])}"]')
-    for a, b in reduced.edges:
-        lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
-    return "\n".join(lines) + "\n"

@@ -17,6 +17,8 @@ import sys
 
 import attrs
 
+from skvmc.dialects import skill
+
 
 @attrs.frozen
 class Finding:
@@ -149,7 +151,7 @@ _FORMAT_RE = re.compile(r"\b(json|yaml|yml|csv|xml|toml)\b", re.IGNORECASE)
 
 def structured_text(text: str) -> list[Finding]:
     m = _FORMAT_RE.search(text)
-    if not m or m.group(1).lower() not in ("json", "yaml", "yml"):
+    if not m or skill.fence_kind(m.group(1)) != skill.STRUCTURED:
         return []
     fmt = m.group(1).lower()
     keys = re.findall(r"`(\w+)`", text)
@@ -324,21 +326,16 @@ def is_imperative(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Code fences
 
-SHELL_LANGS = ("bash", "sh", "shell", "zsh", "console", "shell-session")
-PY_LANGS = ("python", "py", "python3")
-JS_LANGS = ("javascript", "js", "node", "typescript", "ts", "mjs", "jsx", "tsx")
-STRUCTURED_LANGS = ("json", "yaml", "yml")
-
 
 def analyze_code(lang: str, body: str) -> list[Finding]:
-    lang = lang.lower()
-    if lang in PY_LANGS:
+    kind = skill.fence_kind(lang)
+    if kind == skill.PYTHON:
         return python_code(body)
-    if lang in SHELL_LANGS:
+    if kind == skill.SHELL:
         return shell_code(body)
-    if lang in JS_LANGS:
+    if kind == skill.JS:
         return javascript_code(body)
-    if lang == "sql":
+    if lang.lower() == "sql":
         return sql_code(body)
     if lang in ("html", "svg"):
         return html_code(body)
