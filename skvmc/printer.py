@@ -19,9 +19,10 @@ _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _KEYWORDS = {"true", "false", "none", "loc"}
 
 
-def format_string(s: str) -> str:
-    # JSON escaping is exact and reversible; keep non-ASCII readable.
-    return json.dumps(s, ensure_ascii=False)
+# JSON escaping is exact and reversible; keep non-ASCII readable. This is what
+# ``json.dumps(s, ensure_ascii=False)`` returns for a str, without the encoder set-up per call
+# (the printer quotes every string of a module).
+format_string = json.encoder.encode_basestring
 
 
 def format_key(key: str) -> str:
