@@ -200,10 +200,13 @@ class Operation:
 
     def walk(self) -> Iterator[Operation]:
         """Pre-order walk over this op and every op nested in its regions."""
-        yield self
-        for region in self.regions:
-            for op in region.ops:
-                yield from op.walk()
+        # an explicit stack: nested generators (``yield from``) cost every op its depth
+        stack = [self]
+        while stack:
+            op = stack.pop()
+            yield op
+            for region in reversed(op.regions):
+                stack.extend(reversed(region.ops))
 
 
 MODULE_OP = "builtin.module"

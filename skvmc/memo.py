@@ -57,17 +57,25 @@ class ByIdentity:
         self.data.pop(ref.key, None)
 
     def __call__(self, op):
-        key = id(op)
-        hit = self.data.get(key)
+        hit = self.data.get(id(op))
         if hit is not None and hit[0]() is op:
             return hit[1]
         value = self.fn(op)
+        self.put(op, value)
+        return value
+
+    def get(self, op, default=None):
+        """The stored value of ``op``, without computing it."""
+        hit = self.data.get(id(op))
+        return hit[1] if hit is not None and hit[0]() is op else default
+
+    def put(self, op, value) -> None:
+        key = id(op)
         if len(self.data) >= self.limit:
             self.data.clear()
         ref = _Ref(op, self._drop)
         ref.key = key
         self.data[key] = (ref, value)
-        return value
 
     def cache_clear(self) -> None:
         self.data.clear()
