@@ -2,7 +2,7 @@
 tests/strategies.py, which the test suite runs with small bounds).
 
     python bench/fuzz_campaign.py [--skills 10000] [--ir 3000] [--bytecode 2000]
-                                  [--slow 2.0] [--seed 0]
+                                  [--slow 2.0] [--seed 0] [--failures FILE]
 
 Skills are compiled in-process through the CLI entry point (``skvmc SKILL --target=... -o``,
 with a random bundle of links, FIFOs and big files); IR texts go through parse/verify/print;
@@ -23,6 +23,7 @@ import sys
 import time
 import traceback
 
+FAILURES = None  # --failures FILE
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
@@ -47,6 +48,9 @@ def campaign(name: str, strategy, check, count: int, slow: float, seed: int) -> 
             stats["codes"][code if isinstance(code, int) else "ok"] += 1
         except Exception as exc:  # noqa: BLE001 - counting them is the point
             stats["uncaught"] += 1
+            if FAILURES:  # every failing input in full, to reproduce it
+                with open(FAILURES, "a", encoding="utf-8") as fh:
+                    fh.write(repr((name, args, str(exc))) + "\n")
             if len(stats["examples"]) < 3:
                 stats["examples"].append((repr(args)[:300], "".join(
                     traceback.format_exception_only(type(exc), exc)).strip()[:500]))
@@ -72,7 +76,10 @@ def main(argv=None) -> int:
     p.add_argument("--slow", type=float, default=2.0, help="seconds that count as slow")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target", default="qwen-7b+openhands")
+    p.add_argument("--failures", help="append the full repr of every failing input here")
     args = p.parse_args(argv)
+    global FAILURES
+    FAILURES = args.failures
     from hypothesis import strategies as st
     from strategies import (
         BUNDLE_ENTRIES,
