@@ -26,6 +26,7 @@ import attrs
 from skvmc.dialects import env, skill
 from skvmc.frontend.refs import CONVENTIONAL_DIRS
 from skvmc.ir import Operation, map_ops
+from skvmc.memo import by_text
 from skvmc.passes.analysis import shell_words
 from skvmc.passes.analysis.pydeps import distribution_for, is_stdlib, npm_package
 from skvmc.passes.results import BindEnvResult
@@ -117,6 +118,7 @@ class Facts:
 # Python
 
 
+@by_text()
 def python_imports(body: str) -> list[str]:
     """Top-level absolute imports of a Python block (ast first, regex when it won't parse)."""
     try:
@@ -172,7 +174,12 @@ def _js_facts(op: Operation, body: str, facts: Facts) -> None:
 
 def shell_commands(body: str, lang: str = "bash") -> list[list[str]]:
     """The argv of every simple command of a shell text (see :mod:`shell_words`)."""
-    return [list(c.argv) for c in shell_words.commands(body, lang)]
+    return [list(argv) for argv in _command_argvs(body, lang)]
+
+
+@by_text()
+def _command_argvs(body: str, lang: str) -> list[tuple[str, ...]]:
+    return [c.argv for c in shell_words.commands(body, lang)]
 
 
 def _program(argv: list[str]) -> tuple[str | None, list[str]]:

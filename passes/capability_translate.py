@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import ast
 import re
-import shlex
 
 from skvmc.passes.analysis.capability_rules import shell_commands, split_pipeline
+from skvmc.passes.analysis.shell_words import split_words
 
 # ---------------------------------------------------------------------------------------------
 # shell -> python
@@ -170,7 +170,7 @@ def shell_to_python(body: str) -> str | None:
     if not stages:
         return None
     try:
-        words = [shlex.split(s) for s in stages]
+        words = [split_words(s) for s in stages]
     except ValueError:
         return None
     if any(not w for w in words):

@@ -191,13 +191,24 @@ class AtomicDir:
         os.makedirs(parent, exist_ok=True)
         remove_stale_temp_dirs(parent)
         self.tmp = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=parent)
+        self._real = os.path.realpath(self.tmp)
+        self._checked: set[str] = set()  # folders known to resolve inside the folder
         return self.tmp
 
     def write(self, rel: str, data: bytes, mode: int | None = None) -> str:
         """Write ``data`` at ``rel`` (POSIX, relative) inside the folder; UnsafePath when the
         path would leave it."""
-        path = confined(self.tmp, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        parts = relative_parts(rel)
+        parent = os.path.join(self.tmp, *parts[:-1])
+        if parent not in self._checked:  # a realpath per folder, not per file (thousands)
+            real = os.path.realpath(parent)
+            if os.path.commonpath([self._real, real]) != self._real:
+                raise UnsafePath(f"output path {rel!r} resolves outside the output folder")
+            os.makedirs(parent, exist_ok=True)
+            self._checked.add(parent)
+        path = os.path.join(parent, parts[-1])
+        if os.path.islink(path):
+            confined(self.tmp, rel)  # UnsafePath when it leaves the folder
         # O_EXCL | O_NOFOLLOW: never write through a link or over an earlier artifact.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
                      0o666)

@@ -36,6 +36,23 @@ class FrozenDict(Mapping):
     def __len__(self):
         return len(self._items)
 
+    # straight to the dict: Mapping's mixins go through __getitem__ (and an exception for a
+    # missing key), on the hottest path of every pass (``Operation.attr``)
+    def get(self, key, default=None):
+        return self._items.get(key, default)
+
+    def __contains__(self, key):
+        return key in self._items
+
+    def keys(self):
+        return self._items.keys()
+
+    def items(self):
+        return self._items.items()
+
+    def values(self):
+        return self._items.values()
+
     def __hash__(self):
         if self._hash is None:
             self._hash = hash(tuple(self._items.items()))
@@ -183,10 +200,13 @@ class Operation:
 
     def walk(self) -> Iterator[Operation]:
         """Pre-order walk over this op and every op nested in its regions."""
-        yield self
-        for region in self.regions:
-            for op in region.ops:
-                yield from op.walk()
+        # an explicit stack: nested generators (``yield from``) cost every op its depth
+        stack = [self]
+        while stack:
+            op = stack.pop()
+            yield op
+            for region in reversed(op.regions):
+                stack.extend(reversed(region.ops))
 
 
 MODULE_OP = "builtin.module"

@@ -133,14 +133,23 @@ CarriesModuleFacts = Trait("CarriesModuleFacts", facts="module")
 FACT_DIALECTS = ("cap", "env", "flow", "prompt")
 
 
+_facts_version = 0  # counts Dialect.fact declarations: the memo below is valid for one count
+_declared: dict[tuple[str, int], dict[str, Fact]] = {}
+
+
 def declared_facts(scope: str) -> dict[str, Fact]:
-    """Every fact of ``scope`` declared by the fact dialects, by attribute name."""
+    """Every fact of ``scope`` declared by the fact dialects, by attribute name (do not
+    modify: the verifier asks for it for every op carrying facts)."""
+    dialects = [get_dialect(name) for name in FACT_DIALECTS]  # loads them, declaring facts
+    hit = _declared.get((scope, _facts_version))
+    if hit is not None:
+        return hit
     out: dict[str, Fact] = {}
-    for name in FACT_DIALECTS:
-        dialect = get_dialect(name)
+    for dialect in dialects:
         for fact in (dialect.facts.values() if dialect else ()):
             if fact.scope == scope:
                 out[fact.name] = fact
+    _declared[(scope, _facts_version)] = out
     return out
 
 
@@ -278,8 +287,10 @@ class Dialect:
 
     def fact(self, name: str, spec: AttrSpec, scope: str = "instruction") -> Fact:
         """Declare an attribute analyses attach to ops with the trait for ``scope``."""
+        global _facts_version
         fact = Fact(name, self.name, attrs.evolve(spec, required=False), scope)
         self.facts[name] = fact
+        _facts_version += 1
         return fact
 
 

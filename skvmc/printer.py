@@ -14,14 +14,16 @@ import math
 import re
 
 from skvmc.ir import FrozenDict, Operation
+from skvmc.memo import ByIdentity
 
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _KEYWORDS = {"true", "false", "none", "loc"}
 
 
-def format_string(s: str) -> str:
-    # JSON escaping is exact and reversible; keep non-ASCII readable.
-    return json.dumps(s, ensure_ascii=False)
+# JSON escaping is exact and reversible; keep non-ASCII readable. This is what
+# ``json.dumps(s, ensure_ascii=False)`` returns for a str, without the encoder set-up per call
+# (the printer quotes every string of a module).
+format_string = json.encoder.encode_basestring
 
 
 def format_key(key: str) -> str:
@@ -98,7 +100,17 @@ def print_op(op: Operation, debuginfo: bool = False, indent: int = 0) -> str:
     return "\n".join(lines)
 
 
+# The printed line of an op without regions, by op object: every target of a skill prints
+# its module, and the ops no per-target pass rebuilt are the same objects in each.
+_LEAVES = ByIdentity(None)
+
+
 def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> None:
+    if not op.regions:
+        hit = _LEAVES.get(op)
+        if hit is not None and hit[0] == indent and hit[1] == debuginfo:
+            out.append(hit[2])
+            return
     pad = "  " * indent
     head = ""
     if op.results:
@@ -123,6 +135,7 @@ def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> 
 
     if not op.regions:
         out.append(pad + head + tail(pad + head))
+        _LEAVES.put(op, (indent, debuginfo, out[-1]))
         return
     line = pad + head + " ("
     for i, region in enumerate(op.regions):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import ast
 import json
 import re
-import shlex
 import sys
 
 import attrs
 
 from skvmc.dialects import skill
+from skvmc.passes.analysis.shell_words import split_words
 
 
 @attrs.frozen
@@ -440,26 +440,23 @@ def shell_commands(body: str) -> list[str]:
     return lines
 
 
+_PIPE_PIECE = re.compile(r"""'[^']*'|"[^"]*"|\||[^'"|]+|['"]""")
+
+
 def split_pipeline(line: str) -> list[str] | None:
     """The stages of ``a | b | c`` (quotes respected); None when it will not tokenize."""
-    stages, buf, quote = [], "", ""
-    for ch in line:
-        if quote:
-            buf += ch
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-            buf += ch
-        elif ch == "|":
-            stages.append(buf.strip())
-            buf = ""
+    stages, buf = [], []
+    for m in _PIPE_PIECE.finditer(line):  # whole quoted strings and runs: linear on any line
+        piece = m.group()
+        if piece == "|":
+            stages.append("".join(buf).strip())
+            buf = []
+        elif piece in ("'", '"'):  # a quote that never closes
+            return None
         else:
-            buf += ch
-    if quote:
-        return None
-    stages.append(buf.strip())
-    return [s for s in stages]
+            buf.append(piece)
+    stages.append("".join(buf).strip())
+    return stages
 
 
 def first_words(line: str) -> list[str]:
@@ -467,7 +464,7 @@ def first_words(line: str) -> list[str]:
     names = []
     for part in re.split(r"\|\|?|&&|;|\$\(|`", line):
         try:
-            words = shlex.split(part, comments=True)
+            words = split_words(part, comments=True)
         except ValueError:
             words = part.split()
         while words and re.match(r"^\w+=", words[0]):

@@ -23,6 +23,7 @@ import networkx as nx
 
 from skvmc.dialects import skill
 from skvmc.ir import Operation
+from skvmc.memo import ByIdentity
 
 # Ops that carry instructions; everything else (frontmatter, refs, tables, rules, html, flow
 # wrappers from an earlier run) is "inert" for scheduling and acts as a barrier.
@@ -214,25 +215,6 @@ def own_effects(op: Operation) -> Effects:
     return attrs.evolve(facts, after_previous=derived.after_previous)
 
 
-class _ByIdentity:
-    """A memo keyed by object identity for immutable ops: hashing an op hashes (and recurses
-    through) its whole subtree, and nested graphs ask about the same ops again and again. The
-    entry keeps the op alive so its id cannot be reused; the memo is emptied when full."""
-
-    def __init__(self, fn, limit: int = 50_000):
-        self.fn, self.limit, self.data = fn, limit, {}
-
-    def __call__(self, op):
-        hit = self.data.get(id(op))
-        if hit is not None and hit[0] is op:
-            return hit[1]
-        value = self.fn(op)
-        if len(self.data) >= self.limit:
-            self.data.clear()
-        self.data[id(op)] = (op, value)
-        return value
-
-
 def _effects(op: Operation) -> Effects:
     total = own_effects(op)
     for region in op.regions:
@@ -242,7 +224,7 @@ def _effects(op: Operation) -> Effects:
     return total
 
 
-effects = _ByIdentity(_effects)
+effects = ByIdentity(_effects)
 effects.__doc__ = "The effects of ``op`` and everything nested in it (memoized per op)."
 
 
@@ -409,7 +391,7 @@ def _step_weight(op: Operation) -> int:
     return 0
 
 
-step_weight = _ByIdentity(_step_weight)
+step_weight = ByIdentity(_step_weight)
 step_weight.__doc__ = "How many sequential steps ``op`` stands for (memoized per op)."
 
 

@@ -8,7 +8,9 @@ of the module so every op that mentions a file can take it as an operand.
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 
 from lark.exceptions import UnexpectedInput
 
@@ -17,7 +19,8 @@ from skvmc.diagnostics import CompileError, DiagnosticEngine
 from skvmc.dialects import skill
 from skvmc.frontend import frontmatter as fm
 from skvmc.frontend.blocks import MAX_LIST_DEPTH, BlockBuilder, Node, finish_inline
-from skvmc.frontend.refs import WHY, BundleIndex, find_links, find_refs, list_bundle
+from skvmc.frontend.inline import scan
+from skvmc.frontend.refs import WHY, BundleIndex, list_bundle, select_refs
 from skvmc.frontend.source import SkillSource, UsageError, read_skill
 from skvmc.ir import Location, Operation, Value, module
 
@@ -29,8 +32,6 @@ def _parser():
 
 
 def _terminal_regex(name: str):
-    import re
-
     return re.compile(_parser().get_terminal(name).pattern.to_regexp())
 
 
@@ -130,24 +131,32 @@ class _Lowering:
 
     def collect_refs(self, node: Node) -> None:
         text = node.attrs.get("text") or node.attrs.get("body") or ""
-        found = (find_refs(text, self.bundle, code=node.kind == "code")
-                 if node.kind != "html" else [])
-        node.attrs["_refs"] = [path for path, _ in found]
+        found = []
+        if node.kind != "html":
+            links, mentions = scan(text)  # once per text: lower() takes the links from here
+            node.attrs["_links"] = links
+            found = select_refs(mentions, self.bundle, code=node.kind == "code")
+        node.attrs["_refs"] = [path for path, _, _ in found]
         span = text.count("\n") + 3  # paragraph lines, or a fence's opener + body + closer
-        for path, why in found:
+        newlines = None
+        for path, why, offset in found:
             self.why.setdefault(path, WHY[why])
             if path not in self.refs:
-                self.refs[path] = (self._fresh(skill.FILE), self._mention(node, text, path, span))
+                if newlines is None:
+                    newlines = [m.start() for m in re.finditer("\n", text)]
+                line_in_text = bisect.bisect_left(newlines, offset)
+                self.refs[path] = (self._fresh(skill.FILE),
+                                   self._mention(node, line_in_text, path, span))
         for child in node.children:
             self.collect_refs(child)
 
-    def _mention(self, node: Node, text: str, path: str, span: int) -> Location:
-        """Where ``path`` is written: the node's first line that contains it."""
-        # Start near the first occurrence in the node's text (its lines map to source lines
-        # from node.line, give or take the opener of a fence or an empty first item line), so
-        # a paragraph with thousands of references is not rescanned from its top each time.
-        at = text.find(path)
-        skip = max(0, text.count("\n", 0, at) - 2) if at >= 0 else 0
+    def _mention(self, node: Node, line_in_text: int, path: str, span: int) -> Location:
+        """Where ``path`` is written: the node's first line that contains it, from a line or
+        two above its first mention (``line_in_text``, 0-based)."""
+        # The node's text lines map to source lines from node.line, give or take the opener
+        # of a fence or an empty first item line; starting near the mention keeps a paragraph
+        # with thousands of references from being rescanned from its top for each.
+        skip = max(0, line_in_text - 2)
         first = node.line + skip if node.kind != "code" else node.line
         for number in range(first, min(node.line + span, len(self.lines) + 1)):
             col = self.lines[number - 1].find(path)
@@ -185,10 +194,10 @@ class _Lowering:
             return skill.STEP.build(
                 operands=operands, results=result, text=a["text"], ordered=a["ordered"],
                 marker=a["marker"], number=a.get("number"), check=a.get("check"),
-                links=tuple(find_links(a["text"])) or None, regions=[children], loc=loc)
+                links=tuple(a.pop("_links", ())) or None, regions=[children], loc=loc)
         if node.kind == "text":
             return skill.TEXT.build(operands=operands, text=a["text"],
-                                    links=tuple(find_links(a["text"])) or None, loc=loc)
+                                    links=tuple(a.pop("_links", ())) or None, loc=loc)
         if node.kind == "code":
             return skill.CODE.build(operands=operands, results=(self._fresh(skill.VALUE),),
                                     lang=a["lang"], info=a.get("info"), body=a["body"],
@@ -197,7 +206,7 @@ class _Lowering:
             return skill.TABLE.build(header=a["header"], align=a["align"], rows=a["rows"], loc=loc)
         if node.kind == "quote":
             return skill.QUOTE.build(operands=operands, text=a["text"], kind=a.get("kind"),
-                                     links=tuple(find_links(a["text"])) or None, loc=loc)
+                                     links=tuple(a.pop("_links", ())) or None, loc=loc)
         if node.kind == "rule":
             return skill.RULE.build(loc=loc)
         if node.kind == "html":

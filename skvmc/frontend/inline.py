@@ -42,8 +42,32 @@ def _lexer():
     return grammar.load("inline", lexer="basic")
 
 
+@functools.cache
+def _scanner():
+    """The basic lexer's own alternation (terminals in Lark's order), or None when Lark needs
+    more than one regex or token callbacks for it. ``Lark.lex`` builds a new lexer on every
+    call and makes a Token object per match, most of the cost on a long text."""
+    lexer = _lexer()._build_lexer()
+    mres = lexer.scanner._mres
+    if len(mres) != 1 or lexer.callback or lexer.ignore_types:
+        return None
+    return mres[0]
+
+
 def tokens(text: str):
     """(type, value, offset) of every token of ``text``."""
+    rx = _scanner()
+    if rx is not None:
+        # the terminals cover every character (WS, OTHER), so matches are contiguous and
+        # finditer takes the same matches as Lark's match at each position
+        out, pos = [], 0
+        for m in rx.finditer(text):
+            if m.start() != pos:
+                break
+            out.append((m.lastgroup, m.group(), pos))
+            pos = m.end()
+        if pos == len(text):
+            return out
     return [(t.type, t.value, t.start_pos) for t in _lexer().lex(text)]
 
 

@@ -91,11 +91,17 @@ def find_refs(text: str, bundle: BundleIndex, code: bool = False) -> list[tuple[
     it was read as one (a key of :data:`WHY`), in order, without repeats."""
     from skvmc.frontend.inline import scan
 
-    found: list[tuple[str, str]] = []
+    return [(path, why) for path, why, _ in select_refs(scan(text)[1], bundle, code)]
+
+
+def select_refs(mentions, bundle: BundleIndex, code: bool = False) -> list[tuple[str, str, int]]:
+    """The bundle references among ``mentions`` (``inline.scan``'s), first mention of each:
+    (path, why, offset in the text)."""
+    found: list[tuple[str, str, int]] = []
     seen: set[str] = set()  # membership in O(1): a paragraph may hold thousands of paths
-    for m in scan(text)[1]:
+    for m in mentions:
         why = "codeblock" if code else m.why
         if m.path not in seen and bundle.is_candidate(m.path, why):
             seen.add(m.path)
-            found.append((m.path, why))
+            found.append((m.path, why, m.offset))
     return found

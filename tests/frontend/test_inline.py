@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skvmc.frontend.inline import scan, tokens
 from skvmc.frontend.refs import BundleIndex, find_refs
@@ -42,3 +44,15 @@ def test_a_token_per_run_so_long_lines_are_linear():
     # a long run of one character is one token (or one per character of a cheap kind)
     assert len(tokens("*" * 5000)) == 1 and len(tokens("a" * 5000)) == 1
     assert len(tokens("[a](" * 100)) == 300  # [ a ]( per repeat
+
+
+_PIECES = ["a", "b/", ".", "_", "-", "[", "]", "(", ")", "](", "![", "`", "<", ">", "{", "$",
+           " ", "\n", "\t", "*", ":", "#", "9", "http://x.io/", "docs/a.md", "./x.py", "é"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
+def test_tokens_are_those_of_larks_lexer(text):
+    from skvmc.frontend.inline import _lexer
+
+    assert tokens(text) == [(t.type, t.value, t.start_pos) for t in _lexer().lex(text)]
