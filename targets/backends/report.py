@@ -87,6 +87,7 @@ def build(inp) -> dict:
         "env": {"deps": rec.get("bind-env", {}).get("deps", []),
                 "vars": rec.get("bind-env", {}).get("vars", [])},
         "tools": rec.get("bind-harness", {}).get("bindings", {}),
+        "binding": inp.shared.get("binding"),
         "tokens": {"tokenizer": tokenizer_name(),
                    "before": count_tokens(body_of(inp.source_text)),
                    "after": count_tokens(body_of(compiled))},
