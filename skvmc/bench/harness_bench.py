@@ -235,9 +235,16 @@ def work_for(args, out: Path, work_root) -> Work:
     return Work(args, out, Path(work_root) if work_root else None)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # so a SIGTERM of the bench also kills the running harness
+
+
 def start_server(args, work: Work, out: Path) -> None:
     """Start ``skvmc serve`` (or use --api-base, a server already running)."""
     from skvmc.bench.serving import Server
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
 
     api_base = args.api_base
     if not api_base:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -23,9 +25,20 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from skvmc.serve import responses
-from skvmc.serve.engine import Engine, RequestError, Turn, check_tools, normalize_messages
+from skvmc.serve.engine import (
+    Cancelled,
+    Engine,
+    RequestError,
+    Turn,
+    check_tools,
+    normalize_messages,
+)
 
 HOST = "127.0.0.1"  # never another interface: the server has no authentication
+# The request thread's "has the client gone?" check (set by the handler): a harness killed
+# at its timeout leaves a request queued for the model; generating it would only delay
+# the next run.
+_request = threading.local()
 
 
 def _id(prefix: str) -> str:
@@ -42,6 +55,7 @@ def gen_options(body: dict, max_key: str = "max_tokens") -> dict:
         "stop": [stop] if isinstance(stop, str) else list(stop or []),
         "response_format": body.get("response_format"),
         "seed": body.get("seed", 0),
+        "cancelled": getattr(_request, "client_gone", None),
     }
 
 
@@ -179,6 +193,7 @@ class Handler(BaseHTTPRequestHandler):
             self._error(400, f"bad JSON body: {exc}")
             return
         once, stream, named_events = routes[path]
+        _request.client_gone = self._client_gone
         try:
             if body.get("stream"):
                 self._sse(stream(body), named_events)
@@ -186,10 +201,18 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(200, once(body))
         except RequestError as exc:
             self._error(400, str(exc))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client went away
+        except (BrokenPipeError, ConnectionResetError, Cancelled):
+            self.close_connection = True  # the client went away
         except Exception as exc:  # noqa: BLE001 - report, keep serving
             self._error(500, f"{type(exc).__name__}: {exc}", "server_error")
+
+    def _client_gone(self) -> bool:
+        """True when the client closed its end (readable, and a peek reads nothing)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _sse(self, items, named_events: bool) -> None:
         items = iter(items)
