@@ -169,6 +169,8 @@ def run_unit(task: runner.Task, condition: str, index: int, *, harness: harness_
                           t.error or ("" if code == 0 else err.strip()[-300:])))
         if task.skill_dir is not None and condition != "no-skill":
             rec["skill_loaded"] = harness_cli.skill_loaded(t, task.skill_dir.name)
+            rec["skill_called_as_tool"] = harness_cli.skill_called_as_tool(
+                t, task.skill_dir.name)
         rec["tests_present_during_run"] = (workdir / "tests").exists()
         g = runner.grade(task, workdir)
         rec.update(g, status="pass" if g["passed"] else "fail")
@@ -223,6 +225,7 @@ class Work:
         self.args, self.out, self.work_root = args, out, work_root
         self.layouts = LayoutCache(args.target)
         self.server = None
+        self.old_sigterm = None
         self.endpoint: harness_cli.Endpoint | None = None
 
     def __call__(self, unit: tuple, _model=None) -> dict:
@@ -244,7 +247,7 @@ def start_server(args, work: Work, out: Path) -> None:
     from skvmc.bench.serving import Server
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
+        work.old_sigterm = signal.signal(signal.SIGTERM, _interrupt)
 
     api_base = args.api_base
     if not api_base:
@@ -259,5 +262,9 @@ def start_server(args, work: Work, out: Path) -> None:
 
 
 def stop_server(work) -> None:
-    if isinstance(work, Work) and work.server is not None:
+    if not isinstance(work, Work):
+        return
+    if work.server is not None:
         work.server.stop()
+    if work.old_sigterm is not None:
+        signal.signal(signal.SIGTERM, work.old_sigterm)

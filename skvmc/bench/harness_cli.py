@@ -205,3 +205,9 @@ def skill_loaded(t: Transcript, skill_name: str) -> bool:
         if c.get("tool") == "skill" and skill_name in args and not c.get("error"):
             return True
     return False
+
+
+def skill_called_as_tool(t: Transcript, skill_name: str) -> bool:
+    """The weak-model failure the binding routes address: the skill's name called as if it
+    were a tool (``Tool 'csv-report' not found``)."""
+    return any(c.get("tool") == skill_name for c in t.tool_calls)

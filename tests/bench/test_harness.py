@@ -158,3 +158,5 @@ def test_skill_loaded_reads_tool_calls():
     called_as_tool = harness_cli.Transcript(tool_calls=(
         {"tool": "csv-report", "args": "{}", "error": True},))
     assert not harness_cli.skill_loaded(called_as_tool, "csv-report")
+    assert harness_cli.skill_called_as_tool(called_as_tool, "csv-report")
+    assert not harness_cli.skill_called_as_tool(t, "csv-report")
