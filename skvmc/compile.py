@@ -69,6 +69,10 @@ class CompileOptions:
     report_timings: bool = False  # wall-clock timings in report.json (off: deterministic)
     max_bundle_file: int | None = None  # bytes; None: BundleLimits' default
     max_bundle_size: int | None = None
+    # bytecode: one agent loop for the skill ("whole"), VM-sequenced steps ("split"), or the
+    # choice the target's profile supports ("auto"; see targets/backends/granularity.py)
+    granularity: str = attrs.field(default="auto", validator=attrs.validators.in_(
+        ("auto", "whole", "split")))
 
     @property
     def bundle_limits(self):
@@ -286,7 +290,8 @@ def compile(skill, target, options: CompileOptions | None = None, *,
     inp = BackendInput(module=module, source=parsed.module, target=target_obj, target_spec=spec,
                        skill_dir=parsed.skill_dir, source_text=parsed.text, report=ctx.report,
                        diagnostics=[short(d) for d in mine], timings=timings, pipeline=text,
-                       mode=options.mode, diags=diags, bundle=parsed.bundle)
+                       mode=options.mode, diags=diags, bundle=parsed.bundle,
+                       granularity=options.granularity)
     inp.shared["report_timings"] = options.report_timings
     files: dict[str, bytes] = {}
     names = options.backends or tuple(BACKENDS)
@@ -322,12 +327,13 @@ def load_overlay(overlay) -> dict | None:
     return data
 
 
-def compile_skill(skill_path, target_spec: str, overlay=None):
+def compile_skill(skill_path, target_spec: str, overlay=None, granularity: str = "auto"):
     """Compile one skill for one target and return its bytecode ``Program`` (what adaptive
     recompilation calls). ``overlay``: primitive -> level caps (a dict, or a JSON file path)
     applied on top of the target's profile. Raises CompileError with the rendered
     diagnostics when the skill does not compile."""
     from skvmc.bytecode import decode
 
-    options = CompileOptions(overlay=load_overlay(overlay), backends=("prompt", "bytecode"))
+    options = CompileOptions(overlay=load_overlay(overlay), backends=("prompt", "bytecode"),
+                             granularity=granularity)
     return decode(compile(str(skill_path), target_spec, options).files["skill.skbc"])

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 10M; suffixes K, M, G)")
     p.add_argument("--max-bundle-size", type=byte_size, metavar="BYTES",
                    help="stop copying bundle files once they total this much (default 100M)")
+    p.add_argument("--granularity", choices=("auto", "whole", "split"), default="auto",
+                   help="bytecode: the skill as one agent loop (whole), one VM step per "
+                        "instruction (split), or as the target's profile supports (auto)")
     add_pipeline_args(p)
     return p
 
@@ -68,7 +71,8 @@ def options_from_args(args: argparse.Namespace):
                           explain=args.explain, instrumentation=instrumentation(args),
                           werror=args.werror, report_timings=args.report_timings,
                           max_bundle_file=args.max_bundle_file_size,
-                          max_bundle_size=args.max_bundle_size)
+                          max_bundle_size=args.max_bundle_size,
+                          granularity=args.granularity)
 
 
 def parse_targets(text: str, diags=None) -> list[str] | str:

@@ -95,6 +95,16 @@ INSTRUCTIONS: tuple[InstrDef, ...] = (
     _def(0x13, "solid", "template:const args:args out:slot",
          "run solidified code template `template` with args as argv; stdout -> out"),
     _def(0x14, "fail", "message:val", "fail the current step with a message"),
+    _def(0x15, "fact", "text:val",
+         "add a fact for the following ASKs of this frame (shown after the task)"),
+    _def(0x16, "get", "dst:slot src:slot key:const",
+         "dst = field `key` of the JSON object in slot src (none when absent)"),
+    _def(0x17, "lasterror", "dst:slot",
+         "dst = the message of the last failed check or command in this frame"),
+    _def(0x18, "check.outputs", "on_fail:target",
+         "every file the task says to write exists in the workdir"),
+    _def(0x19, "listdir", "dst:slot",
+         "dst = the workdir's files with their sizes (and first line, for small text files)"),
 )
 
 BY_OPCODE: dict[int, InstrDef] = {d.opcode: d for d in INSTRUCTIONS}

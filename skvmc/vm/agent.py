@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import shlex
 import sys
 import threading
 import time
@@ -271,8 +272,18 @@ class AgentLoop:
             path = f".skvm/{tag}-{n}.{suffix}"
             self.host.write_file(path, action["code"])
             argv = ["bash", path] if suffix == "sh" else [sys.executable, path]
-        if isinstance(argv, str):
-            return "error: argv must be a JSON list of strings, not a shell string"
+        if isinstance(argv, str) or (isinstance(argv, list) and len(argv) == 1
+                                     and isinstance(argv[0], str) and " " in argv[0].strip()):
+            # a weak model's whole command line in one string: split it as words (never a
+            # shell); what needs a shell (pipes, redirections) cannot be split and is refused
+            line = argv if isinstance(argv, str) else argv[0]
+            try:
+                argv = shlex.split(line)
+            except ValueError:
+                return "error: argv must be a JSON list of strings"
+            if any(w in ("|", "||", "&&", ";", ">", ">>", "<") for w in argv):
+                return ("error: argv is run without a shell; for pipes or redirections use "
+                        '{"action": "exec", "language": "bash", "code": "..."}')
         if not isinstance(argv, list) or not argv:
             return "error: exec needs a non-empty argv list or language+code"
         argv = [str(a) for a in argv]

@@ -180,9 +180,12 @@ def _run_adaptive(args, program, run_once, target: str):
     _warn_if_other_source(args.skill, program)
     failed: list[str] = []
 
+    # the same granularity request as the program (auto may choose anew under the overlay)
+    granularity = (program.meta or {}).get("granularity", {}).get("requested", "auto")
+
     def recompile(overlay):
         try:
-            return compile_skill(args.skill, target, overlay=overlay)
+            return compile_skill(args.skill, target, overlay=overlay, granularity=granularity)
         except CompileError as exc:
             failed.append(str(exc))
             raise

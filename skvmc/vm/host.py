@@ -74,6 +74,10 @@ class Host:
     def expose(self, folder: str) -> None:
         """Let children read ``folder`` (the skill's bundle) besides the workdir."""
 
+    def list_files(self, limit: int = 40) -> list[tuple[str, int]]:
+        """(workdir-relative path, size) of the workdir's files, hidden ones left out."""
+        return []
+
     def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float | None = None,
             cancel: threading.Event | None = None, network: bool = False) -> ProcResult:
         raise NotImplementedError
@@ -142,6 +146,19 @@ class SandboxHost(Host):
 
     def exists(self, path: str) -> bool:
         return self.resolve(path).exists()
+
+    def list_files(self, limit: int = 40) -> list[tuple[str, int]]:
+        out = []
+        for root, dirs, files in os.walk(self.workdir):  # never follows links out
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(f for f in files if not f.startswith(".")):
+                path = Path(root) / name
+                if path.is_symlink() or not path.is_file():
+                    continue
+                out.append((path.relative_to(self.workdir).as_posix(), path.stat().st_size))
+                if len(out) >= limit:
+                    return out
+        return out
 
     def expose(self, folder: str) -> None:
         real = os.path.realpath(folder)

@@ -20,6 +20,7 @@ what it asks and the operations a hook may perform, so no hook touches the VM's 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import threading
 import time
@@ -34,6 +35,7 @@ from skvmc.bytecode.program import Const, Program
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.sandbox import needs_network
+from skvmc.vm.task_outputs import task_outputs
 from skvmc.vm.trace import TraceWriter, now_iso
 
 EXIT_OK, EXIT_STEP_FAILED, EXIT_BAD_INPUT, EXIT_MODEL_ERROR, EXIT_TIMEOUT = 0, 1, 2, 3, 4
@@ -94,10 +96,12 @@ class Frame:
     cancel: CancelToken = attrs.Factory(CancelToken)
     branch: str = ""
     rec: dict | None = None  # extra fields for the current instruction's trace record
+    facts: list = attrs.Factory(list)  # FACT texts, shown to later ASKs after the task
+    last_error: str = ""  # the last failed check's or command's message (LASTERROR)
 
     def fork(self, cancel: CancelToken, branch: str) -> Frame:
         return Frame(list(self.slots), dict(self.env), self.last_exit, self.step, self.step_title,
-                     None, {}, None, [], set(), cancel, branch)
+                     None, {}, None, [], set(), cancel, branch, None, list(self.facts))
 
 
 def _text(value) -> str:
@@ -359,6 +363,11 @@ class VM:
         except SandboxError as exc:
             raise StepFailed(str(exc), pc) from None
         fr.last_exit = r.exit_code
+        fr.last_error = ""
+        if r.exit_code != 0:
+            fr.last_error = (f"`{shlex.join(argv)[:160]}` exited {r.exit_code}"
+                             + (" (timed out)" if r.timed_out else "")
+                             + (f": {r.stderr.strip()[-600:]}" if r.stderr.strip() else ""))
         self.set_slot(fr, out, r.stdout)
         self.note(fr, argv=argv, exit_code=r.exit_code, timed_out=r.timed_out,
                    result=r.stdout[-200:], stderr=r.stderr[-200:])
@@ -395,6 +404,7 @@ class VM:
     # checks: a failure jumps, retries the last ask, or fails the step
     def _check_failed(self, fr, target, pc, message):
         self.note(fr, check="failed", result=message)
+        fr.last_error = message
         if isinstance(target, int):
             return target
         if target == "retry" and fr.last_ask is not None:
@@ -417,8 +427,49 @@ class VM:
     def op_check_exit(self, fr, ops, pc):
         if fr.last_exit == ops[0]:
             return pc + 1
-        return self._check_failed(fr, ops[1], pc,
+        return self._check_failed(fr, ops[1], pc, fr.last_error or
                                   f"exit code was {fr.last_exit}, expected {ops[0]}")
+
+    def op_check_outputs(self, fr, ops, pc):
+        missing = []
+        for path in task_outputs(self.task):
+            try:
+                if not self.host.exists(path):
+                    missing.append(path)
+            except SandboxError as exc:
+                missing.append(f"{path} ({exc})")
+        if not missing:
+            return pc + 1
+        one = len(missing) == 1
+        return self._check_failed(fr, ops[0], pc, "the task asks for " + ", ".join(missing)
+                                  + (", which was not written; write it" if one else
+                                     ", which were not written; write them"))
+
+    # facts carried between steps
+    def op_fact(self, fr, ops, pc):
+        text = _text(self.val(fr, ops[0])).strip()
+        if text:
+            fr.facts.append(text)
+        return pc + 1
+
+    def op_get(self, fr, ops, pc):
+        src = fr.slots[ops[1]]
+        if isinstance(src, str):
+            try:
+                src = json.loads(src)
+            except json.JSONDecodeError:
+                src = None
+        key = self.consts[ops[2]]
+        self.set_slot(fr, ops[0], src.get(key) if isinstance(src, dict) else None)
+        return pc + 1
+
+    def op_listdir(self, fr, ops, pc):
+        self.set_slot(fr, ops[0], describe_files(self.host))
+        return pc + 1
+
+    def op_lasterror(self, fr, ops, pc):
+        self.set_slot(fr, ops[0], fr.last_error)
+        return pc + 1
 
     def _schema_error(self, value, schema) -> str | None:
         try:
@@ -463,15 +514,9 @@ class VM:
                 return next_pc
         if self.max_steps:
             turns = min(turns, self.max_steps) if turns > 0 else self.max_steps
-        preamble = f"Overall task: {self.task}" if self.task else ""
-        if fr.step_title:
-            preamble += f"\nCurrent step {fr.step}: {fr.step_title}"
-        user = _text(self.val(fr, prompt_v))
-        if fr.feedback:
-            user += f"\n\nYour previous attempt failed a check: {fr.feedback}\nFix it."
-            fr.feedback = None
-        messages = [{"role": "system", "content": system_prompt(mask, schema, preamble)},
-                    {"role": "user", "content": user}]
+        messages = ask_messages(_text(self.val(fr, prompt_v)), mask, schema, self.task,
+                                fr.facts, fr.feedback)
+        fr.feedback = None
 
         def on_turn(turn):
             with self._totals_lock:
@@ -568,6 +613,41 @@ class VM:
         fr.join_results = results
         self.note(fr, branches=[r["status"] for r in results])
         return join
+
+
+def describe_files(host, limit: int = 40, head_bytes: int = 1 << 20) -> str:
+    """The workdir's files as a fact: path, size, and the first line of small text files
+    (a CSV's header, a log's format), so the model need not spend a turn reading them."""
+    files = host.list_files(limit)
+    if not files:
+        return "The working directory is empty."
+    lines = ["Files in the working directory:"]
+    for path, size in files:
+        head = ""
+        if 0 < size <= head_bytes:
+            try:
+                first = host.read_file(path).split("\n", 1)[0].strip()
+            except SandboxError:
+                first = ""
+            if first and first.isprintable():
+                head = f"; first line: {first[:120]}"
+        lines.append(f"- {path} ({size} bytes{head})")
+    if len(files) >= limit:
+        lines.append(f"- ... (only the first {limit} are listed)")
+    return "\n".join(lines)
+
+
+def ask_messages(prompt: str, mask: int, schema, task: str, facts=(), feedback=None):
+    """The messages of one ASK. The step's prompt (fixed at compile time) goes into the system
+    message, the run's task, facts and check feedback into the user message: runs of one
+    program then share the system prefix, which a local model keeps in its KV cache."""
+    user = task or "Do the step."
+    if facts:
+        user += "\n\nAlready known:\n\n" + "\n\n".join(facts)
+    if feedback:
+        user += f"\n\nYour previous attempt failed a check: {feedback}\nFix it."
+    return [{"role": "system", "content": system_prompt(mask, schema, prompt)},
+            {"role": "user", "content": user}]
 
 
 def model_record(turn, step_key: str, **extra) -> dict:

@@ -46,6 +46,7 @@ class BackendInput:
     shared: dict = attrs.field(factory=dict)
     diags: object = None  # the DiagnosticEngine: backends report illegal ops there
     bundle: object = None  # skvmc.frontend.bundle.BundleReader: safe, once-per-skill reads
+    granularity: str = "auto"  # CompileOptions.granularity
 
     @property
     def harness(self):

@@ -1,6 +1,19 @@
 """The ``bytecode`` backend: ``skill.skbc`` and its ``skill.skasm`` disassembly.
 
-Lowering, op by op (see docs/backends.md):
+Two shapes (``granularity.py`` chooses from the profile; report.json says which and why):
+
+- **whole**: the skill as one agent loop, as a harness runs it: one ASK whose prompt is the
+  compiled SKILL.md, then CHECK.OUTPUTS (the files the task names exist, else the ASK is
+  asked again with what is missing) and the CHECK.FILEs of validation lowerings. Before it,
+  each bundled script the skill *tells* the agent to run (``solidify.py``) is run by the VM:
+  an answer-only ASK binds its placeholders from the task (or says it does not apply),
+  CHECK.EXISTS on its inputs, EXEC, CHECK.EXIT, CHECK.EXISTS on its outputs; the result, or
+  the error when any of that fails, is a FACT the loop sees after the task;
+- **split**: one ASK per instruction, op by op as below. Rules and notes (``is_constraint``)
+  are not steps: they ride along in every step prompt of their section. Each step's answer
+  is a FACT for the later steps, instead of pasting earlier text again.
+
+Lowering in split mode, op by op (see docs/backends.md):
 - ``skill.step`` -> SETSTEP (line-table entry) + ASK: the prompt is the step rendered as
   Markdown with everything nested in it and the harness's tool names, preceded by the
   paragraphs/tables/quotes that came just before it (its context);
@@ -43,6 +56,7 @@ from skvmc.bytecode import (
     ACT_EXEC,
     ACT_READ,
     ACT_WRITE,
+    Json,
     ProgramBuilder,
     disassemble,
     encode,
@@ -50,7 +64,14 @@ from skvmc.bytecode import (
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
-from skvmc.targets.backends.prompt import skill_root
+from skvmc.targets.backends import granularity as granularity_
+from skvmc.targets.backends.prompt import bundle_files, compiled_skill_md, skill_root
+from skvmc.targets.backends.solidify import (
+    PLACEHOLDER_MARK,
+    Refusal,
+    RunCommand,
+    find_run_commands,
+)
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
 PY_LANGS = {"python", "py", "python3"}
@@ -63,7 +84,7 @@ CONTEXT_OPS = ("skill.text", "skill.table", "skill.quote", "skill.html")
 
 # $SKILL_DIR / ${SKILL_DIR} in a command: the one variable the VM expands (from its own slot)
 _SKILL_DIR_VAR = re.compile(r"\$\{SKILL_DIR\}|\$SKILL_DIR\b")
-SKILL_DIR_MARK = "\ue000"  # stands for the skill dir inside an argv item
+SKILL_DIR_MARK = "\ue000"  # stands for the skill dir inside an argv item (as in solidify)
 SKILL_DIR_SLOT = "skill_dir"
 # an argv item that names a file: a path with a slash, or a name with a letter extension
 _FILE_LIKE = re.compile(r"/|\.[A-Za-z][A-Za-z0-9]{0,7}$")
@@ -171,6 +192,11 @@ class _Lowering:
         self.headings: list[str] = []
         self.last = None  # the slot of the last result
         self.run_hint = False
+        self.granularity = granularity_.choose(inp.module, inp.granularity)
+        bundle = set(bundle_files(inp.skill_dir)) if inp.skill_dir else set()
+        self.commands, self.refused = find_run_commands(inp.module, bundle)
+        self.command_at = {c.line: c for c in self.commands}  # split mode runs them in place
+        self.constraints: list[list[str]] = []  # per open section: rules for its steps
 
     def line(self, op):
         return (self.file, op.loc.line) if op.loc.line else None
@@ -192,12 +218,22 @@ class _Lowering:
         where = " > ".join(self.headings)
         parts = ([f"Section: {where}"] if where else []) + ([ctx.rstrip()] if ctx else [])
         parts.append(prompt.rstrip())
+        rules = [r for scope in self.constraints for r in scope]
+        if rules:
+            parts.append("Keep to these rules of the skill:\n" + "\n".join(f"- {r}" for r in rules))
         self.context = []
         out = f"s{self.step}"
         pc = self.b.emit("ask", "\n\n".join(parts), out, schema, self.mask(op), 0, 1,
                          line=self.line(op))
         self.note_step(pc, op)
         self.last = out
+        # later steps see this one's answer (prompt economy: the fact, not the whole section)
+        self.b.emit("fact", self._fact(out), line=self.line(op))
+
+    def _fact(self, out: str):
+        tmp = f"f{self.step}"
+        self.b.emit("concat", tmp, (f"Step {self.step} answered: ", self.b.slot(out)))
+        return self.b.slot(tmp)
 
     def note_step(self, pc: int, op) -> dict:
         entry = {"line": op.loc.line or 0, "requires": _requires(op)}
@@ -242,11 +278,17 @@ class _Lowering:
         self.headings.append(op.attr("title"))
         saved = self.context
         self.context = []
+        self.constraints.append(section_rules(op))
         self.ops(op.body)
+        self.constraints.pop()
         self.context = saved
         self.headings.pop()
 
     def instruction(self, op):
+        if is_constraint(op):  # a rule for the steps around it (section_rules), not a step
+            return
+        if op.loc.line in self.command_at:
+            self.solidified(self.command_at.pop(op.loc.line))
         self.setstep(op, op.attr("text"))
         self.ask(op, render_ops([op]))
         self.run_hint = bool(_RUN.search(op.attr("text")))
@@ -280,7 +322,9 @@ class _Lowering:
     def code(self, op):
         lang = (op.attr("lang") or "").lower()
         body = op.attr("body")
-        if lang in SHELL_LANGS:
+        if op.loc.line in self.command_at:
+            self.solidified(self.command_at.pop(op.loc.line))
+        elif lang in SHELL_LANGS:
             argvs = command_argvs(body, lang)
             produced = set(self.produced)
             for argv in argvs or ():
@@ -330,16 +374,134 @@ class _Lowering:
     def build(self, prologue: bool = False):
         if prologue:
             self.prologue()
-        self.ops(self.inp.module.body)
+        if self.granularity.mode == "whole":
+            self.whole()
+        else:
+            self.constraints = [section_rules(self.inp.module)]
+            self.b.emit("listdir", "files")
+            self.b.emit("fact", self.b.slot("files"))
+            self.ops(self.inp.module.body)
         self.b.emit("halt", 0)
         for label, message, op, step_pc in self.fails:
             self.b.place(label)
             pc = self.b.emit("fail", message, line=self.line(op))
             self.steps[str(pc)] = dict(self.steps[str(step_pc)])  # the failure is that step's
         self.b.meta["steps"] = self.steps
+        self.b.meta["granularity"] = {**self.granularity.to_json(),
+                                      "requested": self.inp.granularity}
         if self.uses_skill_dir:
             self.b.meta["skill_dir"] = skill_root(self.inp.harness, self.inp.skill_name)
         return self.b.build()
+
+    def whole(self):
+        """The skill as one agent loop (see granularity.py), after the bundled scripts the skill
+        says to run, each bound to the task, checked and run by the VM (its result, or why it
+        could not run, is a fact the loop sees)."""
+        module = self.inp.module
+        self.b.emit("listdir", "files", line=self.line(module))  # what the task gave
+        self.b.emit("fact", self.b.slot("files"), line=self.line(module))
+        bundle = bundle_files(self.inp.skill_dir) if self.inp.skill_dir else []
+        if bundle:  # the skill's relative paths are relative to its folder, not the workdir
+            self.uses_skill_dir = True
+            shown = ", ".join(bundle[:8]) + (", ..." if len(bundle) > 8 else "")
+            self.b.emit("concat", "bundle", (f"The skill's own files ({shown}) are in the "
+                                             "folder ", self.b.slot(SKILL_DIR_SLOT),
+                                             "; use that folder in paths to them."),
+                        line=self.line(module))
+            self.b.emit("fact", self.b.slot("bundle"), line=self.line(module))
+        for cmd in self.commands:
+            why = hoist_refusal(module, cmd)
+            if why:
+                self.refused.append(Refusal(cmd.line, cmd.text, why))
+            else:
+                self.solidified(cmd)
+        self.commands = [c for c in self.commands
+                         if not any(r.line == c.line for r in self.refused)]
+        self.step += 1
+        self.b.emit("setstep", self.step, f"skill {self.inp.skill_name}"[:80],
+                    line=self.line(module))
+        text = self.inp.shared.get("skill_md") or compiled_skill_md(self.inp)[0]
+        out = f"s{self.step}"
+        pc = self.b.emit("ask", "You follow this skill:\n\n" + text, out, None, ACT_ALL, 0, 1,
+                         line=self.line(module))
+        self.steps[str(pc)] = {"line": 1, "requires": _requires(module)}
+        self.b.emit("check.outputs", "retry", line=self.line(module))
+        for op in module.walk():  # lowerings that validate an output still check it
+            if op.name == "cap.validate":
+                self.validate(op)
+        self.last = out
+
+    def solidified(self, cmd: RunCommand):
+        """BIND (an answer-only ASK for the placeholders, or 'does not apply'), check the
+        inputs exist, EXEC, check the exit code and the outputs; on any failure the error
+        becomes a fact for the next ASK, which does the step itself."""
+        b, line = self.b, (self.file, cmd.line)
+        self.step += 1
+        k = self.step
+        b.emit("setstep", k, f"run {cmd.text}"[:80], line=line)
+        failed, done = b.label(), b.label()
+        values: dict[str, object] = {}
+        if cmd.placeholders:
+            bind = f"b{k}"
+            pc = b.emit("ask", bind_prompt(cmd, self.inp.skill_name), bind,
+                        Json(bind_schema(cmd)), 0, 2, 0, line=line)
+            self.steps[str(pc)] = {"line": cmd.line, "requires": []}
+            applies = f"b{k}_applies"
+            b.emit("get", applies, bind, "applies", line=line)
+            go = b.label()
+            b.emit("branch", applies, go, line=line)
+            b.emit("jump", done, line=line)
+            b.place(go)
+            for name in cmd.placeholders:
+                slot = f"b{k}_{_slot_name(name)}"
+                b.emit("get", slot, bind, name, line=line)
+                values[name] = b.slot(slot)
+        items = [self.argv_item(item, values, f"a{k}_{i}", line)
+                 for i, item in enumerate(cmd.argv)]
+        for i in cmd.reads:
+            b.emit("check.exists", items[i], failed, line=line)
+        out = f"r{k}"
+        pc = b.emit("exec", tuple(items), out, line=line)
+        self.steps[str(pc)] = {"line": cmd.line, "requires": []}
+        b.emit("check.exit", 0, failed, line=line)
+        for i in cmd.writes:
+            b.emit("check.exists", items[i], failed, line=line)
+        shown = f"c{k}"
+        b.emit("concat", shown, tuple(_join(items)), line=line)
+        ran = f"d{k}"
+        b.emit("concat", ran, ("The skill's command `", b.slot(shown), "` was run for you and "
+                                "succeeded. Its output:\n", b.slot(out)), line=line)
+        b.emit("fact", b.slot(ran), line=line)
+        b.emit("jump", done, line=line)
+        b.place(failed)
+        err, why = f"e{k}", f"w{k}"
+        b.emit("lasterror", err, line=line)
+        b.emit("concat", why, (f"The skill's command `{cmd.text}` could not be run for this "
+                               "task (", b.slot(err), "); do that step yourself."), line=line)
+        b.emit("fact", b.slot(why), line=line)
+        b.place(done)
+
+    def argv_item(self, item: str, values: dict, tmp: str, line):
+        """An argv item as a constant, or a CONCAT of the skill dir, bound placeholders and
+        literal text."""
+        if SKILL_DIR_MARK not in item and PLACEHOLDER_MARK not in item:
+            return item
+        pieces = item.split(PLACEHOLDER_MARK)
+        if len(pieces) == 3 and not pieces[0] and not pieces[2]:
+            return values[pieces[1]]  # the whole item is one placeholder
+        parts = []
+        for j, piece in enumerate(item.split(PLACEHOLDER_MARK)):
+            if j % 2:  # a placeholder name
+                parts.append(values[piece])
+                continue
+            for m, bit in enumerate(piece.split(SKILL_DIR_MARK)):
+                if m:
+                    self.uses_skill_dir = True
+                    parts.append(self.b.slot(SKILL_DIR_SLOT))
+                if bit:
+                    parts.append(bit)
+        self.b.emit("concat", tmp, tuple(parts), line=line)
+        return self.b.slot(tmp)
 
     def prologue(self):
         """The VM's skill_dir slot must be set (``skvmc run`` does); export it as SKILL_DIR."""
@@ -353,9 +515,80 @@ class _Lowering:
 
 
 def _schema(op):
-    from skvmc.bytecode import Json
-
     return Json(thaw(op.attr("schema")))
+
+
+def _slot_name(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def _join(items):
+    """argv items joined by spaces, for a fact that shows the command as run."""
+    out = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(" ")
+        out.append(item)
+    return out
+
+
+def bind_schema(cmd: RunCommand) -> dict:
+    props = {"applies": {"type": "boolean"}}
+    props.update({name: {"type": "string"} for name in cmd.placeholders})
+    return {"type": "object", "required": ["applies", *cmd.placeholders], "properties": props}
+
+
+def bind_prompt(cmd: RunCommand, skill: str) -> str:
+    names = ", ".join(cmd.placeholders)
+    return (f"The skill {skill} says to run this command ({cmd.evidence}):\n\n"
+            f"    {cmd.text}\n\n"
+            f"Give the value of each placeholder ({names}) for the task below: a file name "
+            "or value taken from the task. Set applies to true when the task calls for this "
+            "command, and to false when it does not (then the placeholders may be empty).")
+
+
+_CONSTRAINT_LEAD = re.compile(r"^\W*(?:note|warning|important|caution|tip)\b\W", re.IGNORECASE)
+_RULE_WORDS = re.compile(r"\b(?:always|never|do not|don't|must not|avoid|keep|make sure)\b",
+                         re.IGNORECASE)
+
+
+def hoist_refusal(module, cmd: RunCommand) -> str | None:
+    """Why ``cmd`` may not run before the skill's loop (whole mode), or None. It may when its
+    inputs are checkable (at least one input file, bound from the task and checked to exist)
+    and nothing before it in the skill writes or runs anything it could depend on."""
+    if not cmd.reads:
+        return "no input file to check: it may depend on what earlier steps produce"
+    for op in module.walk():
+        if op.loc.line >= cmd.line:
+            break
+        kinds = {a.get("kind") for a in op.attr("actions", ()) or ()}
+        if kinds & {"write", "edit", "exec"}:
+            return (f"line {op.loc.line} writes or runs something first: the command may "
+                    "depend on it")
+    return None
+
+
+def section_rules(op) -> list[str]:
+    """The rules written anywhere in a section (before or after its steps), not in its
+    subsections: each applies to every step of the section."""
+    rules = []
+    for sub in op.body:
+        if sub.name == "skill.section":
+            continue
+        if sub.name == "skill.step" and is_constraint(sub):
+            rules.append(sub.attr("text").strip())
+        elif sub.body:
+            rules += section_rules(sub)
+    return rules
+
+
+def is_constraint(op) -> bool:
+    """A bullet that is a rule or a note (no action of its own, a rule word or a note label):
+    it rides along in its section's step prompts instead of being a step."""
+    if op.body or (op.attr("actions", ()) or ()):
+        return False
+    text = op.attr("text") or ""
+    return bool(_CONSTRAINT_LEAD.search(text) or _RULE_WORDS.search(text))
 
 
 # The ops this backend accepts (everything nested in a step is rendered into its prompt, so
@@ -376,16 +609,24 @@ LEGAL = LegalOps("bytecode", {
 
 
 def build_program(inp):
+    return _lower(inp)[0]
+
+
+def _lower(inp):
     LEGAL.check(inp.module, inp.diags)
     lowering = _Lowering(inp)
     program = lowering.build()
     if lowering.uses_skill_dir:  # an EXEC needs the skill dir: lower again with the prologue
-        program = _Lowering(inp).build(prologue=True)
-    return program
+        lowering = _Lowering(inp)
+        program = lowering.build(prologue=True)
+    return program, lowering
 
 
 def emit(inp) -> dict[str, bytes]:
-    program = build_program(inp)
+    program, lowering = _lower(inp)
+    inp.shared["granularity"] = lowering.granularity.to_json()
+    inp.shared["solidified"] = [c.to_json() for c in lowering.commands]
+    inp.shared["solidify_refused"] = [r.to_json() for r in lowering.refused]
     data = encode(program)
     inp.shared["bytecode_size"] = len(data)
     inp.shared["instructions"] = len(program.code)

@@ -6,7 +6,8 @@ edits (every change the harness-facing SKILL.md has against its source: kind, pa
 line, reason), edits_refused (changes a pass asked for that were not made, and why), reported
 (what analyses saw and left alone),
 env (deps, variables), tools, tokens (original SKILL.md body vs the compiled one, same
-tokenizer), parallel (regions, critical path, sequential steps), bytecode size, diagnostics,
+tokenizer), parallel (regions, critical path, sequential steps), bytecode (size, the
+granularity chosen and why, the bundled commands solidified and those refused), diagnostics,
 passes (every pass's own record); with ``--report-timings`` also timings (seconds: frontend,
 each pass, each backend), which is off by default so the file is deterministic.
 """
@@ -95,7 +96,10 @@ def build(inp) -> dict:
                      "critical_path": conc.get("critical_path"),
                      "sequential_steps": conc.get("sequential_steps")},
         "bytecode": {"bytes": inp.shared.get("bytecode_size"),
-                     "instructions": inp.shared.get("instructions")},
+                     "instructions": inp.shared.get("instructions"),
+                     "granularity": inp.shared.get("granularity"),
+                     "solidified": inp.shared.get("solidified", []),
+                     "solidify_refused": inp.shared.get("solidify_refused", [])},
         "diagnostics": list(inp.diagnostics),
         "passes": thaw_all(rec),
         # Wall-clock times differ on every run: only on request (--report-timings), so that

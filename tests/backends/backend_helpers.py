@@ -27,7 +27,7 @@ def parsed(skill: str):
 
 
 @functools.cache
-def compiled(skill: str, target: str):
+def compiled(skill: str, target: str, *flags: str):
     from skvmc.compile import compile
 
-    return compile(parsed(skill), target, options_for(), diags=DiagnosticEngine())
+    return compile(parsed(skill), target, options_for(*flags), diags=DiagnosticEngine())

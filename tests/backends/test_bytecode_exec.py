@@ -54,8 +54,11 @@ def test_files_read_and_written():
     assert unknown_files(["python", "your_automation.py"], set()) == ["your_automation.py"]
 
 
+SPLIT = "--granularity=split"  # these tests are about the per-step program
+
+
 def _program(skill, target="qwen-7b+openhands"):
-    return decode(compiled(skill, target).files["skill.skbc"])
+    return decode(compiled(skill, target, SPLIT).files["skill.skbc"])
 
 
 def test_bundle_script_call_is_exec_with_skill_dir_from_the_vm():
@@ -67,7 +70,8 @@ def test_bundle_script_call_is_exec_with_skill_dir_from_the_vm():
     assert prog.const_value(ex.operands[0][0].index) == "python3"
     assert [prog.const_value(v.index) for v in ex.operands[0][2:]] == ["words.txt", "--out",
                                                                        "counts.json"]
-    concat = next(i for i in prog.code if i.op == "concat")
+    concat = next(i for i in prog.code  # the item CONCAT feeding argv[1]
+                  if i.op == "concat" and i.operands[0] == ex.operands[0][1].index)
     assert prog.slots[concat.operands[1][0].index] == "skill_dir"
     assert prog.const_value(concat.operands[1][1].index) == "/scripts/tally.py"
     assert prog.meta["skill_dir"] == ".agents/skills/bundle-exec"
@@ -112,14 +116,14 @@ def _model():
     def answer(messages, schema):
         if len(messages) > 2:  # after the write
             return '{"action": "answer", "answer": "done"}'
-        if "Write the text of the task" in messages[1]["content"]:
+        if "Write the text of the task" in messages[0]["content"]:
             return json.dumps({"action": "write", "path": "words.txt", "content": "a b c"})
         return '{"action": "answer", "answer": "done"}'
     return ScriptedModel(answer)
 
 
 def test_exec_runs_the_bundled_script(tmp_path):
-    out = compiled(BUNDLE, "qwen-7b+openhands")
+    out = compiled(BUNDLE, "qwen-7b+openhands", SPLIT)
     inst = tmp_path / "inst"
     for rel, data in out.files.items():
         (inst / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +161,7 @@ def test_skvmc_run_finds_the_installed_bundle(tmp_path, monkeypatch, capsys):
     from skvmc.vm import cli
 
     out = tmp_path / "out"
-    assert compiler_cli.main([BUNDLE, "--target=qwen-7b+openhands", "-o", str(out)]) == 0
+    assert compiler_cli.main([BUNDLE, "--target=qwen-7b+openhands", SPLIT, "-o", str(out)]) == 0
     model = _model()
     monkeypatch.setattr(skvmc.models, "resolve", lambda name, **kw: model)
     wd = tmp_path / "wd"

@@ -32,7 +32,7 @@ def model():
     def answer(messages, schema):
         if messages[-1]["content"].startswith("exit code 0"):
             return '{"action": "answer", "answer": "ok"}'
-        if "clever" in messages[1]["content"]:
+        if "clever" in messages[0]["content"]:
             return '{"action": "answer", "answer": "I could not"}'
         return json.dumps({"action": "exec", "language": "python",
                            "code": "open('out.txt', 'w').write('x')"})
@@ -114,7 +114,7 @@ def learning_model(state):
     """Fails the totals step (only disallowed actions, so the turn budget runs out) until the
     program checks totals.json (attempt >= 1); every other step just answers."""
     def answer(messages, schema):
-        prompt = messages[1]["content"]
+        prompt = messages[0]["content"]
         if TOTALS_STEP not in prompt or len(messages) > 2 and state["attempt"] >= 1:
             return '{"action": "answer", "answer": "done"}'
         if state["attempt"] == 0:
@@ -157,8 +157,10 @@ def test_capability_failure_recompiles_with_lowered_level(tmp_path):
         return run_program(prog, SandboxHost(wd, m), task="sum data.csv",
                            trace_path=wd / "trace.jsonl", max_steps=2)
 
-    res = run_adaptive(compile_skill(CSV, ALL_L3), run_once,
-                       lambda overlay: compile_skill(CSV, ALL_L3, overlay=overlay),
+    # step-level recompilation: the per-step program
+    res = run_adaptive(compile_skill(CSV, ALL_L3, granularity="split"), run_once,
+                       lambda overlay: compile_skill(CSV, ALL_L3, overlay=overlay,
+                                                     granularity="split"),
                        target=ALL_L3, store=OverlayStore(tmp_path / "cache"), max_recompiles=2)
     assert res.status == "ok", res.result.error
     assert len(res.recompiles) == 1
@@ -179,7 +181,8 @@ def test_cli_run_recompile(tmp_path, monkeypatch, capsys):
     from skvmc.vm import cli
 
     out = tmp_path / "out"
-    assert compiler_cli.main([CSV, f"--target={ALL_L3}", "-o", str(out)]) == 0
+    assert compiler_cli.main([CSV, f"--target={ALL_L3}", "--granularity=split", "-o",
+                              str(out)]) == 0
     state = {"attempt": 0}
     m = learning_model(state)
 
@@ -216,7 +219,8 @@ def test_cli_recompile_needs_the_skill(tmp_path, capsys):
 
     out = tmp_path / "out"
     from skvmc import cli as compiler_cli
-    assert compiler_cli.main([CSV, f"--target={ALL_L3}", "-o", str(out)]) == 0
+    assert compiler_cli.main([CSV, f"--target={ALL_L3}", "--granularity=split", "-o",
+                              str(out)]) == 0
     assert cli.main([str(out), "--task", "t", "--workdir", str(tmp_path / "wd"),
                      "--recompile", "1"]) == 2
     assert "--skill" in capsys.readouterr().err

@@ -1,0 +1,111 @@
+"""What the VM learns from the run itself: output files the task names, the workdir's files,
+and a weak model's command line given as one string."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from skvmc.vm import SandboxHost
+from skvmc.vm.interp import describe_files
+from skvmc.vm.task_outputs import task_outputs
+from tests.vm.vm_helpers import ScriptedModel, run_asm
+
+
+@pytest.mark.parametrize("task,outputs", [
+    ("Compute the sum of `amount` and write it to `total.txt` as a number.", ["total.txt"]),
+    ("From `sales.csv` build `monthly.json`: keys are months.", ["monthly.json"]),
+    ("Read `a.csv` and `b.csv`, then save the merged rows as merged.csv.", ["merged.csv"]),
+    ("Write `report.md`, a short report about `sales.csv`.", ["report.md"]),
+    ("`app.log` lists requests. Count the errors.", []),  # nothing asked to be written
+    ("Summarise /root/data/in.json into /root/out/summary.json.", ["/root/out/summary.json"]),
+    ("Write the total with 2 decimals (for example `123.45`) to out.txt.", ["out.txt"]),
+])
+def test_task_outputs(task, outputs):
+    assert task_outputs(task) == outputs
+
+
+def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
+    model = ScriptedModel(['{"action": "answer", "answer": "done"}',
+                           '{"action": "write", "path": "out.txt", "content": "1"}',
+                           '{"action": "answer", "answer": "done"}'])
+    r = run_asm("""
+        ask "Do it", $s, none, 7, 4, 1
+        check.outputs retry
+        halt 0
+    """, tmp_path, model, task="Write the count to `out.txt`.")
+    assert r.status == "ok", r.error
+    assert "out.txt, which was not written" in model.calls[1]["messages"][1]["content"]
+    assert (tmp_path / "out.txt").read_text() == "1"
+
+
+def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
+    model = ScriptedModel(['{"action": "answer", "answer": "done"}'])
+    r = run_asm("""
+        ask "Do it", $s, none, 7, 2, 0
+        check.outputs retry
+        halt 0
+    """, tmp_path, model, task="Write the count to `out.txt`.")
+    assert r.status == "failed" and "out.txt" in r.error
+
+
+def test_describe_files_lists_files_with_first_lines(tmp_path):
+    (tmp_path / "sales.csv").write_text("id,amount\n1,2\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "blob.bin").write_bytes(b"\x00\x01\x02")
+    (tmp_path / ".hidden").write_text("x", encoding="utf-8")
+    text = describe_files(SandboxHost(tmp_path, None, sandbox="process"))
+    assert "- sales.csv (14 bytes; first line: id,amount)" in text
+    assert "- sub/blob.bin (3 bytes)" in text  # not printable: no first line
+    assert ".hidden" not in text
+
+
+def test_describe_files_is_bounded(tmp_path):
+    for i in range(50):
+        (tmp_path / f"f{i:02}.txt").write_text("x", encoding="utf-8")
+    text = describe_files(SandboxHost(tmp_path, None, sandbox="process"), limit=10)
+    assert text.count("\n- f") == 10 and "only the first 10" in text
+
+
+def test_facts_reach_the_user_message(tmp_path):
+    model = ScriptedModel(['{"action": "answer", "answer": "ok"}'])
+    r = run_asm("""
+        fact "the header is id,amount"
+        ask "Do it", $s, none, 7, 2, 0
+        halt 0
+    """, tmp_path, model, task="sum it")
+    assert r.status == "ok"
+    user = model.calls[0]["messages"][1]["content"]
+    assert user.startswith("sum it") and "Already known:\n\nthe header is id,amount" in user
+
+
+def test_get_and_lasterror(tmp_path):
+    r = run_asm("""
+        .const #0 json {"a": 1}
+        const $o, #0
+        get $x, $o, "a"
+        get $y, $o, "missing"
+        check.exists "nope.txt", @bad
+        halt 0
+    bad:
+        lasterror $e
+        halt 0
+    """, tmp_path, ScriptedModel([]))
+    assert r.outputs["x"] == 1 and "y" not in r.outputs
+    assert r.outputs["e"] == "file nope.txt does not exist"
+
+
+def test_command_line_in_one_string_is_split_without_a_shell(tmp_path):
+    line = f"{sys.executable} -c print(6*7)"
+    model = ScriptedModel([json.dumps({"action": "exec", "argv": [line]}),
+                           json.dumps({"action": "exec", "argv": f"{sys.executable} -V | cat"}),
+                           '{"action": "answer", "answer": "done"}'])
+    r = run_asm('ask "Do it", $s, none, 7, 4, 0\nhalt 0\n', tmp_path, model,
+                host_options={"sandbox": "process"})
+    assert r.status == "ok"
+    first = model.calls[1]["messages"][-1]["content"]
+    assert first.startswith("exit code 0") and "42" in first
+    second = model.calls[2]["messages"][-1]["content"]
+    assert "without a shell" in second  # a pipe is refused, not run by a shell
