@@ -65,12 +65,12 @@ ARTIFACTS = {"report.json", "skill.skir", "env-setup.sh", "skill.skbc", "skill.s
 
 
 def install_original(workdir: Path, task: runner.Task, harness) -> list[str]:
-    dest = workdir / runner_skill_root(harness) / task.skill_dir.name
+    dest = workdir / project_skill_root(harness) / task.skill_dir.name
     shutil.copytree(task.skill_dir, dest)
     return [str(dest.relative_to(workdir))]
 
 
-def runner_skill_root(harness) -> str:
+def project_skill_root(harness) -> str:
     from skvmc.targets import get_harness
 
     return get_harness(harness.name).project_path or ".agents/skills"
