@@ -151,7 +151,11 @@ class OpenCode(Harness):
         cfg = {"$schema": "https://opencode.ai/config.json",
                "provider": {"skvmc": {
                    "npm": "@ai-sdk/openai-compatible", "name": "skvmc serve",
-                   "options": {"baseURL": ep.api_base, "apiKey": "none"},
+                   # opencode gives up on a response whose headers take 300 s (its
+                   # default headerTimeout); a first 8k-token turn on a small CPU does.
+                   # The bench's own per-run timeout bounds the run instead.
+                   "options": {"baseURL": ep.api_base, "apiKey": "none", "timeout": False,
+                               "headerTimeout": False},
                    "models": {ep.model: {"name": ep.model, "tool_call": True,
                                          "limit": {"context": ep.n_ctx,
                                                    "output": ep.max_tokens}}}}},
