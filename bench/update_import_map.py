@@ -1,4 +1,4 @@
-"""Regenerate passes/import_to_dist.json from pipreqs' maintained import -> PyPI map.
+"""Regenerate passes/analysis/import_to_dist.json from pipreqs' maintained import -> PyPI map.
 
 pipreqs (Apache-2.0, github bndr/pipreqs) ships ``pipreqs/mapping``: one ``import:dist`` line
 per import name whose distribution is named differently. skvmc keeps a JSON copy of that data
@@ -15,7 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "passes" / "import_to_dist.json"
+OUT = Path(__file__).resolve().parent.parent / "passes" / "analysis" / "import_to_dist.json"
 
 
 def main(wheel: str) -> None:

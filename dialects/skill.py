@@ -15,6 +15,36 @@ FILE = DIALECT.type("file")  # a bundle file (or a path a step names)
 
 CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
 
+# -- fence languages: the one table every pass, backend, the VM and the JIT read -----------------
+# What a fence's language says it holds. A "session" is a shell transcript: the commands are
+# the lines after a "$ " prompt, the lines between them are output.
+SHELL, PYTHON, JS, POWERSHELL, STRUCTURED = "shell", "python", "js", "powershell", "structured"
+EXEC_KINDS = frozenset({SHELL, PYTHON, JS, POWERSHELL})  # code an agent can run
+SESSION_LANGS = frozenset({"console", "shell-session", "terminal"})
+FENCE_LANGS: dict[str, str] = {
+    **dict.fromkeys(("bash", "sh", "shell", "zsh", *sorted(SESSION_LANGS)), SHELL),
+    **dict.fromkeys(("python", "py", "python3"), PYTHON),
+    **dict.fromkeys(("js", "javascript", "ts", "typescript", "jsx", "tsx", "mjs", "cjs", "node"),
+                    JS),
+    **dict.fromkeys(("powershell", "ps1"), POWERSHELL),
+    **dict.fromkeys(("json", "yaml", "yml"), STRUCTURED),
+}
+
+
+def fence_kind(lang: str | None) -> str | None:
+    """The kind of a fence language (case-insensitive), None for one the table does not know."""
+    return FENCE_LANGS.get((lang or "").lower())
+
+
+def is_session(lang: str | None) -> bool:
+    return (lang or "").lower() in SESSION_LANGS
+
+
+def langs_of(*kinds: str) -> frozenset[str]:
+    """Every fence language of the given kinds (for code that needs the set itself)."""
+    return frozenset(lang for lang, kind in FENCE_LANGS.items() if kind in kinds)
+
+
 
 def skill_name(module) -> str:
     """The frontmatter's name (else the folder name, else "skill")."""

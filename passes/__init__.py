@@ -1,7 +1,16 @@
 """The pass registry: pass name -> "module:Class", imported on first use.
 
-Each pass lives in its own module here (installed as ``skvmc.passes.<module>``).
+Each pass lives in its own module here (installed as ``skvmc.passes.<module>``); the lowering
+patterns and code translators it uses sit beside it (``capability_patterns``,
+``capability_translate``); the analyses that passes and backends share are in
+``skvmc.passes.analysis``.
 """
+
+from skvmc.moved import alias
+
+# The analyses moved to skvmc.passes.analysis; their old names stay importable.
+alias({f"skvmc.passes.{name}": f"skvmc.passes.analysis.{name}"
+       for name in ("capability_rules", "dataflow", "pydeps", "shell_words")})
 
 REGISTRY: dict[str, str] = {
     "canonicalize": "skvmc.passes.canonicalize:Canonicalize",

@@ -13,7 +13,7 @@ Reads code blocks (and inline command spans in step text), never needing the cap
   shell commands rewritten to it so commands work from any working directory.
 
 The facts go into one ``env.requires`` region after the frontmatter and refs (replacing an
-earlier one), deduplicated and sorted; ``ctx.report['bind-env']`` gets deps, vars and paths.
+earlier one), deduplicated and sorted; ``BindEnvResult`` gets deps, vars and paths.
 """
 
 from __future__ import annotations
@@ -23,16 +23,13 @@ import re
 
 import attrs
 
-from skvmc.dialects import env
+from skvmc.dialects import env, skill
 from skvmc.frontend.refs import CONVENTIONAL_DIRS
 from skvmc.ir import Operation, map_ops
-from skvmc.passes import shell_words
-from skvmc.passes.pydeps import distribution_for, is_stdlib, npm_package
-from skvmc.passmanager import Pass, PassContext
-
-SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
-PY_LANGS = {"python", "py", "python3"}
-JS_LANGS = {"js", "javascript", "ts", "typescript", "jsx", "tsx", "mjs", "cjs", "node"}
+from skvmc.passes.analysis import shell_words
+from skvmc.passes.analysis.pydeps import distribution_for, is_stdlib, npm_package
+from skvmc.passes.results import BindEnvResult
+from skvmc.passmanager import Pass, PassContext, option
 
 # Shell keywords and builtins: part of the shell, never something to install.
 SHELL_BUILTINS = frozenset("""
@@ -421,8 +418,8 @@ class BindEnv(Pass):
     summary = ("Collect pip/npm/system/service deps, env vars, secrets and bundle paths "
                "(env dialect)")
 
-    skill_root: str = attrs.field(default="$SKILL_DIR", metadata={
-        "help": "where the installed skill lives; bundle paths in commands are bound to it"})
+    skill_root: str = option(
+        "$SKILL_DIR", "where the installed skill lives; bundle paths in commands are bound to it")
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         root = self.skill_root.rstrip("/") or "/"
@@ -438,19 +435,20 @@ class BindEnv(Pass):
         # a variable one block sets is not the environment's, even when another block reads it
         assigned = frozenset().union(*(
             shell_assigned(op.attr("body", "")) for op in module.walk()
-            if op.name == "skill.code" and op.attr("lang", "").lower() in SHELL_LANGS))
+            if op.name == "skill.code" and skill.fence_kind(op.attr("lang")) == skill.SHELL))
 
         def visit(op: Operation):
             if op.name == "skill.code":
                 lang = op.attr("lang", "").lower()
+                kind = skill.fence_kind(lang)
                 body = op.attr("body", "")
-                if lang in SHELL_LANGS:
+                if kind == skill.SHELL:
                     _shell_facts(op, body, local, facts, assigned, lang)
                     new = _bind_paths(body, pattern, root)
-                elif lang in PY_LANGS:
+                elif kind == skill.PYTHON:
                     _py_facts(op, body, local, facts)
                     new = _bind_paths(body, pattern, root) if literal_root else body
-                elif lang in JS_LANGS:
+                elif kind == skill.JS:
                     _js_facts(op, body, facts)
                     new = _bind_paths(body, pattern, root) if literal_root else body
                 else:
@@ -474,13 +472,13 @@ class BindEnv(Pass):
                               "(a URL, path or alias): not installed by env-setup.sh", where,
                               code="env")
         env_ops = self._env_ops(facts, bound, root)
-        ctx.record(self.name, "deps", [
-            {"manager": m, "name": n, **{k: v for k, v in e.items() if k != "evidence" and v}}
-            for (m, n), e in self._sorted_deps(facts)])
-        ctx.record(self.name, "vars", [{"name": n, "secret": is_secret(n)}
-                                       for n in sorted(facts.vars)])
-        ctx.record(self.name, "paths", {op.attr("path"): f"{root}/{op.attr('path')}"
-                                        for op in sorted(bound, key=lambda o: o.attr("path"))})
+        ctx.publish(BindEnvResult(
+            deps=[{"manager": m, "name": n,
+                   **{k: v for k, v in e.items() if k != "evidence" and v}}
+                  for (m, n), e in self._sorted_deps(facts)],
+            vars=[{"name": n, "secret": is_secret(n)} for n in sorted(facts.vars)],
+            paths={op.attr("path"): f"{root}/{op.attr('path')}"
+                   for op in sorted(bound, key=lambda o: o.attr("path"))}))
         body = [op for op in module.body if op.name != "env.requires"]
         if env_ops:
             i = 0

@@ -21,14 +21,14 @@ import re
 
 import attrs
 
+from skvmc.diagnostics import TargetLookupError
 from skvmc.dialects import prompt
 from skvmc.ir import Operation, map_ops
-from skvmc.passmanager import Pass, PassContext
+from skvmc.passes.results import BindHarnessResult
+from skvmc.passmanager import Pass, PassContext, option
 
 ACTION_ORDER = ("exec", "read", "write", "edit", "list", "search", "fetch", "browser")
 TEXT_OPS = ("skill.step", "skill.text", "skill.quote")
-EXEC_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal",
-              "python", "py", "python3", "js", "javascript", "node", "ts", "typescript"}
 
 # Products a skill may address; the harnesses (descriptor names) that ARE each product.
 PRODUCTS: dict[str, tuple[str, ...]] = {
@@ -99,16 +99,10 @@ def op_actions(op: Operation) -> list[str]:
     return [a for a in ACTION_ORDER if a in kinds]
 
 
-def _all_harnesses():
-    from skvmc.targets import list_harnesses
-
-    return list_harnesses()
-
-
-def foreign_tool_names(harness) -> dict[str, str]:
+def foreign_tool_names(harness, harnesses) -> dict[str, str]:
     """Tool names of OTHER harnesses -> this harness's tool, where the mapping is unique."""
     candidates: dict[str, set[str]] = {}
-    for other in _all_harnesses():
+    for other in harnesses:
         for action, tool in other.tools.items():
             if tool:
                 candidates.setdefault(tool, set()).add(action)
@@ -162,23 +156,20 @@ class BindHarness(Pass):
     name = "bind-harness"
     summary = "Bind abstract actions to the harness's tool names; mark other-product text"
 
-    harness: str = attrs.field(default="bare", metadata={
-        "help": "harness descriptor name (openhands, claude-code, goose, aider, ...)"})
-    remove_other_product: bool = attrs.field(default=False, metadata={
-        "help": "drop sections titled for another product that address nobody else "
-                "(off: they are reported)"})
+    harness: str = option("bare", "harness descriptor name (openhands, claude-code, goose, "
+                          "aider, ...)")
+    remove_other_product: bool = option(False, "drop sections titled for another product that "
+                                        "address nobody else (off: they are reported)")
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
-        from skvmc.targets import TargetError, get_harness
-
         try:
-            h = get_harness(self.harness)
-        except TargetError as err:
+            h = ctx.targets.harness(self.harness)
+        except TargetLookupError as err:
             ctx.diags.error(f"bind-harness: {err}", None, code="pipeline")
             return module
         has_tools = any(h.tools.values())
         exec_tool = h.tools.get("exec")
-        mapping = foreign_tool_names(h)
+        mapping = foreign_tool_names(h, ctx.targets.harnesses())
         used: dict[str, str] = {}
         fallbacks: dict[str, str] = {}
         dropped: list[dict] = []
@@ -236,10 +227,6 @@ class BindHarness(Pass):
         body.insert(i, prompt.TOOLS.build(
             harness=h.name, bindings=bindings, fallback=fallback or None,
             context_file=h.context_file, loc=body[i].loc if i < len(body) else module.loc))
-        ctx.record(self.name, "harness", h.name)
-        ctx.record(self.name, "bindings", bindings)
-        ctx.record(self.name, "fallback", fallback)
-        ctx.record(self.name, "dropped", dropped)
-        ctx.record(self.name, "foreign_tools", renamed)
+        ctx.publish(BindHarnessResult(h.name, bindings, fallback, dropped, renamed))
         new = module.with_ops(body)
         return module if new == module else new

@@ -1,10 +1,12 @@
 """Rewrite patterns for lower-capabilities (dialect conversion against a capability profile).
 
-A pattern is data plus a function: ``legalizes`` names the primitives it can take off an op,
-``lowers_to`` the primitives (and at most which level) its rewrite needs instead. The driver
-calls ``rewrite(site, requirement)``; the result says what replaces the op, what goes before
-and after it, and which requirements it adds. The driver accepts the rewrite only when every
-added requirement is legal on the target, so legality stays a table lookup.
+A pattern is data plus a function (``skvmc.rewrite.ConversionPattern``): ``legalizes`` names
+the primitives it can take off an op, ``lowers_to`` the primitives (and at most which level) its
+rewrite needs instead, ``creates`` the ops it may insert. The conversion driver
+(``skvmc.rewrite.legalize``) calls ``rewrite(site, requirement)``; the result says what replaces
+the op, what goes before and after it, and which requirements it adds. The driver checks the
+result against the declaration (a mismatch is an internal error naming the pattern) and accepts
+it only when every added requirement is legal on the target, so legality stays a table lookup.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import attrs
 
 from skvmc.dialects import cap, skill
 from skvmc.ir import Operation, Value, freeze
-from skvmc.passes import capability_rules as rules
+from skvmc.passes.analysis import capability_rules as rules
 from skvmc.passes.capability_translate import python_to_stdlib, shell_to_python
+from skvmc.rewrite import Conversion, ConversionPattern
 
 
 @attrs.frozen
@@ -36,22 +39,8 @@ class Site:
         return 0 if level is None else level
 
 
-@attrs.frozen
-class Lowering:
-    op: Operation  # replaces the op (same results, so its users stay valid)
-    added: tuple = ()  # (primitive, level, why) the rewrite needs instead
-    before: tuple = ()  # ops inserted before it in its region
-    after: tuple = ()  # ops inserted after it
-    split: str | None = None  # wrap the ordered run starting here in cap.split (reason)
-
-
-@attrs.frozen
-class CapPattern:
-    name: str
-    legalizes: tuple[str, ...]
-    lowers_to: tuple[tuple[str, int], ...]
-    rewrite: Callable[[Site, dict], Lowering | None]
-    summary: str = ""
+Lowering = Conversion  # what a capability pattern returns
+CapPattern = ConversionPattern
 
 
 def _prepend(op: Operation, new: Operation) -> Operation:
@@ -84,7 +73,7 @@ def delegate_arithmetic(site: Site, r: dict) -> Lowering | None:
 
 def shell_as_python(site: Site, r: dict) -> Lowering | None:
     op = site.op
-    if op.name != "skill.code" or op.attr("lang", "").lower() not in rules.SHELL_LANGS:
+    if op.name != "skill.code" or skill.fence_kind(op.attr("lang")) != skill.SHELL:
         return None
     body = shell_to_python(op.attr("body", ""))
     if body is None:
@@ -134,7 +123,7 @@ def _example(site: Site):
     candidates = list(site.op.body) + ([site.next_op] if site.next_op is not None else [])
     for c in candidates:
         lang = c.attr("lang", "").lower() if c.name == "skill.code" else ""
-        if lang in rules.STRUCTURED_LANGS:
+        if skill.fence_kind(lang) == skill.STRUCTURED:
             data = rules.parse_example("json" if lang == "json" else "yaml", c.attr("body", ""))
             if data is not None:
                 return ("json" if lang == "json" else "yaml"), data
@@ -207,7 +196,7 @@ def serialize_batch(site: Site, r: dict) -> Lowering | None:
 
 def python_stdlib(site: Site, r: dict) -> Lowering | None:
     op = site.op
-    if (op.name != "skill.code" or op.attr("lang", "").lower() not in rules.PY_LANGS
+    if (op.name != "skill.code" or skill.fence_kind(op.attr("lang")) != skill.PYTHON
             or r["level"] < 3):
         return None
     got = python_to_stdlib(op.attr("body", ""))
@@ -220,20 +209,24 @@ def python_stdlib(site: Site, r: dict) -> Lowering | None:
 
 PATTERNS: tuple[CapPattern, ...] = (
     CapPattern("delegate-arithmetic", ("reason.arithmetic",), (("gen.code.python", 2),),
-               delegate_arithmetic, "arithmetic done by a generated Python script"),
+               delegate_arithmetic, "arithmetic done by a generated Python script",
+               creates=("cap.delegate",)),
     CapPattern("shell-to-python", ("gen.code.shell",), (("gen.code.python", 2),),
                shell_as_python, "grep/awk/sort/uniq/... pipelines translated to Python"),
     CapPattern("stdlib-python", ("gen.code.python",), (("gen.code.python", 2),),
                python_stdlib, "pandas/requests/numpy idioms rewritten with the stdlib"),
     CapPattern("split-procedure", ("reason.planning", "follow.procedure"), (),
-               split_procedure, "ordered run wrapped in cap.split, sequenced by the VM"),
+               split_procedure, "ordered run wrapped in cap.split, sequenced by the VM",
+               creates=("cap.split",)),
     CapPattern("validate-structured", ("gen.text.structured", "follow.format"),
                (("gen.text.structured", 1),),
-               validate_structured, "cap.validate with a schema after structured output"),
+               validate_structured, "cap.validate with a schema after structured output",
+               creates=("cap.validate",)),
     CapPattern("serialize-batch", ("tool.call.batch",),
                (("tool.file.read", 1), ("tool.file.write", 1), ("tool.web", 1),
                 ("tool.browser", 1)),
-               serialize_batch, "a tool batch made one call per step in cap.serialize"),
+               serialize_batch, "a tool batch made one call per step in cap.serialize",
+               creates=("cap.serialize", "skill.step")),
 )
 
 

@@ -15,7 +15,7 @@ import ast
 import re
 import shlex
 
-from skvmc.passes.capability_rules import shell_commands, split_pipeline
+from skvmc.passes.analysis.capability_rules import shell_commands, split_pipeline
 
 # ---------------------------------------------------------------------------------------------
 # shell -> python
@@ -363,7 +363,7 @@ def python_to_stdlib(body: str) -> tuple[str, str] | None:
         tree = ast.parse(body)
     except SyntaxError:
         return None
-    from skvmc.passes.capability_rules import is_stdlib, python_imports
+    from skvmc.passes.analysis.capability_rules import is_stdlib, python_imports
 
     third = [m for m in python_imports(tree) if not is_stdlib(m)]
     rewrites = {"pandas": _pandas, "requests": _requests, "numpy": _numpy}

@@ -14,7 +14,8 @@ Reported, not removed: instructions conditional on another product inside a shar
 and emphasis) anywhere.
 
 Never removed: the frontmatter, ops whose results another op uses, sections that still have
-content. Tokens are counted with ``skvmc.tokens.count_tokens`` over the rendered Markdown.
+content. Tokens are counted with ``skvmc.tokens.count_tokens`` over the op's Markdown as the
+prompt backend emits it (``skvmc.markdown.render_ops``).
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ import re
 
 import attrs
 
-from skvmc.ir import Operation, Region
-from skvmc.passes import dataflow
+from skvmc.ir import Operation
+from skvmc.markdown import render_ops
+from skvmc.passes.analysis import dataflow
+from skvmc.passes.results import DeadStepElimResult
 from skvmc.passmanager import Pass, PassContext
+from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 from skvmc.tokens import count_tokens, tokenizer_name
 
 _NEVER = ("skill.frontmatter", "skill.ref", "builtin.module")
@@ -41,23 +45,6 @@ def normalize(text: str) -> str:
     text = re.sub(r"[*_`~]+", "", text)
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip(" .!;:")
-
-
-def render_markdown(op: Operation, indent: str = "") -> str:
-    """The Markdown an op stands for (close enough to count the tokens it costs)."""
-    inner = "".join(render_markdown(o, indent + "   ") for r in op.regions for o in r.ops)
-    if op.name == "skill.step":
-        return f"{indent}{op.attr('marker', '-')} {op.attr('text', '')}\n" + inner
-    if op.name == "skill.code":
-        fence = op.attr("fence", "```")
-        body = "".join(indent + line for line in op.attr("body", "").splitlines(True))
-        return f"{indent}{fence}{op.attr('lang', '')}\n{body}{indent}{fence}\n"
-    if op.name == "skill.section":
-        return f"{'#' * op.attr('level', 1)} {op.attr('title', '')}\n\n" + inner
-    if op.name == "skill.quote":
-        return "".join(f"{indent}> {line}\n" for line in op.attr("text", "").splitlines())
-    text = op.attr("text")
-    return (f"{indent}{text}\n" if isinstance(text, str) else "") + inner
 
 
 def _key(op: Operation):
@@ -80,46 +67,46 @@ class DeadStepElim(Pass):
         used = {v.name for op in module.walk() for v in op.operands}
         removed: list[dict] = []
         reported: list[dict] = []
-        body = self._region(module.body, used, removed, reported)
+        new = walk_patterns(module, self.patterns(used, removed, reported))
         saved = sum(r["tokens"] for r in removed)
-        ctx.record(self.name, "removed", removed)
-        ctx.record(self.name, "reported", reported)
-        ctx.record(self.name, "tokens_saved", saved)
-        ctx.record(self.name, "tokenizer", tokenizer_name())
+        ctx.publish(DeadStepElimResult(removed, reported, saved, tokenizer_name()))
         for r in removed:
             ctx.diags.note(f"dead-step-elim removed {r['op']}: {r['reason']} "
                            f"({r['tokens']} tokens)", r.pop("_loc"), code="dead-step-elim")
         for r in reported:
             r.pop("_loc")
-        return module.with_ops(body) if tuple(body) != module.body else module
+        return new
 
-    def _region(self, ops, used, removed, reported) -> list[Operation]:
-        out: list[Operation] = []
-        run: dict = {}  # key -> first op of the current run of same-kind siblings
-        run_kind = None
-        for op in ops:
+    def patterns(self, used, removed, reported) -> PatternSet:
+        """Before an op's regions: remove it when it is dead (its nested ops are then not
+        visited). After them: remove a section they left empty, else keep the op (unmarked)
+        as a member of the current run of same-kind siblings."""
+
+        def dead(site: Site) -> Rewrite | None:
+            op, state = site.op, site.state
             kind = _run_kind(op)
-            if kind != run_kind:
-                run, run_kind = {}, kind
-            reason = self._reason(op, run, used, reported)
-            if reason is None and op.regions:
-                new_regions = tuple(Region(tuple(self._region(r.ops, used, removed, reported)))
-                                    for r in op.regions)
-                emptied = (op.name in ("skill.section", "prompt.drop") and op.body
-                           and not any(r.ops for r in new_regions))
-                if new_regions != op.regions:
-                    op = attrs.evolve(op, regions=new_regions)
-                if emptied:
-                    reason = "section empty after removals"
-            if reason is not None:
-                removed.append(_entry(op, reason))
-                continue
+            if "run" not in state or kind != state["kind"]:
+                state["run"], state["kind"] = {}, kind
+            reason = self._reason(op, state["run"], used, reported)
+            if reason is None:
+                return None
+            removed.append(_entry(op, reason))
+            return Rewrite(())
+
+        def keep(site: Site) -> Rewrite | None:
+            op = site.op
+            if (op.name in ("skill.section", "prompt.drop") and site.original.body
+                    and not any(r.ops for r in op.regions)):
+                removed.append(_entry(op, "section empty after removals"))
+                return Rewrite(())
             if op.attr("drop") is not None and op.name != "prompt.drop":
                 op = op.with_attrs(drop=None)  # decided: kept, unmarked
-            if kind is not None:
-                run.setdefault(_key(op), op)
-            out.append(op)
-        return out
+            if site.state["kind"] is not None:
+                site.state["run"].setdefault(_key(op), op)
+            return None if op is site.op else Rewrite((op,))
+
+        return PatternSet(pre=(Pattern("remove-dead", dead),),
+                          post=(Pattern("remove-emptied", keep),))
 
     def _reason(self, op: Operation, run: dict, used, reported) -> str | None:
         if op.name in _NEVER or any(r.name in used for o in op.walk() for r in o.results):
@@ -153,4 +140,5 @@ def _run_kind(op: Operation):
 def _entry(op: Operation, reason: str) -> dict:
     return {"op": op.name, "line": op.loc.line, "loc": str(op.loc), "_loc": op.loc,
             "reason": reason, "text": dataflow._label(op),
-            "tokens": count_tokens(render_markdown(op))}
+            # a prompt.drop renders as nothing: what it costs is the text it wraps
+            "tokens": count_tokens(render_ops(op.body if op.name == "prompt.drop" else [op]))}

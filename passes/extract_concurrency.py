@@ -1,10 +1,10 @@
 """extract-concurrency: find what may run at the same time and make it explicit.
 
 For every region (module, section, step body) the sibling ops form a dependence graph
-(:func:`skvmc.passes.dataflow.build_graph`): b stays after a when b reads what a writes (RAW),
-writes what a reads (WAR) or writes the same path (WAW), when either has unknown effects (no
-file it reads or writes), when b names no input (it may build on a's result), or when b's
-wording ties it to what came before ("then", "using the result", "the output", "step 2").
+(:func:`skvmc.passes.analysis.dataflow.build_graph`): b stays after a when b reads what a
+writes (RAW), writes what a reads (WAR) or writes the same path (WAW), when either has unknown
+effects (no file it reads or writes), when b names no input (it may build on a's result), or
+when b's wording ties it to what came before ("then", "using the result", "the output", "step 2").
 Paragraphs, tables and other non-instruction ops are barriers. ``skill.ref`` operands are
 shared read-only inputs and add no edge.
 
@@ -17,7 +17,7 @@ Rewrites (the ops are moved into the new regions, never copied). Only sound ones
   foreach, otherwise "instruction" (independent tool calls, e.g. several reads).
 
 Ops whose results other ops use are left in place (moving them would hide the value).
-The critical path (in steps) and the regions found go to ``ctx.report['extract-concurrency']``
+The critical path (in steps) and the regions found go to ``ExtractConcurrencyResult``
 and to the module attribute ``concurrency``.
 """
 
@@ -29,8 +29,10 @@ import attrs
 
 from skvmc.dialects import flow
 from skvmc.ir import Operation, Region
-from skvmc.passes import dataflow
-from skvmc.passmanager import Pass, PassContext
+from skvmc.passes.analysis import dataflow
+from skvmc.passes.results import ExtractConcurrencyResult
+from skvmc.passmanager import Pass, PassContext, option
+from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 
 _FOREACH = re.compile(
     r"^\s*(?:for|across)\s+(?:each|every|all(?: the)?)\s+(?:of\s+the\s+)?"
@@ -134,14 +136,13 @@ class ExtractConcurrency(Pass):
     name = "extract-concurrency"
     summary = "Group independent steps into flow.parallel / flow.foreach regions"
 
-    on_failure: str = attrs.field(default="cancel", metadata={
-        "help": "what a failing branch does to its siblings", "choices": flow.ON_FAILURE})
+    on_failure: str = option("cancel", "what a failing branch does to its siblings",
+                             flow.ON_FAILURE)
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
         used = {v.name for op in module.walk() for v in op.operands}
         found: list[dict] = []
-        body = self._region(module.body, module.name, used, found)
-        module = module.with_ops(body) if tuple(body) != module.body else module
+        module = walk_patterns(module, self.patterns(used, found))
         # Counted over the result (not just this run), so a second run records the same.
         regions = [_describe(op) for op in module.walk() if op.name in ("flow.parallel",
                                                                         "flow.foreach")]
@@ -151,39 +152,34 @@ class ExtractConcurrency(Pass):
             "parallel_regions": sum(r["op"] == "flow.parallel" for r in regions),
             "foreach": sum(r["op"] == "flow.foreach" for r in regions),
         }
-        ctx.record(self.name, "critical_path", summary["critical_path"])
-        ctx.record(self.name, "sequential_steps", summary["sequential_steps"])
-        ctx.record(self.name, "regions", regions)
-        ctx.record(self.name, "new_regions", len(found))
+        ctx.publish(ExtractConcurrencyResult(summary["critical_path"],
+                                             summary["sequential_steps"], regions, len(found)))
         if module.attr("concurrency") != summary:
             module = module.with_attrs(concurrency=summary)
         return module
 
-    # -- one region, bottom-up -------------------------------------------------------------
+    # -- the patterns: bottom-up, a region's ops before the region --------------------------
 
-    def _region(self, ops: tuple, parent: str, used: set, found: list,
-                parent_op: Operation | None = None) -> list[Operation]:
-        out = []
-        for op in ops:
-            op = self._nested(op, used, found)
-            loop = foreach_of(op) if parent != "flow.foreach" else None
-            if loop is not None and not any(r.name in used for r in op.results):
-                parallel = _iterations_independent(op)
-                op = flow.FOREACH.build(collection=loop[0], var=loop[1], parallel=parallel,
-                                        regions=[Region((op,))], loc=op.loc)
-                found.append({"op": "flow.foreach", "kind": "data" if parallel else "loop",
-                              "loc": str(op.loc), "collection": loop[0]})
-            out.append(op)
-        return self._group(out, parent, used, found, parent_op)
+    def patterns(self, used: set, found: list) -> PatternSet:
+        def wrap_foreach(site: Site) -> Rewrite | None:
+            op = site.op
+            if site.parent is not None and site.parent.name == "flow.foreach":
+                return None  # already wrapped (a second run)
+            loop = foreach_of(op)
+            if loop is None or any(r.name in used for r in op.results):
+                return None
+            parallel = _iterations_independent(op)
+            op = flow.FOREACH.build(collection=loop[0], var=loop[1], parallel=parallel,
+                                    regions=[Region((op,))], loc=op.loc)
+            found.append({"op": "flow.foreach", "kind": "data" if parallel else "loop",
+                          "loc": str(op.loc), "collection": loop[0]})
+            return Rewrite((op,))
 
-    def _nested(self, op: Operation, used: set, found: list) -> Operation:
-        if not op.regions:
-            return op
-        regions = []
-        for region in op.regions:
-            new = self._region(region.ops, op.name, used, found, op)
-            regions.append(region if tuple(new) == region.ops else Region(tuple(new)))
-        return attrs.evolve(op, regions=tuple(regions)) if regions != list(op.regions) else op
+        def group(ops: tuple, parent: Operation) -> list[Operation]:
+            return self._group(list(ops), parent.name, used, found, parent)
+
+        return PatternSet(post=(Pattern("wrap-foreach", wrap_foreach, ("flow.foreach",)),),
+                          region=(Pattern("group-parallel", group, ("flow.parallel",)),))
 
     def _group(self, ops: list, parent: str, used: set, found: list,
                parent_op: Operation | None = None) -> list[Operation]:

@@ -3,7 +3,8 @@
 For every instruction-bearing op (``skill.step``, ``skill.code``, and ``skill.text`` /
 ``skill.quote`` paragraphs that instruct) the pass sets the fact attributes of the cap dialect:
 ``requires`` (primitive, level, evidence), ``actions``, ``reads`` and ``writes``. The rules are
-in ``capability_rules``; this module walks the IR, merges findings and reports. Deterministic:
+in ``capability_rules``; this module is one pattern (``annotate``) over the rewrite driver,
+the merge of findings, and the report. Deterministic:
 no model, findings in source order, requirements in catalogue order.
 
 A run of three or more ordered sibling steps is a procedure: its planning requirements
@@ -17,17 +18,18 @@ import sys
 
 import attrs
 
-from skvmc.ir import Operation, Region, freeze
-from skvmc.passes import capability_rules as rules
+from skvmc.dialects import skill
+from skvmc.ir import Operation, freeze
+from skvmc.passes.analysis import capability_rules as rules
+from skvmc.passes.results import InferCapabilitiesResult
 from skvmc.passmanager import Pass, PassContext
+from skvmc.rewrite import Pattern, PatternSet, Rewrite, Site, walk_patterns
 
 FACT_KEYS = ("requires", "actions", "reads", "writes")
 
 
-def primitive_order() -> dict[str, int]:
-    from skvmc.targets import primitive_ids
-
-    return {p: i for i, p in enumerate(primitive_ids())}
+def primitive_order(primitive_ids) -> dict[str, int]:
+    return {p: i for i, p in enumerate(primitive_ids)}
 
 
 def merge(findings: list[rules.Finding], order: dict[str, int]) -> dict:
@@ -62,7 +64,7 @@ def merge(findings: list[rules.Finding], order: dict[str, int]) -> dict:
 def _example_findings(ops) -> list[rules.Finding]:
     out = []
     for op in ops:
-        if op.name == "skill.code" and op.attr("lang", "").lower() in rules.STRUCTURED_LANGS:
+        if op.name == "skill.code" and skill.fence_kind(op.attr("lang")) == skill.STRUCTURED:
             out += rules.structured_example(op.attr("lang").lower().replace("yml", "yaml"),
                                             op.attr("body", ""))
     return out
@@ -93,7 +95,7 @@ def _introduced_run(text: str, fence: Operation | None) -> list[rules.Finding]:
     fence after a sentence that forbids or merely shows ("for example:") is not run."""
     if fence is None or fence.name != "skill.code" or not text.rstrip(" *_").endswith(":"):
         return []
-    if fence.attr("lang", "").lower() not in rules.SHELL_LANGS:
+    if skill.fence_kind(fence.attr("lang")) != skill.SHELL:
         return []
     if rules.negated(text, len(text)) or re.search(r"\b(e\.g\.|example|like this|such as|"
                                                    r"output|looks like|prints?)\b", text, re.I):
@@ -120,26 +122,25 @@ def _procedure_runs(ops) -> dict[int, list[rules.Finding]]:
     return out
 
 
-class _Inferrer:
-    def __init__(self):
-        self.order = primitive_order()
-        self.rows: list[tuple[Operation, dict]] = []  # for --explain and the report
+def annotate(order: dict[str, int], rows: list) -> Pattern:
+    """The pattern: set the facts of an instruction-bearing op (its nested ops first). The
+    region's procedure runs are found once, on the first op of the region."""
 
-    def region(self, ops: tuple) -> tuple:
-        runs = _procedure_runs(ops)
-        out = []
-        for i, op in enumerate(ops):
-            if op.regions:
-                op = attrs.evolve(op, regions=tuple(Region(self.region(r.ops)) for r in op.regions))
-            found = _op_findings(op, ops[i + 1] if i + 1 < len(ops) else None)
-            if found is not None or i in runs:
-                found = (found or []) + runs.get(i, [])
-                facts = merge(found, self.order)
-                if any(facts.values()):
-                    self.rows.append((op, facts))
-                    op = op.with_attrs(**{k: (freeze(v) if v else None) for k, v in facts.items()})
-            out.append(op)
-        return tuple(out)
+    def run(site: Site) -> Rewrite | None:
+        runs = site.state.get("runs")
+        if runs is None:
+            runs = site.state["runs"] = _procedure_runs(site.ops)
+        op = site.op
+        found = _op_findings(op, site.next_op)
+        if found is None and site.index not in runs:
+            return None
+        facts = merge((found or []) + runs.get(site.index, []), order)
+        if not any(facts.values()):
+            return None
+        rows.append((op, facts))
+        return Rewrite((op.with_attrs(**{k: (freeze(v) if v else None)
+                                         for k, v in facts.items()}),))
+    return Pattern("annotate-facts", run)
 
 
 def explain_table(rows) -> str:
@@ -162,19 +163,19 @@ class InferCapabilities(Pass):
     summary = "Attach capability requirements, tool actions, reads and writes to instructions"
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
-        inferrer = _Inferrer()
-        new_module = attrs.evolve(module, regions=tuple(
-            Region(inferrer.region(r.ops)) for r in module.regions))
+        rows: list[tuple[Operation, dict]] = []  # for --explain and the report
+        order = primitive_order(ctx.targets.primitive_ids())
+        new_module = walk_patterns(module, PatternSet(post=(annotate(order, rows),)))
         by_primitive: dict[str, int] = {}
-        for _, facts in inferrer.rows:
+        for _, facts in rows:
             for r in facts["requires"]:
                 by_primitive[r["primitive"]] = by_primitive.get(r["primitive"], 0) + 1
-        ctx.record(self.name, "ops", len(inferrer.rows))
-        ctx.record(self.name, "requirements", sum(by_primitive.values()))
-        ctx.record(self.name, "by_primitive", dict(sorted(by_primitive.items())))
-        ctx.record(self.name, "actions", sum(len(f["actions"]) for _, f in inferrer.rows))
-        ctx.record(self.name, "reads", sorted({p for _, f in inferrer.rows for p in f["reads"]}))
-        ctx.record(self.name, "writes", sorted({p for _, f in inferrer.rows for p in f["writes"]}))
+        ctx.publish(InferCapabilitiesResult(
+            ops=len(rows), requirements=sum(by_primitive.values()),
+            by_primitive=dict(sorted(by_primitive.items())),
+            actions=sum(len(f["actions"]) for _, f in rows),
+            reads=sorted({p for _, f in rows for p in f["reads"]}),
+            writes=sorted({p for _, f in rows for p in f["writes"]})))
         if ctx.options.get("explain"):
-            sys.stderr.write(explain_table(inferrer.rows))
-        return new_module if new_module != module else module
+            sys.stderr.write(explain_table(rows))
+        return new_module

@@ -20,11 +20,13 @@ from collections.abc import Mapping
 
 import attrs
 
-from skvmc.diagnostics import CompileError, Diagnostic
+from skvmc.diagnostics import CompileError, Diagnostic, TargetLookupError
 from skvmc.dialects import cap
-from skvmc.ir import Location, Operation, Region, fresh_namer
+from skvmc.ir import Location, Operation, fresh_namer
 from skvmc.passes.capability_patterns import PATTERNS, CapPattern, Site, patterns_for
-from skvmc.passmanager import Pass, PassContext
+from skvmc.passes.results import LowerCapabilitiesResult
+from skvmc.passmanager import Pass, PassContext, option
+from skvmc.rewrite import Pattern, PatternSet, Rewrite, legalize, walk_patterns
 
 MODES = ("partial", "full")
 
@@ -69,23 +71,13 @@ class _Lowerer:
                 out.append({**r, "status": "legal"})
                 self.stats["legal"] += 1
                 continue
-            tried = []
-            for pattern in patterns_for(r["primitive"]):
-                if pattern.name in applied:  # one rewrite already covers this requirement
-                    out.append({**r, "status": "lowered", "by": pattern.name})
-                    break
-                site = Site(op, next_op, self.profile, self.new_name)
-                result = pattern.rewrite(site, r)
-                if result is None:
-                    tried.append(f"{pattern.name} does not apply")
-                    continue
-                illegal = [(p, lvl) for p, lvl, _ in result.added
-                           if not self.profile.allows(p, lvl)]
-                if illegal:
-                    tried.append(f"{pattern.name} would need " + ", ".join(
-                        f"{p} L{lvl} (target has {_level_text(_has(self.profile, p))})"
-                        for p, lvl in illegal))
-                    continue
+            candidates = patterns_for(r["primitive"])
+            # a pattern already applied to this op covers the requirement from its place on
+            covered = next((k for k, p in enumerate(candidates) if p.name in applied), None)
+            got = legalize(Site(op, next_op, self.profile, self.new_name), r,
+                           candidates[:covered], self.profile.allows, self._has_text, "cap.split")
+            if isinstance(got, tuple):
+                pattern, result = got
                 applied.add(pattern.name)
                 op = result.op
                 before += result.before
@@ -96,11 +88,15 @@ class _Lowerer:
                     out.append({"primitive": p, "level": lvl, "evidence": [f"{why} -> {p} L{lvl}"],
                                 "status": "legal", "by": pattern.name})
                 self.stats["lowered"][pattern.name] = self.stats["lowered"].get(pattern.name, 0) + 1
-                break
+            elif covered is not None:
+                out.append({**r, "status": "lowered", "by": candidates[covered].name})
             else:
                 out.append({**r, "status": "gap"})
-                after.append(self.gap(op, r, tried))
+                after.append(self.gap(op, r, got))
         return before, cap.with_requirements(op, out), after, split
+
+    def _has_text(self, primitive: str, level: int) -> str:
+        return f"target has {_level_text(_has(self.profile, primitive))}"
 
     def gap(self, op: Operation, r: dict, tried: list[str]) -> Operation:
         has = _has(self.profile, r["primitive"])
@@ -117,48 +113,39 @@ class _Lowerer:
                                   f"L{r['level']} (has {'?' if has is None else has})")
         return cap.GAP.build(primitive=r["primitive"], needed=r["level"], has=has, loc=op.loc)
 
-    # -- regions --------------------------------------------------------------------------
-    def lower_nested(self, op: Operation) -> Operation:
-        if not op.regions:
-            return op
-        return attrs.evolve(op, regions=tuple(Region(self.region(r.ops)) for r in op.regions))
+    # -- the site pattern ----------------------------------------------------------------
+    def pattern(self) -> Pattern:
+        """Lower each op's requirements (its nested ops first); a split wraps the ordered run
+        that starts at the op in one cap.split, each of its steps lowered alone."""
 
-    def region(self, ops: tuple) -> tuple:
-        out: list[Operation] = []
-        i = 0
-        while i < len(ops):
-            nxt = ops[i + 1] if i + 1 < len(ops) else None
-            before, op, after, split = self.lower_op(self.lower_nested(ops[i]), nxt)
+        def run(site) -> Rewrite | None:
+            before, op, after, split = self.lower_op(site.op, site.next_op)
             if split is None:
-                out += before + [op] + after
-                i += 1
-                continue
-            # the ordered run starting here goes into one cap.split, each step lowered alone
-            run = before + [op] + after
-            j = i + 1
+                return None if op is site.op else Rewrite((op,), tuple(before), tuple(after))
+            ops, j, members = site.ops, site.index + 1, [*before, op, *after]
             while j < len(ops) and ops[j].name == "skill.step" and ops[j].attr("ordered"):
-                nxt = ops[j + 1] if j + 1 < len(ops) else None
-                b, o, a, _ = self.lower_op(self.lower_nested(ops[j]), nxt)
-                run += b + [o] + a
+                b, o, a, _ = self.lower_op(site.descend(ops[j]),
+                                           ops[j + 1] if j + 1 < len(ops) else None)
+                members += b + [o] + a
                 j += 1
-            out.append(cap.SPLIT.build(reason=split, regions=(tuple(run),), loc=ops[i].loc))
-            i = j
-        return tuple(out)
+            wrapped = cap.SPLIT.build(reason=split, regions=(tuple(members),), loc=site.op.loc)
+            return Rewrite((wrapped,), consumed=j - site.index)
+
+        creates = {"cap.gap", "cap.split"}.union(*(p.creates for p in self.patterns))
+        return Pattern("lower-requirements", run, tuple(sorted(creates)))
 
 
 def lower_module(module: Operation, profile, ctx: PassContext, target: str = "<profile>",
-                 mode: str = "partial", pass_name: str = "lower-capabilities") -> Operation:
+                 mode: str = "partial", overlay: dict | None = None) -> Operation:
     """Lower ``module`` against ``profile`` (anything with ``level`` and ``allows``)."""
     lowerer = _Lowerer(profile, target, mode, ctx, fresh_namer(module))
-    new = attrs.evolve(module, regions=tuple(Region(lowerer.region(r.ops)) for r in module.regions))
+    new = walk_patterns(module, PatternSet(post=(lowerer.pattern(),)))
     stats = lowerer.stats
-    ctx.record(pass_name, "target", target)
-    ctx.record(pass_name, "mode", mode)
-    ctx.record(pass_name, "requirements", stats["requirements"])
-    ctx.record(pass_name, "legal", stats["legal"])
-    ctx.record(pass_name, "lowered", dict(sorted(stats["lowered"].items())))
-    ctx.record(pass_name, "gaps", stats["gaps"])
-    return module if new == module else new
+    ctx.publish(LowerCapabilitiesResult(
+        overlay=dict(sorted(overlay.items())) if overlay else None, target=target, mode=mode,
+        requirements=stats["requirements"], legal=stats["legal"],
+        lowered=dict(sorted(stats["lowered"].items())), gaps=stats["gaps"]))
+    return new
 
 
 @attrs.frozen
@@ -166,17 +153,12 @@ class LowerCapabilities(Pass):
     name = "lower-capabilities"
     summary = "Legalize capability requirements for a target (delegate, translate, split, validate)"
 
-    target: str = attrs.field(default="", metadata={
-        "help": "MODEL+HARNESS, e.g. qwen-7b+openhands"})
-    mode: str = attrs.field(default="partial", metadata={
-        "help": "partial: warn and keep gaps; full: a gap is an error", "choices": MODES})
-    overlay: str = attrs.field(default="", metadata={
-        "help": "JSON file of primitive -> level caps applied on top of the target's profile "
-                "(e.g. levels learned by adaptive recompilation)"})
+    target: str = option("", "MODEL+HARNESS, e.g. qwen-7b+openhands")
+    mode: str = option("partial", "partial: warn and keep gaps; full: a gap is an error", MODES)
+    overlay: str = option("", "JSON file of primitive -> level caps applied on top of the "
+                          "target's profile (e.g. levels learned by adaptive recompilation)")
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
-        from skvmc.targets import TargetError, effective_profile, parse_target
-
         if not self.target:
             ctx.diags.error("lower-capabilities needs target=MODEL+HARNESS", None, code="pipeline")
             raise CompileError("no target")
@@ -185,21 +167,19 @@ class LowerCapabilities(Pass):
             # no model there is no profile to lower against, so say so and change nothing.
             ctx.diags.warning(f"lower-capabilities: target '{self.target}' names no model "
                               "(MODEL+HARNESS); capability lowering skipped", None, code="target")
-            ctx.record(self.name, "skipped", f"no model in target '{self.target}'")
+            ctx.publish(LowerCapabilitiesResult(
+                skipped=f"no model in target '{self.target}'"))
             return module
         overlay = self._overlay(ctx)
         try:
-            profile = effective_profile(parse_target(self.target), overlay=overlay,
-                                        diags=ctx.diags)
-        except TargetError as err:
+            profile = ctx.targets.profile(self.target, overlay=overlay, diags=ctx.diags)
+        except TargetLookupError as err:
             ctx.diags.error(str(err), None, code="target")
             raise CompileError("bad target") from None
         except ValueError as err:  # an overlay naming an unknown primitive or a bad level
             ctx.diags.error(f"overlay {self.overlay}: {err}", None, code="overlay")
             raise CompileError("bad overlay") from None
-        if overlay:
-            ctx.record(self.name, "overlay", dict(sorted(overlay.items())))
-        return lower_module(module, profile, ctx, self.target, self.mode, self.name)
+        return lower_module(module, profile, ctx, self.target, self.mode, overlay)
 
     def _overlay(self, ctx: PassContext) -> dict | None:
         """The overlay file: ``{primitive: level}``, or an adaptive-recompilation overlay

@@ -169,9 +169,9 @@ def _size(unit: Unit) -> int:
 def _warm_up(units) -> None:
     """Import what every unit needs (frontend, grammar, passes, backends) once, before fork."""
     from skvmc import frontend, grammar  # noqa: F401
+    from skvmc.backends import BACKENDS, backend
     from skvmc.compile import target_passes
     from skvmc.diagnostics import CompileError
-    from skvmc.targets.backends import BACKENDS, backend
 
     grammar.load("skill", lexer="contextual")
     for unit in units[:1]:

@@ -17,7 +17,7 @@ Stages of one compile:
 3. ``split_at_target(passes)``: the prefix before the first pass that reads the target
    (``Pass.reads_target``) runs once per skill (``prepare``); every target continues from the
    same immutable module (no copy).
-4. The rest of the pipeline, then every backend of ``skvmc.targets.backends.BACKENDS``
+4. The rest of the pipeline, then every backend of ``skvmc.backends.BACKENDS``
    (report last). Files are kept in memory; writing them is the caller's business.
 """
 
@@ -70,7 +70,7 @@ class CompileOptions:
     max_bundle_file: int | None = None  # bytes; None: BundleLimits' default
     max_bundle_size: int | None = None
     # bytecode: one agent loop for the skill ("whole"), VM-sequenced steps ("split"), or the
-    # choice the target's profile supports ("auto"; see targets/backends/granularity.py)
+    # choice the target's profile supports ("auto"; see skvmc/backends/granularity.py)
     granularity: str = attrs.field(default="auto", validator=attrs.validators.in_(
         ("auto", "whole", "split")))
 
@@ -110,7 +110,7 @@ class Prepared:
     skill: ParsedSkill
     key: tuple[str, ...]  # the prefix's pass specs: targets with the same key share it
     module: object
-    report: dict
+    results: dict  # pass name -> its PassResult record
     timings: tuple  # (pass name, seconds)
     diagnostics: tuple  # what the prefix reported
 
@@ -204,14 +204,14 @@ def split_at_target(passes) -> tuple[list[Pass], list[Pass]]:
     return passes, []
 
 
-def _context(options: CompileOptions, diags: DiagnosticEngine, report=None,
+def _context(options: CompileOptions, diags: DiagnosticEngine, results=None,
              skill_path: str | None = None) -> PassContext:
     ctx = PassContext(diags=diags)
     ctx.options["explain"] = options.explain
     if skill_path:
         ctx.options["skill_path"] = skill_path  # bind-env reads the bundled scripts' imports
-    if report:
-        ctx.report.update({k: dict(v) if isinstance(v, dict) else v for k, v in report.items()})
+    if results:  # the prefix's records (immutable: shared, not copied)
+        ctx.results.update(results)
     return ctx
 
 
@@ -222,7 +222,7 @@ def prepare(skill: ParsedSkill, prefix, options: CompileOptions,
     ctx = _context(options, diags, skill_path=skill.skill_dir)
     manager = PassManager(list(prefix), options.instrumentation)
     module = manager.run(skill.module, ctx)
-    return Prepared(skill, tuple(p.spec() for p in prefix), module, ctx.report,
+    return Prepared(skill, tuple(p.spec() for p in prefix), module, dict(ctx.results),
                     tuple(manager.timings), tuple(diags.diagnostics[first:]))
 
 
@@ -251,7 +251,7 @@ def compile(skill, target, options: CompileOptions | None = None, *,
     is reused when it matches this target's); ``target``: a MODEL+HARNESS spec or a
     ``Target``. Diagnostics go to ``diags`` (a fresh engine when None). Raises CompileError,
     whose message is the rendered diagnostics, when anything failed."""
-    from skvmc.targets.backends import BACKENDS, BackendInput, backend
+    from skvmc.backends import BACKENDS, BackendInput, PromptOutput, backend
 
     options = options or CompileOptions()
     diags = diags if diags is not None else DiagnosticEngine(werror=options.werror)
@@ -268,7 +268,7 @@ def compile(skill, target, options: CompileOptions | None = None, *,
             parsed = skill.skill if isinstance(skill, Prepared) else skill
             prepared = prepare(parsed, prefix, options, diags)
         mark = len(diags.diagnostics)
-        ctx = _context(options, diags, prepared.report, prepared.skill.skill_dir)
+        ctx = _context(options, diags, prepared.results, prepared.skill.skill_dir)
         manager = PassManager(rest, options.instrumentation)
         module = manager.run(prepared.module, ctx)
     except CompileError:
@@ -288,11 +288,11 @@ def compile(skill, target, options: CompileOptions | None = None, *,
         object.__setattr__(parsed, "bundle",
                            BundleReader(parsed.skill_dir, diags, options.bundle_limits))
     inp = BackendInput(module=module, source=parsed.module, target=target_obj, target_spec=spec,
-                       skill_dir=parsed.skill_dir, source_text=parsed.text, report=ctx.report,
+                       skill_dir=parsed.skill_dir, source_text=parsed.text, results=ctx.results,
                        diagnostics=[short(d) for d in mine], timings=timings, pipeline=text,
                        mode=options.mode, diags=diags, bundle=parsed.bundle,
-                       granularity=options.granularity)
-    inp.shared["report_timings"] = options.report_timings
+                       granularity=options.granularity,
+                       report_timings=options.report_timings)
     files: dict[str, bytes] = {}
     names = options.backends or tuple(BACKENDS)
     # The report reads the other backends' results and timings, so it runs last, once.
@@ -300,7 +300,8 @@ def compile(skill, target, options: CompileOptions | None = None, *,
         start = time.perf_counter()
         files.update(backend(name)(inp))
         timings["backends"][name] = round(time.perf_counter() - start, 6)
-    return Compiled(parsed, spec, target_obj, module, files, inp.shared.get("skill_md_path", ""),
+    prompt = inp.output(PromptOutput)
+    return Compiled(parsed, spec, target_obj, module, files, prompt.skill_md_path if prompt else "",
                     timings, text, tuple(diags.diagnostics[first:]))
 
 

@@ -146,5 +146,10 @@ def relpath_for_display(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
+class TargetLookupError(Exception):
+    """A target, harness or profile that a pass asked its context for cannot be used; the
+    message is meant for the user as is (``skvmc.targets.TargetError`` is one)."""
+
+
 class CompileError(Exception):
     """Raised to unwind when a stage cannot go on; diagnostics are already in the engine."""

@@ -192,7 +192,7 @@ def output_spares_inputs(out_dir: str, skill_dirs, diags) -> bool:
 
 
 def artifact(target, kind: str) -> bytes:
-    from skvmc.targets.backends import EMIT_FILES
+    from skvmc.backends import EMIT_FILES
 
     _, name = EMIT_FILES[kind]
     return target.files[target.prompt_path if name is None else name]

@@ -1,10 +1,10 @@
 """Passes, pipelines and the pass manager.
 
 A pass is a frozen attrs class: its fields are its options, ``name`` names it in pipelines, and
-``apply(ctx, module) -> module`` is a pure function of the module (facts for reports go to
-``ctx.report``). The manager verifies after every pass (switchable) and implements the MLIR dump
-flags: --print-ir-before/after=P, --print-ir-after-all, --print-ir-after-change,
---print-ir-after-failure and --time-passes.
+``apply(ctx, module) -> module`` is a pure function of the module (what it found for reports
+goes to ``ctx.publish`` as a typed record, ``skvmc.passes.results``). The manager verifies
+after every pass (switchable) and implements the MLIR dump flags: --print-ir-before/after=P,
+--print-ir-after-all, --print-ir-after-change, --print-ir-after-failure and --time-passes.
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ class Pass:
         return self.name + ("{" + " ".join(opts) + "}" if opts else "")
 
 
+def option(default, help: str, choices: tuple | None = None):
+    """A pass option: an attrs field with the help text (and choices) the listing and the
+    pipeline parser show and check."""
+    metadata = {"help": help, **({"choices": choices} if choices else {})}
+    return attrs.field(default=default, metadata=metadata)
+
+
 # Options that name the target: a pass with one of them reads the target (see reads_target).
 TARGET_OPTIONS = ("target", "harness")
 
@@ -74,14 +81,36 @@ def _format_option(value) -> str:
 
 @attrs.define
 class PassContext:
-    """What passes share besides the module: diagnostics and the compile report."""
+    """What passes share besides the module: diagnostics, the compile report, and the target
+    catalog (descriptors and profiles: a pass asks ``ctx.targets``, never ``skvmc.targets``)."""
 
     diags: DiagnosticEngine = attrs.field(factory=DiagnosticEngine)
-    report: dict[str, Any] = attrs.field(factory=dict)
+    results: dict[str, Any] = attrs.field(factory=dict)  # pass name -> its PassResult record
     options: dict[str, Any] = attrs.field(factory=dict)  # driver-wide settings (e.g. explain)
+    target_catalog: Any = None  # None: the shipped one (skvmc.targets.catalog.CATALOG)
 
-    def record(self, pass_name: str, key: str, value: Any) -> None:
-        self.report.setdefault(pass_name, {})[key] = value
+    def publish(self, record) -> None:
+        """A pass's typed result (a ``skvmc.passes.results.PassResult``); a later run of the
+        same pass replaces it."""
+        self.results[record.pass_name] = record
+
+    def result(self, kind):
+        """The record of type ``kind``, or None when that pass did not run."""
+        found = self.results.get(kind.pass_name)
+        return found if isinstance(found, kind) else None
+
+    @property
+    def report(self) -> dict[str, dict]:
+        """Every record as a dict (report.json's "passes"), in the order the passes ran."""
+        return {name: r.to_json() for name, r in self.results.items()}
+
+    @property
+    def targets(self):
+        if self.target_catalog is None:  # looked up late: most pipelines never ask
+            from skvmc.targets.catalog import CATALOG
+
+            self.target_catalog = CATALOG
+        return self.target_catalog
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ See docs/targets.md. Data files (models/, harnesses/, profiles/, schemas/, primi
 ship inside this package; nothing here reads ../shared.
 """
 
+from skvmc.moved import alias
 from skvmc.targets.descriptors import (
     ACTIONS,
     HarnessDescriptor,
@@ -32,6 +33,10 @@ from skvmc.targets.target import (
     get_model,
     parse_target,
 )
+
+# The backends moved to skvmc.backends (code generation is not target configuration); the old
+# name stays importable.
+alias({"skvmc.targets.backends": "skvmc.backends"})
 
 __all__ = [
     "ACTIONS",

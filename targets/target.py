@@ -8,7 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from skvmc.diagnostics import DiagnosticEngine
+from skvmc.diagnostics import DiagnosticEngine, TargetLookupError
 from skvmc.ir import Location
 from skvmc.targets.descriptors import (
     HarnessDescriptor,
@@ -28,7 +28,7 @@ from skvmc.targets.profile import Profile, capped, load_profile, parse_level, pr
 PROFILE_PATH_ENV = "SKVMC_PROFILE_PATH"
 
 
-class TargetError(Exception):
+class TargetError(TargetLookupError):
     """A target the user named cannot be used; the message is meant for the user as is."""
 
     def __init__(self, message: str):

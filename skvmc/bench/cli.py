@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import attrs
+
 from skvmc.bench.serving import ServeError
 
 
@@ -35,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local threads, or Ray tasks (optional extra: pip install 'skvmc[ray]')")
     p.add_argument("--ray-address", default=None, help="existing Ray cluster (default: local)")
     p.add_argument("--target", default="smollm2+bare", help="compile target MODEL+HARNESS")
+    p.add_argument("--timeout-scale", type=float, default=1.0, metavar="X",
+                   help="multiply every task's timeout_s (a loaded machine runs local models "
+                        "several times slower; the factor is recorded in the results)")
+    p.add_argument("--granularity", choices=("auto", "whole", "split"), default="auto",
+                   help="compiled conditions: as the profile chooses, or forced (to measure it)")
     p.add_argument("--max-steps", type=int, default=8, help="agent turns per step")
     p.add_argument("--max-tokens", type=int, default=512, help="max tokens per model call")
     p.add_argument("--jit-warmup", type=int, default=2,
@@ -81,7 +88,8 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     tasks_dir = Path(args.tasks)
     if not tasks_dir.is_dir():
         return _fail(f"no task directory {tasks_dir}", 2)
-    tasks = runner.load_tasks(tasks_dir)
+    tasks = [attrs.evolve(t, timeout_s=t.timeout_s * args.timeout_scale)
+             for t in runner.load_tasks(tasks_dir)]
     if args.only:
         wanted = {t.strip() for t in args.only.split(",")}
         tasks = [t for t in tasks if t.id in wanted]
@@ -134,7 +142,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     todo = [u for u in units if f"{u[0].id}|{u[1]}|{u[2]}" not in done]
     if args.report_only:
         todo = []  # a partial bench reports the runs that finished
-    compiler = runner.Compiler(out, args.target)
+    compiler = runner.Compiler(out, args.target, args.granularity)
     records = list(done.values())
     total, count = len(units), len(done)
     started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -144,7 +152,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     work = work or functools.partial(runner.run_unit_safely, compiler=compiler, target=args.target,
                              work_root=work_root, max_steps=args.max_steps, sandbox=args.sandbox,
                              max_tokens=args.max_tokens, jit_warmup=args.jit_warmup,
-                             jit_root=out / "jit")
+                             jit_root=out / "jit", trace_dir=out / "traces")
 
     def finish(rec):
         nonlocal count
@@ -171,6 +179,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
         if args.harness:
             harness_bench.stop_server(work)
     meta = {"model": args.model, "target": args.target, "harness": args.harness,
+            "granularity": args.granularity, "timeout_scale": args.timeout_scale,
             "tasks_dir": str(tasks_dir),
             "runs": args.runs, "conditions": conditions, "date": started,
             "planned_runs": total, "finished_runs": len(records),

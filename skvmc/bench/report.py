@@ -23,6 +23,9 @@ def _agg(recs: list[dict]) -> dict:
     out["warmup_tokens"] = sum((r.get("warmup") or {}).get("prompt_tokens", 0)
                                + (r.get("warmup") or {}).get("completion_tokens", 0)
                                for r in recs)
+    picks = [r for r in recs if "picked_skill" in r]  # runs that chose among several skills
+    out["picks"] = len(picks)
+    out["picks_right"] = sum(r["picked_skill"] == r.get("intended_skill") for r in picks)
     return out
 
 
@@ -73,6 +76,11 @@ def markdown(report: dict) -> str:
         lines += ["", "JIT warm-up runs (ungraded) used "
                   + ", ".join(f"{c}: {report['conditions'][c]['warmup_tokens']} tokens"
                               for c in conds if report["conditions"][c]["warmup_tokens"])]
+    picked = [c for c in conds if report["conditions"][c].get("picks")]
+    if picked:  # tasks that install several skills: did the model pick the intended one?
+        lines += ["", "Skill picks on multi-skill tasks (intended/asked): "
+                  + ", ".join(f"{c}: {report['conditions'][c]['picks_right']}/"
+                              f"{report['conditions'][c]['picks']}" for c in picked)]
     lines += ["", "## Deltas", "", "| comparison | pass rate | tokens | wall s | model calls |",
               "|---|---|---|---|---|"]
     for k, d in report["deltas"].items():

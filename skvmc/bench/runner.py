@@ -7,9 +7,14 @@ Conditions:
   compiled+jit  the same after JIT warm-up runs (skvmc.vm.jit), if the JIT exists
 
 The workdir is a fresh copy of ``environment/`` without ``environment/skills``; for the skill
-conditions the skill's bundled files (``scripts/`` ...) are copied to the workdir root, where
-SKILL.md's relative paths point. The task's ``tests/`` is copied in only AFTER the agent has
-finished, then its pytest grader runs in a subprocess with a timeout.
+conditions every installed skill's bundled files (``scripts/`` ...) are copied to the workdir
+root, where SKILL.md's relative paths point. The task's ``tests/`` is copied in only AFTER the
+agent has finished, then its pytest grader runs in a subprocess with a timeout.
+
+A task may install several skills (``environment/skills/*``; task.toml ``skill`` names the
+intended one, for the report only). ``original`` then lists every SKILL.md in the prompt, as a
+harness lists its skills; ``compiled`` compiles each skill and lets the model pick the program
+with one ASK over the skills' names and descriptions (an enum), then runs that program.
 """
 
 from __future__ import annotations
@@ -35,9 +40,14 @@ class Task:
     id: str
     root: Path
     instruction: str
-    skill_dir: Path | None
+    skill_dir: Path | None  # the intended skill (task.toml ``skill``): for the report only
     timeout_s: float
     difficulty: str = ""
+    skill_dirs: tuple[Path, ...] = ()  # every installed skill, in name order
+
+    def __attrs_post_init__(self):
+        if not self.skill_dirs and self.skill_dir is not None:
+            object.__setattr__(self, "skill_dirs", (self.skill_dir,))
 
 
 def load_task(root: Path) -> Task:
@@ -45,13 +55,30 @@ def load_task(root: Path) -> Task:
     meta = tomllib.loads((root / "task.toml").read_text(encoding="utf-8"))
     skill = meta.get("skill")
     skills = root / "environment" / "skills"
+    installed = tuple(sorted(p.parent for p in skills.glob("*/SKILL.md"))) if skills.is_dir() \
+        else ()
     skill_dir = skills / skill if skill and (skills / skill).is_dir() else None
-    if skill_dir is None and skills.is_dir():
-        found = sorted(p.parent for p in skills.glob("*/SKILL.md"))
-        skill_dir = found[0] if found else None
+    if skill_dir is None and installed:
+        skill_dir = installed[0]
     return Task(meta.get("id", root.name), root,
                 (root / "instruction.md").read_text(encoding="utf-8"), skill_dir,
-                float(meta.get("timeout_s", 300)), meta.get("difficulty", ""))
+                float(meta.get("timeout_s", 300)), meta.get("difficulty", ""), installed)
+
+
+def skill_card(skill_dir: Path) -> tuple[str, str]:
+    """(name, description) from a SKILL.md's frontmatter; the folder name if it has none."""
+    import yaml
+
+    text = (Path(skill_dir) / "SKILL.md").read_text(encoding="utf-8")
+    meta = {}
+    if text.startswith("---"):
+        head = text[3:].split("\n---", 1)[0]
+        try:
+            meta = yaml.safe_load(head) or {}
+        except yaml.YAMLError:
+            meta = {}
+    meta = meta if isinstance(meta, dict) else {}
+    return str(meta.get("name") or Path(skill_dir).name), str(meta.get("description") or "")
 
 
 def load_tasks(tasks_dir: Path) -> list[Task]:
@@ -73,16 +100,23 @@ def prepare_workdir(task: Task, work_root: Path | None, with_skill: bool) -> Pat
             shutil.copytree(item, dest)
         else:
             shutil.copy2(item, dest)
-    if with_skill and task.skill_dir:
-        for item in task.skill_dir.iterdir():  # bundled scripts/ etc., not SKILL.md itself
-            if item.name == "SKILL.md":
-                continue
-            dest = workdir / item.name
-            if item.is_dir():
-                shutil.copytree(item, dest, dirs_exist_ok=True)
-            elif not dest.exists():
-                shutil.copy2(item, dest)
+    if with_skill:
+        for skill_dir in task.skill_dirs:  # bundled scripts/ etc., not SKILL.md itself
+            for item in skill_dir.iterdir():
+                if item.name != "SKILL.md":
+                    _merge(item, workdir / item.name)
     return workdir
+
+
+def _merge(src: Path, dest: Path) -> None:
+    """Copy ``src`` to ``dest`` without overwriting a file already there (the task's inputs,
+    or an earlier skill's file of the same name)."""
+    if src.is_dir():
+        dest.mkdir(exist_ok=True)
+        for item in src.iterdir():
+            _merge(item, dest / item.name)
+    elif not dest.exists():
+        shutil.copy2(src, dest)
 
 
 def grade(task: Task, workdir: Path, timeout_s: float = GRADER_TIMEOUT_S) -> dict:
@@ -141,12 +175,58 @@ def _from_run_result(r) -> dict:
             "wall_s": round(float(t.get("wall_s", 0.0)), 3)}
 
 
-def run_original(task: Task, host, *, max_steps: int, max_tokens: int) -> dict:
+def original_text(task: Task) -> str:
+    """The skill text of the ``original`` prompt: the SKILL.md, or with several skills each
+    one under its name, as a harness lists the skills it has installed."""
+    texts = [(d, (d / "SKILL.md").read_text(encoding="utf-8")) for d in task.skill_dirs]
+    if len(texts) == 1:
+        return texts[0][1]
+    parts = [f"{len(texts)} skills are installed; use the one that fits the task."]
+    parts += [f"=== skill {skill_card(d)[0]} (skills/{d.name}/SKILL.md) ===\n{text}"
+              for d, text in texts]
+    return "\n\n".join(parts)
+
+
+def run_original(task: Task, host, *, max_steps: int, max_tokens: int,
+                 trace_path=None) -> dict:
     from skvmc.vm.baseline import run_baseline
 
-    text = (task.skill_dir / "SKILL.md").read_text(encoding="utf-8")
-    return _from_run_result(run_baseline(text, task.instruction, host, max_steps=max_steps,
-                                         timeout=task.timeout_s, max_tokens=max_tokens))
+    return _from_run_result(run_baseline(original_text(task), task.instruction, host,
+                                         max_steps=max_steps, timeout=task.timeout_s,
+                                         max_tokens=max_tokens, trace_path=trace_path))
+
+
+PICK_TURNS = 2  # one answer, and one retry after the enum's error message
+
+
+def pick_skill(task: Task, host, *, max_tokens: int) -> dict:
+    """One ASK: which installed skill fits the task. The answer schema is an enum of the skill
+    names, so a constrained decoder can only name one of them. Returns {"skill_dir" (None when
+    no valid name came back), "picked", model_calls, prompt/completion tokens, wall_s}."""
+    from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
+
+    cards = {name: (d, desc) for d in task.skill_dirs for name, desc in [skill_card(d)]}
+    schema = {"enum": sorted(cards)}
+    preamble = ("Skills installed:\n"
+                + "\n".join(f"- {n}: {desc}" for n, (_, desc) in sorted(cards.items()))
+                + "\nAnswer with the name of the one skill to use for the task.")
+    messages = [{"role": "system", "content": system_prompt(0, schema, preamble)},
+                {"role": "user", "content": task.instruction}]
+    t0 = time.monotonic()
+    turns: list = []
+    loop = AgentLoop(host, max_tokens=min(max_tokens, 64), deadline=t0 + task.timeout_s,
+                     on_turn=turns.append, step_key="pick-skill")
+    picked, error = None, ""
+    try:
+        outcome = loop.run(messages, 0, PICK_TURNS, schema, tag="pick")
+        picked = outcome.value if outcome.ok else None
+        error = outcome.error
+    except (ModelError, RunTimeout) as exc:
+        error = str(exc)
+    res = {"picked": picked, "skill_dir": cards[picked][0] if picked in cards else None,
+           "error": error and f"no skill picked: {error}",
+           **_totals_from_turns(turns, time.monotonic() - t0)}
+    return res
 
 
 class Compiler:
@@ -154,16 +234,16 @@ class Compiler:
     library call the CLI makes), so a bench always runs what the current compiler and
     profiles produce."""
 
-    def __init__(self, out_dir: Path, target: str):
-        self.out_dir, self.target = Path(out_dir), target
+    def __init__(self, out_dir: Path, target: str, granularity: str = "auto"):
+        self.out_dir, self.target, self.granularity = Path(out_dir), target, granularity
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
 
     def __getstate__(self):  # Ray workers get a fresh cache (a lock cannot be pickled)
-        return {"out_dir": self.out_dir, "target": self.target}
+        return {"out_dir": self.out_dir, "target": self.target, "granularity": self.granularity}
 
     def __setstate__(self, state):
-        self.__init__(state["out_dir"], state["target"])
+        self.__init__(state["out_dir"], state["target"], state.get("granularity", "auto"))
 
     def program(self, skill_dir: Path):
         """(Program, skill dir) or raises RuntimeError with the compiler's diagnostics."""
@@ -176,7 +256,8 @@ class Compiler:
             if key not in self._cache:
                 try:
                     files = compile(str(skill_dir), self.target,
-                                    CompileOptions(backends=("prompt", "bytecode"))).files
+                                    CompileOptions(backends=("prompt", "bytecode"),
+                                                   granularity=self.granularity)).files
                     self._cache[key] = decode(files["skill.skbc"])
                 except CompileError as err:
                     self._cache[key] = RuntimeError(f"compile failed: {str(err)[-600:]}")
@@ -195,50 +276,66 @@ def jit_available() -> bool:
 
 
 def run_compiled(task: Task, host, program, *, max_steps: int, max_tokens: int,
-                 jit=None) -> dict:
+                 jit=None, skill_dir: Path | None = None, trace_path=None) -> dict:
     from skvmc.vm.interp import run_program
 
     kw = {"jit": jit} if jit is not None else {}
-    if task.skill_dir is not None:  # $SKILL_DIR: the skill's own folder holds its bundle
-        kw["inputs"] = {"skill_dir": str(Path(task.skill_dir).resolve())}
+    skill_dir = skill_dir or task.skill_dir
+    if skill_dir is not None:  # $SKILL_DIR: the skill's own folder holds its bundle
+        kw["inputs"] = {"skill_dir": str(Path(skill_dir).resolve())}
     return _from_run_result(run_program(program, host, task=task.instruction,
                                         max_steps=max_steps, timeout=task.timeout_s,
-                                        concurrency=1, max_tokens=max_tokens, **kw))
+                                        concurrency=1, max_tokens=max_tokens,
+                                        trace_path=trace_path, **kw))
 
 
 # ------------------------------------------------------------------ one unit
 def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Compiler,
              target: str, work_root: Path | None = None, max_steps: int = 8,
              max_tokens: int = 512, jit_warmup: int = 2, jit_root: Path | None = None,
-             keep_workdir: bool = False, sandbox: str = "bwrap") -> dict:
-    from skvmc.vm.host import SandboxHost
+             keep_workdir: bool = False, sandbox: str = "bwrap",
+             trace_dir: Path | None = None) -> dict:
+    from skvmc.vm.host import NullHost, SandboxHost
 
     def make_host(wd, env_allow=()):
-        return SandboxHost(wd, model, env_allow=env_allow, sandbox=sandbox,
+        host = SandboxHost(wd, model, env_allow=env_allow, sandbox=sandbox,
                            skill_dir=task.skill_dir)
+        for d in task.skill_dirs:  # every installed skill's folder is readable
+            host.expose(str(d))
+        return host
 
     rec = {"key": f"{task.id}|{condition}|{run_index}", "task": task.id,
            "condition": condition, "run": run_index, "status": "error", "passed": False,
            "agent_status": "", "error": "", "model_calls": 0, "prompt_tokens": 0,
            "completion_tokens": 0, "wall_s": 0.0, "warmup": None}
-    if condition in ("original", "compiled", "compiled+jit") and task.skill_dir is None:
+    if condition in ("original", "compiled", "compiled+jit") and not task.skill_dirs:
         rec.update(status="unavailable", error="task has no skill")
         return rec
     if condition == "compiled+jit" and not jit_available():
         rec.update(status="unavailable", error="skvmc.vm.jit is not available")
         return rec
-    program = None
-    if condition.startswith("compiled"):
+    program, skill_dir, pick = None, task.skill_dir, None
+    if condition.startswith("compiled") and len(task.skill_dirs) > 1:
+        pick = pick_skill(task, NullHost(model), max_tokens=max_tokens)
+        skill_dir = pick["skill_dir"]
+        rec.update(intended_skill=task.skill_dir.name if task.skill_dir else None,
+                   picked_skill=pick["picked"])
+    if condition.startswith("compiled") and skill_dir is not None:
         try:
-            program, _ = compiler.program(task.skill_dir)
+            program, _ = compiler.program(skill_dir)
         except RuntimeError as exc:
             rec.update(status="error", error=str(exc)[:600])
+            if pick is not None:  # the pick's calls were made: they count
+                rec.update({k: pick[k] for k in ("model_calls", "prompt_tokens",
+                                                 "completion_tokens", "wall_s")})
             return rec
     jit = None
-    if condition == "compiled+jit":
+    if condition == "compiled+jit" and program is not None:
         from skvmc.vm.jit import controller_for
 
         root = Path(jit_root or tempfile.mkdtemp(prefix="skvmc-jit-")) / task.id
+        if skill_dir != task.skill_dir:  # a wrong pick warms its own controller
+            root = root / skill_dir.name
         jit = controller_for(program, target=target, threshold=max(1, jit_warmup), root=root)
         warm = {"runs": 0, "model_calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
                 "wall_s": 0.0}
@@ -246,7 +343,7 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
             wd = prepare_workdir(task, work_root, True)
             try:
                 r = run_compiled(task, make_host(wd), program, max_steps=max_steps,
-                                 max_tokens=max_tokens, jit=jit)
+                                 max_tokens=max_tokens, jit=jit, skill_dir=skill_dir)
             finally:
                 shutil.rmtree(wd, ignore_errors=True)
             warm["runs"] += 1
@@ -254,15 +351,26 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
                 warm[k] = round(warm[k] + r[k], 3)
         rec["warmup"] = warm
     workdir = prepare_workdir(task, work_root, condition != "no-skill")
+    # the run's trace (every model turn and instruction), kept beside the results
+    trace = (Path(trace_dir) / f"{task.id}--{condition}--{run_index}.jsonl"
+             if trace_dir else None)
     try:
         host = make_host(workdir, tuple(program.meta.get("env_allow", ())) if program else ())
         if condition == "no-skill":
             res = run_no_skill(task, host, max_steps=max_steps, max_tokens=max_tokens)
         elif condition == "original":
-            res = run_original(task, host, max_steps=max_steps, max_tokens=max_tokens)
+            res = run_original(task, host, max_steps=max_steps, max_tokens=max_tokens,
+                               trace_path=trace)
+        elif program is None:  # the model named no installed skill: nothing runs, graded as is
+            res = {"agent_status": "failed", "error": pick["error"], "model_calls": 0,
+                   "prompt_tokens": 0, "completion_tokens": 0, "wall_s": 0.0}
         else:
             res = run_compiled(task, host, program, max_steps=max_steps,
-                               max_tokens=max_tokens, jit=jit)
+                               max_tokens=max_tokens, jit=jit, skill_dir=skill_dir,
+                               trace_path=trace)
+        if pick is not None:  # the pick is part of this run's cost
+            for k in ("model_calls", "prompt_tokens", "completion_tokens", "wall_s"):
+                res[k] = round(res[k] + pick[k], 3)
         rec.update(res)
         rec["tests_present_during_run"] = (workdir / "tests").exists()
         g = grade(task, workdir)

@@ -11,6 +11,7 @@ history as text (``toolcalls.history_for_plain_template``).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 import attrs
@@ -60,6 +61,26 @@ def text_of(content) -> str:
         return "".join(out)
     raise RequestError(f"message content must be a string, a list of parts or null, "
                        f"got {type(content).__name__}")
+
+
+# The request thread's "has the client gone?" check (set by the HTTP handler): a harness
+# killed at its timeout leaves a request queued for the model; generating it would only
+# delay the next run.
+REQUEST = threading.local()
+
+
+def gen_options(body: dict, max_key: str = "max_tokens") -> dict:
+    max_tokens = body.get(max_key, body.get("max_completion_tokens"))
+    stop = body.get("stop")
+    return {
+        "max_tokens": int(max_tokens) if max_tokens else 512,
+        "temperature": float(body.get("temperature") if body.get("temperature") is not None
+                             else 0.0),
+        "stop": [stop] if isinstance(stop, str) else list(stop or []),
+        "response_format": body.get("response_format"),
+        "seed": body.get("seed", 0),
+        "cancelled": getattr(REQUEST, "client_gone", None),
+    }
 
 
 def normalize_messages(messages) -> list[dict]:

@@ -11,7 +11,14 @@ from __future__ import annotations
 import time
 import uuid
 
-from skvmc.serve.engine import RequestError, Turn, check_tools, normalize_messages, text_of
+from skvmc.serve.engine import (
+    RequestError,
+    Turn,
+    check_tools,
+    gen_options,
+    normalize_messages,
+    text_of,
+)
 
 
 def _id(prefix: str) -> str:
@@ -20,8 +27,6 @@ def _id(prefix: str) -> str:
 
 def to_chat(body: dict) -> tuple[list[dict], list[dict] | None, dict]:
     """(chat messages, chat tools, generation options) for a Responses request."""
-    from skvmc.serve.server import gen_options
-
     messages: list[dict] = []
     if body.get("instructions"):
         messages.append({"role": "system", "content": text_of(body["instructions"])})

@@ -26,37 +26,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from skvmc.serve import responses
 from skvmc.serve.engine import (
+    REQUEST,
     Cancelled,
     Engine,
     RequestError,
     Turn,
     check_tools,
+    gen_options,
     normalize_messages,
 )
 
 HOST = "127.0.0.1"  # never another interface: the server has no authentication
-# The request thread's "has the client gone?" check (set by the handler): a harness killed
-# at its timeout leaves a request queued for the model; generating it would only delay
-# the next run.
-_request = threading.local()
 
 
 def _id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:24]}"
-
-
-def gen_options(body: dict, max_key: str = "max_tokens") -> dict:
-    max_tokens = body.get(max_key, body.get("max_completion_tokens"))
-    stop = body.get("stop")
-    return {
-        "max_tokens": int(max_tokens) if max_tokens else 512,
-        "temperature": float(body.get("temperature") if body.get("temperature") is not None
-                             else 0.0),
-        "stop": [stop] if isinstance(stop, str) else list(stop or []),
-        "response_format": body.get("response_format"),
-        "seed": body.get("seed", 0),
-        "cancelled": getattr(_request, "client_gone", None),
-    }
 
 
 class App:
@@ -193,7 +177,7 @@ class Handler(BaseHTTPRequestHandler):
             self._error(400, f"bad JSON body: {exc}")
             return
         once, stream, named_events = routes[path]
-        _request.client_gone = self._client_gone
+        REQUEST.client_gone = self._client_gone
         try:
             if body.get("stream"):
                 self._sse(stream(body), named_events)

@@ -28,6 +28,7 @@ import attrs
 import jsonschema
 
 from skvmc.bytecode.isa import ACT_EXEC, ACT_READ, ACT_WRITE
+from skvmc.dialects import skill
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
@@ -138,7 +139,7 @@ def parse_action(text: str) -> dict | None:
     fence = _FENCE.search(text)
     if fence:
         lang = fence.group(1).lower()
-        lang = "bash" if lang in ("bash", "sh", "shell", "console") else "python"
+        lang = "bash" if skill.fence_kind(lang) == skill.SHELL else "python"
         return {"action": "exec", "language": lang, "code": fence.group(2)}
     return {"action": "answer", "answer": text}
 
@@ -268,7 +269,7 @@ class AgentLoop:
             with self._lock:
                 self._code_counter += 1
                 n = self._code_counter
-            suffix = "sh" if lang in ("bash", "sh", "shell") else "py"
+            suffix = "sh" if skill.fence_kind(lang) == skill.SHELL else "py"
             path = f".skvm/{tag}-{n}.{suffix}"
             self.host.write_file(path, action["code"])
             argv = ["bash", path] if suffix == "sh" else [sys.executable, path]

@@ -115,7 +115,7 @@ class SandboxHost(Host):
             raise SandboxError(f"bad path {path!r}")
         if "\x00" in path:
             raise SandboxError("path contains a NUL byte")
-        p = Path(path)
+        p = Path(self.container_path(path))
         if p.is_absolute() or path.startswith("~"):
             raise SandboxError(f"absolute path refused: {path} (paths are workdir-relative)")
         if ".." in p.parts:
@@ -124,6 +124,16 @@ class SandboxHost(Host):
         if real != self.workdir and self.workdir not in real.parents:
             raise SandboxError(f"path escapes the workdir (via a symlink?): {path}")
         return real
+
+    def container_path(self, path: str) -> str:
+        """``/root/x`` and ``/app/x`` (the container paths task instructions name, where the
+        sandbox binds the workdir too) and the workdir's own absolute path, as relative paths."""
+        for prefix in (*sb.alias_targets(str(self.workdir)), str(self.workdir)):
+            if path == prefix or path == prefix + "/":
+                return "."
+            if path.startswith(prefix + "/"):
+                return path[len(prefix) + 1:]
+        return path
 
     def read_file(self, path: str) -> str:
         real = self.resolve(path)
@@ -190,6 +200,15 @@ class SandboxHost(Host):
             raise SandboxError("argv item contains a NUL byte")
         timeout = self.timeout if timeout is None else min(timeout, self.timeout)
         cmd, child_env, fds = self.command(argv, env, network)
+        made = (sb.alias_mountpoints(str(self.workdir), sb.interpreter_dirs() + self.read_only)
+                if self.sandbox == "bwrap" else [])
+        _MOUNTPOINTS.enter(self.workdir, made)
+        try:
+            return self._spawn(argv, cmd, child_env, fds, timeout, cancel)
+        finally:
+            _MOUNTPOINTS.leave(self.workdir)
+
+    def _spawn(self, argv, cmd, child_env, fds, timeout, cancel) -> ProcResult:
         try:
             proc = subprocess.Popen(
                 cmd, cwd=self.workdir, env=child_env, shell=False, pass_fds=fds,
@@ -221,6 +240,44 @@ class SandboxHost(Host):
         return ProcResult(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
                           stop == "timeout", truncated)
 
+
+class _Mountpoints:
+    """Mount points bwrap creates in a workdir (alias_mountpoints) are removed when the last
+    child running in that workdir ends: removing one earlier would unmount it from the other
+    children's sandboxes."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: dict[Path, int] = {}
+        self._made: dict[Path, set[str]] = {}
+
+    def enter(self, workdir: Path, made: list[str]) -> None:
+        with self._lock:
+            self._running[workdir] = self._running.get(workdir, 0) + 1
+            self._made.setdefault(workdir, set()).update(made)
+
+    def leave(self, workdir: Path) -> None:
+        with self._lock:
+            self._running[workdir] -= 1
+            if self._running[workdir]:
+                return
+            del self._running[workdir]
+            for top in sorted(self._made.pop(workdir, ())):
+                _remove_empty_tree(top)
+
+
+def _remove_empty_tree(top: str) -> None:
+    """Remove ``top`` if it holds only empty folders (what bwrap made); anything else stays."""
+    for root, _dirs, files in os.walk(top, topdown=False):
+        if files:
+            return
+        try:
+            os.rmdir(root)
+        except OSError:
+            return
+
+
+_MOUNTPOINTS = _Mountpoints()
 
 CHUNK = 64 * 1024
 EXIT_GRACE_S = 0.5  # how long pipes may stay open after the child exited (process mode)

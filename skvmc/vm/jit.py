@@ -29,6 +29,7 @@ from pathlib import Path
 
 import attrs
 
+from skvmc.dialects import skill
 from skvmc.fsutil import atomic_write_json
 
 DEFAULT_THRESHOLD = 3
@@ -344,8 +345,8 @@ def observe(outcome, inputs: dict, files_written=()) -> dict | None:
             m = re.search(r"stdout:\n(.*?)(?:\nstderr:\n|\Z)", turn.result or "", re.DOTALL)
             last_stdout = m.group(1) if m else ""
             if isinstance(act.get("code"), str):
-                lang = "bash" if str(act.get("language", "python")).lower() in (
-                    "bash", "sh", "shell") else "python"
+                lang = ("bash" if skill.fence_kind(str(act.get("language", "python")))
+                        == skill.SHELL else "python")
                 raw.append({"kind": "code", "language": lang, "code": act["code"]})
                 if lang == "python":
                     res = _python_abstract(act["code"], params)

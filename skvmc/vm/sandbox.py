@@ -40,6 +40,42 @@ NET_ETC_ENTRIES = ("resolv.conf", "hosts", "gai.conf")  # name resolution, only 
 
 SANDBOX_HOME = "/tmp"  # private tmpfs in bwrap mode: caches written to ~ vanish with the step
 
+# Container paths that task instructions name (SkillsBench tasks say /root/data.csv or /app/out):
+# bwrap binds the workdir at each of them too, and the host's read/write actions map them.
+WORKDIR_ALIASES = ("/root", "/app")
+
+
+def alias_targets(workdir: str) -> list[str]:
+    """The aliases that can show ``workdir``: not one that contains it or lies inside it (the
+    bind would recurse), not one the sandbox needs itself (a system dir)."""
+    real = os.path.realpath(workdir)
+    out = []
+    for alias in WORKDIR_ALIASES:
+        if real == alias or real.startswith(alias + "/") or alias.startswith(real + "/"):
+            continue
+        if alias in SYSTEM_DIRS:
+            continue
+        out.append(alias)
+    return out
+
+
+def alias_mountpoints(workdir: str, ro_dirs=()) -> list[str]:
+    """Folders bwrap will create inside the workdir as mount points: a read-only folder under
+    an alias (the Python of ~/.pyenv under /root) is mounted inside the workdir's alias view,
+    so its path appears in the workdir. Returned as the outermost new folder of each, for the
+    host to remove after the run."""
+    real = os.path.realpath(workdir)
+    made = []
+    for alias in alias_targets(workdir):
+        for d in ro_dirs:
+            d = os.path.realpath(d)
+            if not d.startswith(alias + "/"):
+                continue
+            top = os.path.join(real, os.path.relpath(d, alias).split("/")[0])
+            if not os.path.exists(top) and top not in made:
+                made.append(top)
+    return made
+
 
 @attrs.frozen
 class Limits:
@@ -151,12 +187,17 @@ def bwrap_command(bwrap: str, argv: list[str], *, workdir: str, env: dict[str, s
     for dest, text in _identity(SANDBOX_HOME).items():
         fds.append(_data_fd(text))
         cmd += ["--ro-bind-data", str(fds[-1]), dest]
-    # Interpreter and skill folder read-only, the workdir read-write; outer folders first so a
-    # folder nested in another keeps its own mode.
-    binds = {os.path.realpath(d): "--ro-bind" for d in ro_dirs if d and os.path.isdir(d)}
-    binds[os.path.realpath(workdir)] = "--bind"
-    for path in sorted(binds, key=lambda p: p.count("/")):
-        cmd += [binds[path], path, path]
+    # Interpreter and skill folder read-only, the workdir read-write (also at the container
+    # aliases); outer folders first so a folder nested in another keeps its own mode.
+    binds = {os.path.realpath(d): ("--ro-bind", os.path.realpath(d))
+             for d in ro_dirs if d and os.path.isdir(d)}
+    real = os.path.realpath(workdir)
+    binds[real] = ("--bind", real)
+    for alias in alias_targets(workdir):
+        binds.setdefault(alias, ("--bind", real))
+    for dest in sorted(binds, key=lambda p: p.count("/")):
+        mode, src = binds[dest]
+        cmd += [mode, src, dest]
     # The sandbox's root is bwrap's own tmpfs (mount points like /etc live there): read-only too.
     cmd += ["--remount-ro", "/", "--chdir", workdir, "--clearenv"]
     for k, v in env.items():

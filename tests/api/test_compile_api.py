@@ -131,3 +131,22 @@ def test_reads_target_rule():
         target_dependent = True
 
     assert reads_target(Reads())
+
+
+def test_pass_results_are_typed_records_and_the_report_shows_them():
+    """Backends read pass results by type; report.json's "passes" is each record's fields."""
+    import json
+
+    import attrs
+
+    from skvmc.compile import CompileOptions, compile
+    from skvmc.passes.results import DeadStepElimResult, ExtractConcurrencyResult
+
+    out = compile(CSV, "qwen-7b+openhands", CompileOptions())
+    report = json.loads(out.files["report.json"])
+    assert set(report["passes"]) >= {"infer-capabilities", "dead-step-elim", "bind-env"}
+    for kind in (DeadStepElimResult, ExtractConcurrencyResult):
+        fields = [f.name for f in attrs.fields(kind)]
+        assert list(report["passes"][kind.pass_name]) == fields
+    assert report["parallel"]["critical_path"] == report["passes"]["extract-concurrency"][
+        "critical_path"]

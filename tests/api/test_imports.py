@@ -134,3 +134,39 @@ def test_each_driver_module_imports_alone(module):
     result = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def _all_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top level or inside a function."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return out
+
+
+def test_passes_read_the_target_through_the_context():
+    """Layers: passes and analyses never import the target configuration (skvmc.targets);
+    they ask ``PassContext.targets``."""
+    offenders = {str(p.relative_to(REPO)): sorted(i for i in _all_imports(p)
+                                                  if i.startswith("skvmc.targets"))
+                 for p in (REPO / "passes").rglob("*.py")}
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_analyses_import_no_pass():
+    """The shared analyses sit below the passes: they import no pass module."""
+    from skvmc.passes import REGISTRY
+
+    pass_modules = {target.partition(":")[0] for target in REGISTRY.values()}
+    for path in (REPO / "passes" / "analysis").glob("*.py"):
+        assert not _all_imports(path) & pass_modules, path.name
+
+
+def test_moved_analyses_keep_their_old_names():
+    import skvmc.passes.analysis.dataflow as new
+    from skvmc.passes import dataflow as old
+
+    assert old is new

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from backend_helpers import compiled
 
-from skvmc.bytecode import decode
-from skvmc.models import ScriptedModel
-from skvmc.targets.backends.bytecode import (
+from skvmc.backends.bytecode import (
     SKILL_DIR_MARK,
     command_argvs,
     command_files,
     unknown_files,
 )
+from skvmc.bytecode import decode
+from skvmc.models import ScriptedModel
 from skvmc.vm import SandboxHost, run_program
 
 ROOT = Path(__file__).resolve().parents[2]

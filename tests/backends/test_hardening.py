@@ -11,9 +11,10 @@ import networkx as nx
 import pytest
 
 from skvmc import cli
+from skvmc.backends import dag
 from skvmc.diagnostics import DiagnosticEngine
 from skvmc.fsutil import TMP_PREFIX, AtomicDir, remove_stale_temp_dirs
-from skvmc.passes import dataflow
+from skvmc.passes.analysis import dataflow
 
 TARGET = "--target=qwen-7b+openhands"
 
@@ -54,7 +55,7 @@ def test_nul_in_name_is_an_error_not_a_traceback(tmp_path, capsys):
 
 def test_backend_path_leaving_output_is_a_located_error(tmp_path, capsys, monkeypatch):
     # As if a harness descriptor's skills folder pointed outside: the writer still refuses.
-    from skvmc.targets.backends import prompt
+    from skvmc.backends import prompt
 
     monkeypatch.setattr(prompt, "skill_root", lambda harness, name: f"../../escaped/{name}")
     skill = _skill(tmp_path / "case")
@@ -181,9 +182,9 @@ def test_dot_and_mermaid_labels_are_escaped(tmp_path, capsys):
 
 
 def test_label_helpers():
-    assert dataflow.dot_label("ends in \\") == "ends in \\\\"
-    assert dataflow.dot_label('say "hi"') == "say 'hi'"
-    assert dataflow.mermaid_label("<b>&") == "#lt;b#gt;#amp;"
+    assert dag.dot_label("ends in \\") == "ends in \\\\"
+    assert dag.dot_label('say "hi"') == "say 'hi'"
+    assert dag.mermaid_label("<b>&") == "#lt;b#gt;#amp;"
 
 
 # -- dataflow graph: reduced construction equals the full graph's transitive reduction --------

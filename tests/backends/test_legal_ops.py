@@ -19,7 +19,7 @@ BACKENDS = ("bytecode", "dag", "env", "report")
 def _legal(name):
     import importlib
 
-    return importlib.import_module(f"skvmc.targets.backends.{name}").LEGAL
+    return importlib.import_module(f"skvmc.backends.{name}").LEGAL
 
 
 def _declared_ops():
@@ -46,13 +46,12 @@ def test_an_unknown_op_is_an_error_naming_op_and_backend(name):
 
     base = compiled(SKILL, TARGET)
     diags = DiagnosticEngine()
-    from skvmc.targets.backends import BackendInput
+    from skvmc.backends import BackendInput
 
     inp = BackendInput(module=_with_new_op(base.module), source=base.skill.module,
                        target=base.target, target_spec=TARGET, skill_dir=SKILL,
-                       source_text=base.skill.text, diags=diags,
-                       shared={"skill_md": "", "bytecode_size": 0, "instructions": 0})
-    emit = importlib.import_module(f"skvmc.targets.backends.{name}").emit
+                       source_text=base.skill.text, diags=diags)
+    emit = importlib.import_module(f"skvmc.backends.{name}").emit
     with pytest.raises(CompileError, match=f"'flow.retry' op is not legal for the {name} backend"):
         emit(inp)
     [d] = diags.diagnostics

@@ -208,3 +208,125 @@ def test_ray_executor_gives_the_same_records(tmp_path):
     ray.shutdown()
     assert results["local"] == results["ray"]
     assert len(results["ray"]) == 4 and all(status == "pass" for _, status, _ in results["ray"])
+
+
+# ------------------------------------------------------------------ several installed skills
+MULTI = "pick-weblog-top-paths"  # installs weblog-stats, log-triage and csv-report
+
+
+def _solve_code(task_id: str) -> str:
+    return (TASKS / task_id / "solution" / "solve.py").read_text()
+
+
+def test_multi_skill_task_installs_every_skill():
+    task = runner.load_task(TASKS / MULTI)
+    assert [d.name for d in task.skill_dirs] == ["csv-report", "log-triage", "weblog-stats"]
+    assert task.skill_dir.name == "weblog-stats"  # task.toml's intended skill
+    wd = runner.prepare_workdir(task, None, with_skill=True)
+    try:  # every bundle is at the workdir root, where each SKILL.md's paths point
+        assert (wd / "scripts" / "logstats.py").is_file()
+        assert (wd / "scripts" / "csvsum.py").is_file()
+        assert (wd / "access.log").is_file() and not (wd / "SKILL.md").exists()
+    finally:
+        import shutil
+        shutil.rmtree(wd)
+
+
+def test_original_lists_every_installed_skill(tmp_path):
+    solve = _solve_code(MULTI)
+
+    def answer(messages, schema):
+        if "exit code" in messages[-1]["content"]:
+            return json.dumps({"action": "answer", "answer": "done"})
+        return json.dumps({"action": "exec", "language": "python", "code": solve})
+
+    model = ScriptedModel(answer)
+    task = runner.load_task(TASKS / MULTI)
+    rec = runner.run_unit(task, "original", 0, model, compiler=None, target="t",
+                          work_root=tmp_path)
+    assert rec["status"] == "pass", rec
+    system = model.calls[0].messages[0]["content"]
+    for d in task.skill_dirs:  # each SKILL.md in full, under its name
+        assert f"=== skill {d.name} (skills/{d.name}/SKILL.md) ===" in system
+        assert (d / "SKILL.md").read_text().strip() in system
+    # a single-skill task keeps its SKILL.md as the whole skill text, as before
+    single = runner.load_task(TASKS / TASK)
+    assert runner.original_text(single) == (single.skill_dir / "SKILL.md").read_text()
+
+
+class RecordingCompiler(runner.Compiler):
+    def __init__(self, out_dir, target):
+        super().__init__(out_dir, target)
+        self.asked: list[str] = []
+
+    def program(self, skill_dir):
+        self.asked.append(Path(skill_dir).name)
+        return super().program(skill_dir)
+
+
+def test_compiled_picks_the_program_with_one_enum_ask(tmp_path):
+    solve = _solve_code(MULTI)
+
+    def answer(messages, schema):
+        if messages[-1]["role"] == "user" and "Answer with the name" in messages[0]["content"]:
+            return json.dumps({"action": "answer", "answer": "weblog-stats"})
+        if "exit code" in messages[-1]["content"]:
+            return json.dumps({"action": "answer", "answer": "done"})
+        return json.dumps({"action": "exec", "language": "python", "code": solve})
+
+    model = ScriptedModel(answer)
+    compiler = RecordingCompiler(tmp_path / "c", "smollm2+bare")
+    task = runner.load_task(TASKS / MULTI)
+    rec = runner.run_unit(task, "compiled", 0, model, compiler=compiler, target="smollm2+bare",
+                          work_root=tmp_path / "w")
+    pick = model.calls[0]
+    answer_variant = pick.schema if "anyOf" not in pick.schema else None
+    assert answer_variant["properties"]["answer"] == {
+        "enum": ["csv-report", "log-triage", "weblog-stats"]}
+    for d in task.skill_dirs:  # the ASK shows every skill's name and description
+        name, desc = runner.skill_card(d)
+        assert f"- {name}: {desc}" in pick.messages[0]["content"]
+    assert pick.messages[1]["content"] == task.instruction
+    assert compiler.asked == ["weblog-stats"]
+    assert rec["picked_skill"] == rec["intended_skill"] == "weblog-stats"
+    assert rec["model_calls"] == len(model.calls) >= 2  # the pick is counted in the run
+    assert rec["status"] in ("pass", "fail") and rec["grader_output"]
+    rep = report.build([rec], ["compiled"], {})
+    assert (rep["conditions"]["compiled"]["picks"], rep["conditions"]["compiled"]["picks_right"]) \
+        == (1, 1)
+    assert "Skill picks on multi-skill tasks (intended/asked): compiled: 1/1" in \
+        report.markdown(rep)
+
+
+def test_compiled_without_a_valid_pick_runs_nothing(tmp_path):
+    model = ScriptedModel(lambda m, s: json.dumps({"action": "answer", "answer": "csv"}))
+    compiler = RecordingCompiler(tmp_path / "c", "smollm2+bare")
+    task = runner.load_task(TASKS / MULTI)
+    rec = runner.run_unit(task, "compiled", 0, model, compiler=compiler, target="smollm2+bare",
+                          work_root=tmp_path / "w")
+    assert len(model.calls) == runner.PICK_TURNS  # one answer and one retry, then stop
+    assert "does not match the schema" in model.calls[1].messages[-1]["content"]
+    assert compiler.asked == [] and rec["picked_skill"] is None
+    assert rec["status"] == "fail" and rec["error"].startswith("no skill picked")
+    assert rec["model_calls"] == runner.PICK_TURNS
+
+
+def test_container_paths_of_an_instruction_reach_the_workdir(tmp_path):
+    """weblog-summary names /root/logs/access.log and /root/summary.json: a model that uses
+    those paths (read action, then code run in the sandbox) passes."""
+    from skvmc.vm import sandbox as sb
+    if sb.unavailable(sb.DEFAULT_BWRAP):
+        pytest.skip(sb.unavailable(sb.DEFAULT_BWRAP))
+    code = ("import json, subprocess, sys\n"
+            "r = subprocess.run([sys.executable, '/root/scripts/logstats.py', "
+            "'/root/logs/access.log'], capture_output=True, text=True, check=True)\n"
+            "open('/root/summary.json', 'w').write(r.stdout)\n")
+    script = [json.dumps({"action": "read", "path": "/root/logs/access.log"}),
+              json.dumps({"action": "exec", "language": "python", "code": code}),
+              json.dumps({"action": "answer", "answer": "done"})]
+    model = ScriptedModel(script)
+    task = runner.load_task(TASKS / "weblog-summary")
+    rec = runner.run_unit(task, "original", 0, model, compiler=None, target="t",
+                          work_root=tmp_path)
+    assert model.calls[1].messages[-1]["content"].startswith("203.0.113.")  # the log's head
+    assert rec["status"] == "pass", rec

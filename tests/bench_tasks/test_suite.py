@@ -54,8 +54,38 @@ def outcomes(tmp_path_factory):
 
 def test_suite_size():
     skills = {tomllib.loads((t / "task.toml").read_text())["skill"] for t in TASKS}
-    assert len(TASKS) >= 12
-    assert len(skills) >= 4
+    assert len(TASKS) >= 24
+    assert len(skills) >= 8
+
+
+def test_suite_has_the_kinds_issue_12_asks_for():
+    metas = [tomllib.loads((t / "task.toml").read_text()) for t in TASKS]
+    tags = [set(m["tags"]) for m in metas]
+    for kind in ("bundled-script", "code", "reference", "multi-skill", "container-paths"):
+        assert sum(kind in t for t in tags) >= 2, kind
+    assert {m["difficulty"] for m in metas} == {"easy", "medium", "hard"}
+    for task, t in zip(TASKS, tags):
+        installed = sorted(p.parent.name for p in (task / "environment/skills").glob("*/SKILL.md"))
+        assert ("multi-skill" in t) == (len(installed) > 1), task.name
+        if "container-paths" in t:
+            assert "/root/" in (task / "instruction.md").read_text() or \
+                "/app/" in (task / "instruction.md").read_text(), task.name
+
+
+@pytest.mark.parametrize("task_id", TASK_IDS)
+def test_bundles_do_not_collide(task_id):
+    """The bench copies every installed skill's bundle to the workdir root: no two skills may
+    ship the same file, and no bundle file may shadow an input."""
+    env = TASKS_DIR / task_id / "environment"
+    inputs = {str(p.relative_to(env)) for p in env.rglob("*")
+              if p.is_file() and p.relative_to(env).parts[0] != "skills"}
+    seen: dict[str, str] = {}
+    for skill in sorted((env / "skills").iterdir()):
+        for f in skill.rglob("*"):
+            rel = str(f.relative_to(skill))
+            if f.is_file() and rel != "SKILL.md":
+                assert rel not in inputs, rel
+                assert seen.setdefault(rel, skill.name) == skill.name, rel
 
 
 @pytest.mark.parametrize("task_id", TASK_IDS)
@@ -104,7 +134,9 @@ def test_skill_frontmatter(skill_md):
     assert isinstance(meta, dict)
     assert meta["name"] == skill_md.parent.name
     assert 1 <= len(meta["description"]) <= 1024
-    assert "1. " in skill_md.read_text() and "```" in skill_md.read_text()
+    text = skill_md.read_text()
+    # a procedure numbers its steps, a reference has tables; both show examples
+    assert ("1. " in text or "|---|" in text) and "```" in text
 
 
 def test_instruction_names_outputs():

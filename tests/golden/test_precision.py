@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import SHARED
 
-from skvmc.targets.backends import prompt_policy
+from skvmc.backends import prompt_policy
 from tests.golden import scoring
 
 FLOOR = 0.95

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from skvmc.passes.analysis.pydeps import distribution_for, is_stdlib, npm_package
 from skvmc.passes.bind_env import is_secret, python_imports, shell_commands
-from skvmc.passes.pydeps import distribution_for, is_stdlib, npm_package
 from skvmc.printer import print_module
 from tests.conftest import REPO, corpus_params, ops_named, parse_corpus, parse_fixture, run_passes
 

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from skvmc.backends import dag
 from skvmc.irparse import parse_module
-from skvmc.passes import dataflow
+from skvmc.passes.analysis import dataflow
 from skvmc.printer import print_module
 from tests.conftest import corpus_params, ops_named, parse_corpus, parse_fixture, run_passes
 
@@ -135,7 +136,7 @@ def test_graph_order_words_and_opaque():
     g = dataflow.build_graph(ops)
     assert g.edges[0, 1]["reason"] == "order"
     assert g.edges[1, 2]["reason"] == "opaque"
-    assert "digraph" in dataflow.to_dot(g) and "flowchart" in dataflow.to_mermaid(g)
+    assert "digraph" in dag.to_dot(g) and "flowchart" in dag.to_mermaid(g)
 
 
 def test_log_triage_example():

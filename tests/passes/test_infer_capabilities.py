@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from skvmc.passes import capability_rules as rules
+from skvmc.passes.analysis import capability_rules as rules
 from skvmc.printer import print_module
 from tests.conftest import corpus_params, parse_corpus, parse_fixture, run_passes
 

@@ -353,3 +353,30 @@ def test_report_shape():
     assert set(report) == {"target", "mode", "requirements", "legal", "lowered", "gaps"}
     assert report["lowered"] == {"stdlib-python": 3}
     assert report["requirements"] == report["legal"] + 3 + len(report["gaps"])
+
+
+class _Catalog:
+    """A target catalog built in memory: the pass asks the context, not skvmc.targets."""
+
+    def __init__(self, profile):
+        self._profile, self.asked = profile, []
+
+    def primitive_ids(self):
+        from skvmc.targets import primitive_ids
+
+        return primitive_ids()
+
+    def profile(self, spec, overlay=None, diags=None):
+        self.asked.append(spec)
+        return self._profile
+
+
+def test_the_profile_comes_from_the_pass_context():
+    module = infer(FIXTURES / CASES[0])
+    ctx = PassContext(diags=DiagnosticEngine(), target_catalog=_Catalog(all_l3()))
+    out = PassManager(parse_pipeline("lower-capabilities{target=made+up}", ctx.diags)).run(
+        module, ctx)
+    assert ctx.target_catalog.asked == ["made+up"]
+    assert ctx.report["lower-capabilities"]["lowered"] == {}  # all-L3: everything is legal
+    statuses = {r["status"] for op in out.walk() for r in op.attr("requires", ())}
+    assert statuses == {"legal"}

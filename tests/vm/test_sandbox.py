@@ -91,8 +91,12 @@ def test_writes_outside_the_workdir_fail(work, tmp_path):
     for path in targets:
         assert not os.path.exists(path), path  # nothing reached the host
     for path in targets[1:]:  # the host's own folders are read-only (or absent) inside
+        if path.startswith("/root/"):  # /root is the workdir in the sandbox (container path)
+            assert f"wrote {path}" in r.stdout
+            continue
         assert f"refused {path}" in r.stdout
     assert (work / "inside.txt").read_text() == "ok"
+    assert (work / "skvmc-evil").read_text() == "x"
 
 
 @needs_bwrap
@@ -319,3 +323,41 @@ def test_bench_and_profile_take_the_sandbox_option(module):
     parser = importlib.import_module(module).build_parser()
     action = next(a for a in parser._actions if a.dest == "sandbox")
     assert action.default == "bwrap" and tuple(action.choices) == sb.MODES
+
+
+# ------------------------------------------------------------------ container path aliases
+@needs_bwrap
+def test_container_paths_are_the_workdir(work):
+    """SkillsBench instructions name /root/... and /app/...: both show the workdir, and the
+    mount points bwrap makes for a Python under /root (~/.pyenv) do not stay behind."""
+    (work / "data.txt").write_text("hi")
+    host = SandboxHost(work)
+    code = ("import os; print(open('/root/data.txt').read()); "
+            "open('/app/out.txt', 'w').write('from app'); "
+            "os.makedirs('/root/sub', exist_ok=True); open('/root/sub/x', 'w').write('1')")
+    r = host.run([PY, "-c", code])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == "hi"
+    assert (work / "out.txt").read_text() == "from app"
+    assert (work / "sub" / "x").read_text() == "1"
+    assert sorted(p.name for p in work.iterdir()) == ["data.txt", "out.txt", "sub"]
+
+
+def test_host_maps_container_paths_for_read_and_write(work):
+    host = SandboxHost(work, sandbox="process")
+    host.write_file("/app/reports/a.txt", "x")
+    assert (work / "reports" / "a.txt").read_text() == "x"
+    assert host.read_file("/root/reports/a.txt") == "x"
+    assert host.read_file(f"{work.resolve()}/reports/a.txt") == "x"
+    assert host.exists("/root") and host.resolve("/app/") == work.resolve()
+    for bad in ("/rootfs/a.txt", "/etc/passwd", "/root/../etc/passwd", "/application/x"):
+        with pytest.raises(SandboxError):
+            host.resolve(bad)
+
+
+def test_no_alias_for_a_workdir_under_it():
+    # binding /root over a workdir inside /root would recurse: that alias is left out
+    assert "/root" not in sb.alias_targets("/root/tasks/t1")
+    assert sb.alias_targets("/tmp/w") == list(sb.WORKDIR_ALIASES)
+    assert sb.alias_mountpoints("/tmp/w", ["/root/.pyenv/versions/3.11"]) == ["/tmp/w/.pyenv"]
+    assert sb.alias_mountpoints("/tmp/w", ["/usr/lib/python3"]) == []

@@ -98,13 +98,15 @@ def test_hostile_task_text_through_model_exec(tmp_path, param):
     assert not (tmp_path / "pwned").exists()
 
 
-def test_model_shell_string_is_not_run(tmp_path):
-    model = ScriptedModel([json.dumps({"action": "exec", "argv": "touch pwned"}),
+def test_model_shell_string_is_never_given_to_a_shell(tmp_path):
+    # a command line in one string is split into words (the same as an argv list); shell
+    # syntax in it is refused, never performed: no redirection, no second command
+    model = ScriptedModel([json.dumps({"action": "exec", "argv": "echo hi > pwned; touch x"}),
                            json.dumps({"action": "answer", "answer": "ok"})])
     r = run_asm('ask "x", $o, none, 1, 3, 0\nhalt 0\n', tmp_path, model)
     assert r.exit_code == 0
-    assert not (tmp_path / "pwned").exists()
-    assert "not a shell string" in model.calls[1]["messages"][-1]["content"]
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "x").exists()
+    assert "without a shell" in model.calls[1]["messages"][-1]["content"]
 
 
 def test_environment_is_allow_listed(tmp_path):

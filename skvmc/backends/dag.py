@@ -1,0 +1,97 @@
+"""The ``dag`` backend: the dataflow DAG of the skill's instructions as DOT and Mermaid.
+
+Nodes are the schedulable ops (steps, code blocks, loops) in document order, looking through
+sections and the flow/cap wrappers; edges are the orderings that must be kept (file
+dependences, "then" wording, opaque effects), transitively reduced. Independent nodes have no
+path between them - that is the parallelism extract-concurrency exploits.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from skvmc.legal import LegalOps
+from skvmc.passes.analysis.dataflow import build_graph, is_schedulable
+
+TRANSPARENT = ("skill.section", "flow.parallel", "flow.branch", "flow.seq", "cap.split",
+               "cap.serialize")
+
+
+def _look_inside(out: list, op) -> None:
+    out += instruction_ops(op.body)
+
+
+def _node(out: list, op) -> None:
+    if is_schedulable(op):
+        out.append(op)
+
+
+# transparent wrappers are looked through; instructions become nodes; the rest is no node
+LEGAL = LegalOps("dag", {
+    **{name: _look_inside for name in TRANSPARENT},
+    **{name: _node for name in ("skill.step", "skill.code", "flow.foreach")},
+}, skip=("skill.frontmatter", "skill.text", "skill.table", "skill.quote", "skill.rule",
+         "skill.html", "skill.ref", "cap.delegate", "cap.validate", "cap.gap", "env.requires",
+         "env.dep", "env.var", "env.path", "prompt.tools", "prompt.drop"))
+
+
+def instruction_ops(ops) -> list:
+    out: list = []
+    for op in ops:
+        LEGAL.dispatch(op, out)
+    return out
+
+
+def graph(module):
+    return build_graph(instruction_ops(module.body))
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def _reduced(g: nx.DiGraph) -> nx.DiGraph:
+    # build_graph's graphs are reduced already; reduce (once) only a graph made elsewhere.
+    return g if g.graph.get("reduced") else nx.transitive_reduction(g)
+
+
+def dot_label(text: str) -> str:
+    """Text for a quoted DOT string: backslashes escaped (a trailing one would escape the
+    closing quote), double quotes turned into single ones."""
+    return text.replace("\\", "\\\\").replace('"', "'")
+
+
+_MERMAID_ESCAPES = str.maketrans({"<": "#lt;", ">": "#gt;", "&": "#amp;", '"': "'"})
+
+
+def mermaid_label(text: str) -> str:
+    """Text for a quoted Mermaid label: no raw HTML (Mermaid renders HTML in labels, so
+    ``<img onerror=...>`` would run in a viewer): < > & become entity codes."""
+    return text.translate(_MERMAID_ESCAPES)
+
+
+def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
+    """DOT text of a dependence graph (transitively reduced edges only)."""
+    reduced = _reduced(g)
+    lines = [f"digraph {name} {{"]
+    for n in g.nodes:
+        lines.append(f'  n{n} [label="{dot_label(g.nodes[n]["label"])}"];')
+    for a, b in reduced.edges:
+        lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_mermaid(g: nx.DiGraph) -> str:
+    reduced = _reduced(g)
+    lines = ["flowchart TD"]
+    for n in g.nodes:
+        lines.append(f'  n{n}["{mermaid_label(g.nodes[n]["label"])}"]')
+    for a, b in reduced.edges:
+        lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
+    return "\n".join(lines) + "\n"
+
+
+def emit(inp) -> dict[str, bytes]:
+    LEGAL.check(inp.module, inp.diags)
+    g = graph(inp.module)
+    return {"dag.dot": to_dot(g, "skill").encode("utf-8"),
+            "dag.mmd": to_mermaid(g).encode("utf-8")}

@@ -1,0 +1,132 @@
+"""The ``report`` backend: ``report.json``, what the compiler found and did for one target.
+
+Keys: skill, target, mode, pipeline, requirements (per instruction op: location, primitive,
+level, status), gaps, patterns (what lower-capabilities applied), removed (dead-step-elim),
+edits (every change the harness-facing SKILL.md has against its source: kind, pass, source
+line, reason), edits_refused (changes a pass asked for that were not made, and why), reported
+(what analyses saw and left alone),
+env (deps, variables), tools, tokens (original SKILL.md body vs the compiled one, same
+tokenizer), parallel (regions, critical path, sequential steps), bytecode (size, the
+granularity chosen and why, the bundled commands solidified and those refused), diagnostics,
+passes (every pass's own record); with ``--report-timings`` also timings (seconds: frontend,
+each pass, each backend), which is off by default so the file is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+
+from skvmc.backends import BytecodeOutput, PromptOutput
+from skvmc.ir import thaw
+from skvmc.legal import LegalOps
+from skvmc.passes.results import (
+    BindEnvResult,
+    BindHarnessResult,
+    DeadStepElimResult,
+    ExtractConcurrencyResult,
+    LowerCapabilitiesResult,
+)
+from skvmc.tokens import count_tokens, tokenizer_name
+
+
+def body_of(markdown: str) -> str:
+    """SKILL.md without its frontmatter."""
+    text = markdown.lstrip("\ufeff").replace("\r\n", "\n")
+    if text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        if end >= 0:
+            nl = text.find("\n", end + 4)
+            return text[nl + 1:] if nl >= 0 else ""
+    return text
+
+
+def requirements(module) -> list[dict]:
+    out = []
+    for op in module.walk():
+        for r in op.attr("requires", ()) or ():
+            out.append({"op": op.name, "line": op.loc.line, "primitive": r["primitive"],
+                        "level": r["level"], "status": r.get("status", "legal")})
+    return out
+
+
+def _gap(out: list, op) -> None:
+    out.append({"line": op.loc.line, "primitive": op.attr("primitive"),
+                "needed": op.attr("needed"), "has": op.attr("has")})
+
+
+# The report reads facts (``requires``) off any op; cap.gap ops are listed as gaps.
+LEGAL = LegalOps("report", {"cap.gap": _gap}, skip=(
+    "skill.frontmatter", "skill.section", "skill.text", "skill.step", "skill.code",
+    "skill.table", "skill.quote", "skill.rule", "skill.html", "skill.ref", "cap.delegate",
+    "cap.validate", "cap.split", "cap.serialize", "env.requires", "env.dep", "env.var",
+    "env.path", "flow.parallel", "flow.branch", "flow.foreach", "flow.seq", "prompt.tools",
+    "prompt.drop"))
+
+
+def gaps(module) -> list[dict]:
+    out: list[dict] = []
+    for op in module.walk():
+        if op is not module:
+            LEGAL.dispatch(op, out)
+    return out
+
+
+def build(inp) -> dict:
+    lower = inp.result(LowerCapabilitiesResult)
+    conc = inp.result(ExtractConcurrencyResult)
+    dse = inp.result(DeadStepElimResult)
+    harness = inp.result(BindHarnessResult)
+    env = inp.result(BindEnvResult)
+    prompt = inp.output(PromptOutput)
+    bytecode = inp.output(BytecodeOutput)
+    return {
+        "skill": inp.skill_name,
+        "target": inp.target_spec,
+        "model": inp.target.model.alias,
+        "harness": inp.harness.name,
+        "mode": inp.mode,
+        "pipeline": inp.pipeline,
+        "requirements": requirements(inp.module),
+        "gaps": gaps(inp.module),
+        "patterns": (lower.lowered if lower else None) or {},
+        "removed": dse.removed if dse else [],
+        "edits": prompt.edits if prompt else [],
+        "edits_refused": prompt.edits_refused if prompt else [],
+        "reported": {
+            "kept": dse.reported if dse else [],
+            "foreign_tools": harness.foreign_tools if harness else [],
+        },
+        "env": {"deps": env.deps if env else [], "vars": env.vars if env else []},
+        "tools": harness.bindings if harness else {},
+        "binding": prompt.binding if prompt else None,
+        "tokens": {"tokenizer": tokenizer_name(),
+                   "before": count_tokens(body_of(inp.source_text)),
+                   "after": count_tokens(body_of(prompt.skill_md if prompt else ""))},
+        "parallel": {"regions": conc.regions if conc else [],
+                     "critical_path": conc.critical_path if conc else None,
+                     "sequential_steps": conc.sequential_steps if conc else None},
+        "bytecode": {"bytes": bytecode.size if bytecode else None,
+                     "instructions": bytecode.instructions if bytecode else None,
+                     "granularity": bytecode.granularity if bytecode else None,
+                     "solidified": bytecode.solidified if bytecode else [],
+                     "solidify_refused": bytecode.solidify_refused if bytecode else []},
+        "diagnostics": list(inp.diagnostics),
+        "passes": thaw_all(inp.report),
+        # Wall-clock times differ on every run: only on request (--report-timings), so that
+        # two compiles of the same input give byte-identical report.json files by default.
+        **({"timings": inp.timings} if inp.report_timings else {}),
+    }
+
+
+def thaw_all(value):
+    if isinstance(value, dict):
+        return {str(k): thaw_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw_all(v) for v in value]
+    return thaw(value)
+
+
+def emit(inp) -> dict[str, bytes]:
+    LEGAL.check(inp.module, inp.diags)
+    text = json.dumps(build(inp), indent=2, sort_keys=False, default=str) + "\n"
+    return {"report.json": text.encode("utf-8")}
