@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                          if r["condition"] == "compiled"})
         if comp and comp.get("graded"):
             compiled_rates.append(comp["pass_rate"])
-        lines.append(f"| [{meta.get('harness')}]({name}/report.md) | {meta.get('model')} | "
+        lines.append(f"| [{meta.get('harness')}](../{name}/report.md) | {meta.get('model')} | "
                      f"{tasks} | " + " | ".join(_cell(conds.get(c)) for c in CONDITIONS)
                      + f" | {delta} | {sum(r['skill_loaded'] for r in loaded)}/{len(loaded)}"
                      f" | {', '.join(routes) or 'n/a'} |")
