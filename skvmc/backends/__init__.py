@@ -35,6 +35,7 @@ class PromptOutput:
     skill_md_path: str  # where the harness finds it, relative to the output folder
     edits: list
     edits_refused: list
+    binding: dict | None = None  # the harness binding route and why (skvmc.targets.binding)
 
 
 @attrs.frozen

@@ -11,6 +11,10 @@
 - Body: :mod:`skvmc.markdown` with the harness's tool names.
 - Bundle: every file of the skill folder except SKILL.md, copied byte for byte through
   :mod:`skvmc.frontend.bundle` (no links leaving the folder, no special files, size limits).
+- Binding route (:mod:`skvmc.targets.binding`): where the model measurably does not load
+  skills by itself, the harness's always-read context file (AGENTS.md ...) also gets the
+  compiled instructions (``context-file``) or a note naming the tool that loads them
+  (``context-pointer``). report.json ``binding`` says which route and why.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from skvmc.frontend.bundle import BundleReader
 from skvmc.frontend.refs import list_bundle
 from skvmc.ir import thaw
 from skvmc.passes.results import DeadStepElimResult
+from skvmc.targets import binding
+from skvmc.tokens import count_tokens
 
 
 def skill_root(harness, name: str) -> str:
@@ -84,9 +90,41 @@ def emit(inp) -> dict[str, bytes]:
             data = reader.read(rel)  # None: refused (link outside, special file, too big)
             if data is not None:
                 files[f"{root}/{rel}"] = data
+    chosen = binding.choose(inp.target.model, harness, count_tokens(_body(text)))
+    record = chosen.to_json()
+    if chosen.route != "skill-folder":
+        record["file"] = harness.context_file
+        files[harness.context_file] = context_text(inp, chosen.route, text).encode("utf-8")
     inp.publish(PromptOutput(text, skill_file(harness, name), [e.to_json() for e in edits],
-                             refused))
+                             refused, record))
     return files
+
+
+def _body(text: str) -> str:
+    from skvmc.backends.report import body_of
+
+    return body_of(text)
+
+
+def context_text(inp, route: str, skill_md: str) -> str:
+    """The context-file section for this skill: the compiled body (context-file) or how to
+    load it (context-pointer), after its name and its own description."""
+    harness, name = inp.harness, inp.skill_name
+    root = skill_root(harness, name)
+    description = " ".join(str(_fields(inp.module)[0].get("description", "")).split())
+    lines = [f"<!-- skvmc: harness binding route {route} (see report.json 'binding') -->",
+             f"## Skill `{name}`", ""]
+    if description:
+        lines += [f"When to use it: {description}", ""]
+    if route == "context-pointer":
+        how = binding.load_call(harness, f"{root}/SKILL.md", name)
+        lines += [f"Before working on such a task, load its instructions: {how}.", ""]
+        return "\n".join(lines)
+    bundled = bundle_files(inp.skill_dir) if os.path.isdir(inp.skill_dir) else []
+    if bundled:  # the body's relative paths point into the skill folder, not the cwd
+        lines += [f"Its folder is `{root}/`; paths in these instructions (such as "
+                  f"`{bundled[0]}`) are relative to that folder.", ""]
+    return "\n".join(lines) + "\n" + _body(skill_md).lstrip("\n")
 
 
 def compiled_skill_md(inp):

@@ -98,6 +98,7 @@ def build(inp) -> dict:
         },
         "env": {"deps": env.deps if env else [], "vars": env.vars if env else []},
         "tools": harness.bindings if harness else {},
+        "binding": prompt.binding if prompt else None,
         "tokens": {"tokenizer": tokenizer_name(),
                    "before": count_tokens(body_of(inp.source_text)),
                    "after": count_tokens(body_of(prompt.skill_md if prompt else ""))},

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import attrs
 
+from skvmc.bench.serving import ServeError
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="skvmc bench", description=__doc__,
@@ -49,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report-only", action="store_true",
                    help="only (re)build the report from results.jsonl in --out; run nothing")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--harness", default=None,
+                   help="run inside a real agent CLI (pi, opencode) against `skvmc serve "
+                   "MODEL` instead of skvmc's VM (skvmc/bench/harness_bench.py)")
+    p.add_argument("--n-ctx", type=int, default=16384, help="--harness: the server's context")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="per-run timeout in seconds (default: the task's timeout_s)")
     from skvmc.vm.sandbox import add_option
     add_option(p)
     return p
@@ -89,6 +97,13 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
         return _fail(f"no tasks found in {tasks_dir}", 2)
     if args.report_only:
         args.resume = True
+    if args.harness:
+        from skvmc.bench import harness_bench
+
+        problem = harness_bench.check_args(args, conditions)
+        if problem:
+            return _fail(problem, 2)
+        model, model_factory = None, (lambda: None)  # the harness talks to skvmc serve
     if model is not None:
         model_factory = lambda: model  # noqa: E731 - tests hand in a model object
     elif model_factory is None:
@@ -133,7 +148,8 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
     started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     t0 = time.monotonic()
 
-    work = functools.partial(runner.run_unit_safely, compiler=compiler, target=args.target,
+    work = None if not args.harness else harness_bench.work_for(args, out, work_root)
+    work = work or functools.partial(runner.run_unit_safely, compiler=compiler, target=args.target,
                              work_root=work_root, max_steps=args.max_steps, sandbox=args.sandbox,
                              max_tokens=args.max_tokens, jit_warmup=args.jit_warmup,
                              jit_root=out / "jit", trace_dir=out / "traces")
@@ -150,13 +166,20 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
                   f"{rec.get('wall_s', 0)}s)", file=sys.stderr, flush=True)
 
     try:
+        if args.harness and todo:
+            harness_bench.start_server(args, work, out)
         matrix.run_matrix(todo, work, model_factory, on_done=finish, executor=args.executor,
                           concurrency=args.concurrency, ray_address=args.ray_address)
     except KeyboardInterrupt:
         print(f"\nskvmc bench: interrupted; rerun with --resume ({jsonl})", file=sys.stderr)
         return 130
-    meta = {"model": args.model, "target": args.target, "granularity": args.granularity,
-            "timeout_scale": args.timeout_scale,
+    except ServeError as exc:
+        return _fail(str(exc))
+    finally:
+        if args.harness:
+            harness_bench.stop_server(work)
+    meta = {"model": args.model, "target": args.target, "harness": args.harness,
+            "granularity": args.granularity, "timeout_scale": args.timeout_scale,
             "tasks_dir": str(tasks_dir),
             "runs": args.runs, "conditions": conditions, "date": started,
             "planned_runs": total, "finished_runs": len(records),

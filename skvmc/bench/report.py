@@ -58,7 +58,8 @@ def _fmt(v) -> str:
 
 def markdown(report: dict) -> str:
     meta, conds = report["meta"], list(report["conditions"])
-    lines = [f"# skvmc bench: {meta.get('model')} on {meta.get('tasks_dir')}", "",
+    where = f" in {meta['harness']}" if meta.get("harness") else ""
+    lines = [f"# skvmc bench: {meta.get('model')}{where} on {meta.get('tasks_dir')}", "",
              (f"- target: `{meta.get('target')}`; runs per task: {meta.get('runs')}; "
               f"finished runs: {meta.get('finished_runs')}/{meta.get('planned_runs')}; "
               f"date: {meta.get('date')}; wall time: {_fmt(meta.get('wall_s'))} s"),

@@ -11,6 +11,7 @@ history as text (``toolcalls.history_for_plain_template``).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 import attrs
@@ -24,6 +25,10 @@ CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n
 
 class RequestError(ValueError):
     """A request the server answers with HTTP 400."""
+
+
+class Cancelled(Exception):
+    """The client went away before or while its answer was generated."""
 
 
 @attrs.frozen
@@ -58,6 +63,12 @@ def text_of(content) -> str:
                        f"got {type(content).__name__}")
 
 
+# The request thread's "has the client gone?" check (set by the HTTP handler): a harness
+# killed at its timeout leaves a request queued for the model; generating it would only
+# delay the next run.
+REQUEST = threading.local()
+
+
 def gen_options(body: dict, max_key: str = "max_tokens") -> dict:
     max_tokens = body.get(max_key, body.get("max_completion_tokens"))
     stop = body.get("stop")
@@ -68,6 +79,7 @@ def gen_options(body: dict, max_key: str = "max_tokens") -> dict:
         "stop": [stop] if isinstance(stop, str) else list(stop or []),
         "response_format": body.get("response_format"),
         "seed": body.get("seed", 0),
+        "cancelled": getattr(REQUEST, "client_gone", None),
     }
 
 
@@ -186,10 +198,13 @@ class Engine:
     def stream(self, messages: list[dict], tools: list[dict] | None = None, *,
                max_tokens: int | None = 512, temperature: float = 0.0,
                stop: list[str] | None = None, response_format: dict | None = None,
-               seed: int | None = 0, tool_choice=None) -> Iterator[str | Turn]:
+               seed: int | None = 0, tool_choice=None, cancelled=None
+               ) -> Iterator[str | Turn]:
         """Yield content text pieces that are safe to show (never the inside of a tool
         call), then one Turn. ``tool_choice`` "required" or a named function constrains
-        the output (llama.cpp grammar) to a JSON tool call, so even a tiny model calls."""
+        the output (llama.cpp grammar) to a JSON tool call, so even a tiny model calls.
+        ``cancelled()`` true (the client left) stops before the prompt is evaluated, and
+        between tokens."""
         prompt = self.render(messages, tools)
         llama = self.loaded.llama
         tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
@@ -205,9 +220,13 @@ class Engine:
                                 else response_format)
         buf, shown, finish = "", 0, "stop"
         with self.loaded.lock:
-            for chunk in llama.create_completion(
+            if cancelled and cancelled():  # queued behind others, then abandoned
+                raise Cancelled
+            for i, chunk in enumerate(llama.create_completion(
                     prompt=tokens, max_tokens=max_tokens, temperature=temperature, stop=stops,
-                    stream=True, seed=seed, grammar=grammar):
+                    stream=True, seed=seed, grammar=grammar)):
+                if cancelled and i % 16 == 15 and cancelled():
+                    raise Cancelled
                 choice = chunk["choices"][0]
                 buf += choice.get("text") or ""
                 finish = choice.get("finish_reason") or finish

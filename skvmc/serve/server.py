@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -24,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from skvmc.serve import responses
 from skvmc.serve.engine import (
+    REQUEST,
+    Cancelled,
     Engine,
     RequestError,
     Turn,
@@ -173,6 +177,7 @@ class Handler(BaseHTTPRequestHandler):
             self._error(400, f"bad JSON body: {exc}")
             return
         once, stream, named_events = routes[path]
+        REQUEST.client_gone = self._client_gone
         try:
             if body.get("stream"):
                 self._sse(stream(body), named_events)
@@ -180,10 +185,18 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(200, once(body))
         except RequestError as exc:
             self._error(400, str(exc))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client went away
+        except (BrokenPipeError, ConnectionResetError, Cancelled):
+            self.close_connection = True  # the client went away
         except Exception as exc:  # noqa: BLE001 - report, keep serving
             self._error(500, f"{type(exc).__name__}: {exc}", "server_error")
+
+    def _client_gone(self) -> bool:
+        """True when the client closed its end (readable, and a peek reads nothing)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _sse(self, items, named_events: bool) -> None:
         items = iter(items)

@@ -35,7 +35,7 @@ def test_all_shipped_descriptors_validate(kind, schema, what):
 def test_shipped_sets_are_complete():
     assert {h.name for h in list_harnesses()} == {
         "openhands", "claude-code", "codex", "opencode", "openclaw", "hermes", "goose",
-        "aider", "bare"}
+        "aider", "bare", "pi"}
     assert {m.alias for m in list_models()} == {
         "claude-opus-4.6", "gpt-5.4", "qwen3.5-122b", "qwen3.5-35b", "qwen3.5-9b", "qwen-7b",
         "smollm2", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"}

@@ -1,0 +1,162 @@
+"""skvmc bench --harness without a model: argument checks, process-group timeouts, the
+compiled layout a harness gets, and the binding route choice (skvmc.targets.binding)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from skvmc.bench import harness_bench, harness_cli
+from skvmc.bench.cli import main
+from skvmc.targets import binding, get_harness, get_model
+
+ROOT = Path(__file__).resolve().parents[2]
+TASKS = ROOT / "bench" / "tasks"
+SKILL = TASKS / "csv-sum-column" / "environment" / "skills" / "csv-report"
+
+
+def test_unknown_harness_is_a_usage_error(tmp_path, capsys):
+    code = main(["--tasks", str(TASKS), "--harness", "nope", "--out", str(tmp_path)])
+    assert code == 2
+    assert "unknown harness 'nope'; choose from pi, opencode" in capsys.readouterr().err
+
+
+def test_jit_condition_is_refused_for_a_harness(tmp_path, capsys):
+    code = main(["--tasks", str(TASKS), "--harness", "pi", "--conditions", "compiled+jit",
+                 "--out", str(tmp_path)])
+    assert code == 2
+    assert "not compiled+jit" in capsys.readouterr().err
+
+
+def test_default_conditions_drop_the_vm_jit(tmp_path):
+    class Args:
+        harness, conditions = "pi", harness_bench.DEFAULT_CONDITIONS
+        executor, concurrency, report_only = "local", 1, True
+        target, model = "smollm2+bare", "qwen2.5-coder-1.5b"
+    conds = Args.conditions.split(",")
+    assert harness_bench.check_args(Args, conds) is None
+    assert conds == ["no-skill", "original", "compiled"]
+    assert Args.target == "qwen2.5-coder-1.5b+pi"  # compiled for the harness it runs in
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path):
+    pidfile = tmp_path / "child.pid"
+    script = f"sleep 60 & echo $! > {pidfile}; wait"
+    t0 = time.monotonic()
+    code, _, _, wall = harness_bench.run_process(["bash", "-c", script], tmp_path,
+                                                 dict(os.environ), timeout_s=1.0)
+    assert code is None and wall < 30 and time.monotonic() - t0 < 30
+    child = int(pidfile.read_text())
+    for _ in range(50):  # the grandchild dies with its group (it may linger as a zombie)
+        try:
+            state = Path(f"/proc/{child}/stat").read_text().split()[2]
+        except FileNotFoundError:
+            break
+        if state == "Z":
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"child {child} of the timed-out harness is still running")
+
+
+def test_compiled_layout_has_no_compiler_artifacts_and_appends_context(tmp_path):
+    layouts = harness_bench.LayoutCache("qwen2.5-coder-1.5b+pi")
+    files, report = layouts.files(SKILL)
+    assert ".agents/skills/csv-report/SKILL.md" in files
+    assert ".agents/skills/csv-report/scripts/csvsum.py" in files
+    assert not set(files) & harness_bench.ARTIFACTS
+    assert report["binding"]["route"] in binding.ROUTES
+    (tmp_path / "AGENTS.md").write_text("# Project rules\n")
+    extra = {"AGENTS.md": b"## Skill `x`\n"}
+    harness_bench.install_compiled(tmp_path, extra)
+    text = (tmp_path / "AGENTS.md").read_text()
+    assert text.startswith("# Project rules\n") and text.endswith("## Skill `x`\n")
+
+
+def _rec(**kw):
+    return {"model": "qwen2.5-coder-1.5b", "harness": "pi", "source": "test", **kw}
+
+
+@pytest.fixture
+def pair():
+    return get_model("qwen2.5-coder-1.5b"), get_harness("pi")
+
+
+def test_no_measurement_keeps_the_harness_layout(pair):
+    model, harness = pair
+    b = binding.choose(model, harness, 300, rec=None)
+    assert b.route == "skill-folder" and "unknown means don't" in b.reason
+
+
+def test_low_load_rate_puts_the_skill_in_the_context_file(pair):
+    model, harness = pair
+    b = binding.choose(model, harness, 300, rec=_rec(skillLoading={"loaded": 1, "runs": 4}))
+    assert b.route == "context-file" and "1 of 4 runs" in b.reason and "AGENTS.md" in b.reason
+    big = binding.body_budget(model) + 1
+    b = binding.choose(model, harness, big, rec=_rec(skillLoading={"loaded": 1, "runs": 4}))
+    assert b.route == "context-pointer"
+    b = binding.choose(model, harness, 300, rec=_rec(skillLoading={"loaded": 3, "runs": 4}))
+    assert b.route == "skill-folder"
+    b = binding.choose(model, harness, 300, rec=_rec(skillLoading={"loaded": 0, "runs": 2}))
+    assert b.route == "skill-folder" and "too few" in b.reason
+
+
+def test_measured_routes_pick_the_best_pass_rate(pair):
+    model, harness = pair
+    routes = {"skill-folder": {"passed": 1, "graded": 4},
+              "context-file": {"passed": 3, "graded": 4}}
+    b = binding.choose(model, harness, 300,
+                       rec=_rec(skillLoading={"loaded": 4, "runs": 4}, routes=routes))
+    assert b.route == "context-file" and "context-file 3/4" in b.reason
+    tie = {"skill-folder": {"passed": 2, "graded": 4},
+           "context-file": {"passed": 2, "graded": 4}}
+    assert binding.choose(model, harness, 300, rec=_rec(routes=tie)).route == "skill-folder"
+
+
+def test_a_harness_without_skill_discovery_keeps_its_format(pair):
+    model, _ = pair
+    b = binding.choose(model, get_harness("aider"), 300,
+                       rec=_rec(skillLoading={"loaded": 0, "runs": 4}))
+    assert b.route == "skill-folder" and "conventions-file" in b.reason
+
+
+def test_load_call_names_the_harness_tool():
+    path = ".x/skills/s/SKILL.md"
+    assert binding.load_call(get_harness("pi"), path, "s") == f"read `{path}` with the `read` tool"
+    assert "`skill` tool with name `s`" in binding.load_call(get_harness("opencode"), path, "s")
+    assert "`shell` tool" in binding.load_call(get_harness("codex"), path, "s")
+
+
+def test_shipped_measurements_drive_the_compiled_layout():
+    """Every shipped measurement: the compile's route is the one choose() gives, and a
+    context route writes the context file with the skill's body or its load call."""
+    for (model_name, harness_name), rec in binding._records().items():
+        harness = get_harness(harness_name)
+        files, report = harness_bench.LayoutCache(f"{model_name}+{harness_name}").files(SKILL)
+        route = report["binding"]["route"]
+        assert route == binding.choose(get_model(model_name), harness,
+                                       report["tokens"]["after"], rec=rec).route
+        if route == "skill-folder":
+            assert harness.context_file not in files
+        else:
+            text = files[harness.context_file].decode()
+            assert "## Skill `csv-report`" in text
+            if route == "context-file":
+                assert "csv.DictReader" in text and ".agents/skills/csv-report/" in text
+
+
+def test_skill_loaded_reads_tool_calls():
+    t = harness_cli.Transcript(tool_calls=(
+        {"tool": "read", "args": json.dumps({"path": ".agents/skills/csv-report/SKILL.md"}),
+         "error": False},))
+    assert harness_cli.skill_loaded(t, "csv-report")
+    assert not harness_cli.skill_loaded(t, "log-triage")
+    called_as_tool = harness_cli.Transcript(tool_calls=(
+        {"tool": "csv-report", "args": "{}", "error": True},))
+    assert not harness_cli.skill_loaded(called_as_tool, "csv-report")
+    assert harness_cli.skill_called_as_tool(called_as_tool, "csv-report")
+    assert not harness_cli.skill_called_as_tool(t, "csv-report")
