@@ -28,7 +28,12 @@ from skvmc.frontend.refs import CONVENTIONAL_DIRS
 from skvmc.ir import Operation, map_ops
 from skvmc.memo import by_text
 from skvmc.passes.analysis import shell_words
-from skvmc.passes.analysis.pydeps import distribution_for, is_stdlib, npm_package
+from skvmc.passes.analysis.pydeps import (
+    distribution_for,
+    is_stdlib,
+    npm_package,
+    parse_python,
+)
 from skvmc.passes.results import BindEnvResult
 from skvmc.passmanager import Pass, PassContext, option
 
@@ -121,9 +126,8 @@ class Facts:
 @by_text()
 def python_imports(body: str) -> list[str]:
     """Top-level absolute imports of a Python block (ast first, regex when it won't parse)."""
-    try:
-        tree = ast.parse(body)
-    except SyntaxError:
+    tree = parse_python(body)
+    if tree is None:
         out = []
         for m in PY_IMPORT_RE.finditer(body):
             if m.group(1):

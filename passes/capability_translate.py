@@ -15,6 +15,7 @@ import ast
 import re
 
 from skvmc.passes.analysis.capability_rules import shell_commands, split_pipeline
+from skvmc.passes.analysis.pydeps import parse_python
 from skvmc.passes.analysis.shell_words import split_words
 
 # ---------------------------------------------------------------------------------------------
@@ -359,9 +360,8 @@ def _pandas(body: str, tree: ast.Module) -> tuple[str, str] | None:
 
 def python_to_stdlib(body: str) -> tuple[str, str] | None:
     """(rewritten code, what was rewritten) when every third-party import has a known rewrite."""
-    try:
-        tree = ast.parse(body)
-    except SyntaxError:
+    tree = parse_python(body)
+    if tree is None:
         return None
     from skvmc.passes.analysis.capability_rules import is_stdlib, python_imports
 
@@ -376,8 +376,7 @@ def python_to_stdlib(body: str) -> tuple[str, str] | None:
             return None
         body, note = got
         notes.append(note)
-        try:
-            tree = ast.parse(body)
-        except SyntaxError:
+        tree = parse_python(body)
+        if tree is None:
             return None
     return body, "; ".join(notes)

@@ -17,6 +17,7 @@ import sys
 import attrs
 
 from skvmc.dialects import skill
+from skvmc.passes.analysis.pydeps import parse_python
 from skvmc.passes.analysis.shell_words import split_words
 
 
@@ -360,9 +361,8 @@ def is_stdlib(module: str) -> bool:
 
 def python_code(body: str) -> list[Finding]:
     out: list[Finding] = [act("exec", "python")]
-    try:
-        tree = ast.parse(body)
-    except SyntaxError:
+    tree = parse_python(body)
+    if tree is None:
         return out + [req("gen.code.python", 1, "code fence lang=python (does not parse)"),
                       req("tool.exec", 2, "python script to run")]
     imports = python_imports(tree)

@@ -12,6 +12,7 @@ names come from ``sys.stdlib_module_names``.
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import sys
@@ -82,3 +83,13 @@ def npm_package(spec: str) -> str | None:
     if name.split("/")[0] in NODE_BUILTINS:
         return None
     return name
+
+
+def parse_python(body: str):
+    """The module's AST, or None when it does not parse. Python's own parser gives up on deep
+    nesting (``[[[[...``) with MemoryError or RecursionError and on NUL bytes with ValueError:
+    for an analysis each is "does not parse", never a crash of the compiler."""
+    try:
+        return ast.parse(body)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None

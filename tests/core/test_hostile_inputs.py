@@ -185,3 +185,18 @@ def test_cli_safety_net(monkeypatch, capsys):
     monkeypatch.setattr(skvmc.driver, "compile_main", boom)
     assert cli.main(["x"]) == 1
     assert "input is nested too deeply" in capsys.readouterr().err
+
+
+def test_python_fence_too_deep_for_pythons_parser_is_just_unparseable(tmp_path):
+    """Python's parser raises MemoryError (not SyntaxError) on ~200 nested brackets; the
+    fuzz campaign found it (bench/results/fuzz-failures-memoryerror.txt)."""
+    from skvmc.compile import CompileOptions, compile
+    from skvmc.passes.analysis.pydeps import parse_python
+
+    body = "x = " + "[" * 400 + "]" * 400 + "\nimport requests\n"
+    assert parse_python(body) is None
+    (tmp_path / "SKILL.md").write_text(
+        "---\nname: deep\ndescription: d\n---\n\nRun this:\n\n```python\n" + body + "```\n",
+        encoding="utf-8")
+    files = compile(str(tmp_path), "qwen-7b+openhands", CompileOptions()).files
+    assert "requests" in files["env-setup.sh"].decode()  # the regex fallback still finds it
