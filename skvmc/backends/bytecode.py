@@ -51,6 +51,15 @@ import hashlib
 import re
 import shlex
 
+from skvmc.backends import BytecodeOutput, PromptOutput
+from skvmc.backends import granularity as granularity_
+from skvmc.backends.prompt import bundle_files, compiled_skill_md, skill_root
+from skvmc.backends.solidify import (
+    PLACEHOLDER_MARK,
+    Refusal,
+    RunCommand,
+    find_run_commands,
+)
 from skvmc.bytecode import (
     ACT_ALL,
     ACT_EXEC,
@@ -65,15 +74,6 @@ from skvmc.dialects import skill
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
-from skvmc.targets.backends import BytecodeOutput, PromptOutput
-from skvmc.targets.backends import granularity as granularity_
-from skvmc.targets.backends.prompt import bundle_files, compiled_skill_md, skill_root
-from skvmc.targets.backends.solidify import (
-    PLACEHOLDER_MARK,
-    Refusal,
-    RunCommand,
-    find_run_commands,
-)
 
 _SHELL_META = re.compile(r"[|&;<>()`$*?{}\[\]~]|\\$")
 _RUN = re.compile(r"\b(run|execute)\b", re.IGNORECASE)
