@@ -469,9 +469,15 @@ class _Lowering:
             b.emit("check.exists", items[i], failed, line=line)
         shown = f"c{k}"
         b.emit("concat", shown, tuple(_join(items)), line=line)
+        heads = []  # what it wrote, so the loop reads the result instead of running it again
+        for n, i in enumerate(cmd.writes):
+            head = f"h{k}_{n}"
+            b.emit("read", items[i], head, line=line)
+            heads += ["\n\nIt wrote ", items[i], ":\n", b.slot(head)]
         ran = f"d{k}"
         b.emit("concat", ran, ("The skill's command `", b.slot(shown), "` was run for you and "
-                                "succeeded. Its output:\n", b.slot(out)), line=line)
+                                "succeeded; do not run it again. Its output:\n", b.slot(out),
+                                *heads), line=line)
         b.emit("fact", b.slot(ran), line=line)
         b.emit("jump", done, line=line)
         b.place(failed)

@@ -448,6 +448,8 @@ class VM:
     # facts carried between steps
     def op_fact(self, fr, ops, pc):
         text = _text(self.val(fr, ops[0])).strip()
+        if len(text) > FACT_CAP:  # a fact is a head, not a file: the model can read the rest
+            text = text[:FACT_CAP] + f"\n... [{len(text) - FACT_CAP} more characters]"
         if text:
             fr.facts.append(text)
         return pc + 1
@@ -613,6 +615,9 @@ class VM:
         fr.join_results = results
         self.note(fr, branches=[r["status"] for r in results])
         return join
+
+
+FACT_CAP = 2000  # characters of one FACT shown to the model
 
 
 def describe_files(host, limit: int = 40, head_bytes: int = 1 << 20) -> str:

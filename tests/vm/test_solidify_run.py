@@ -64,6 +64,8 @@ def test_bound_command_runs_and_the_model_sees_its_result(workdir):
         "applies", "INPUT", "OUTPUT"]
     user = model.calls[1]["messages"][1]["content"]
     assert "was run for you and succeeded" in user and "wrote 2 rows" in user
+    # the head of what it wrote comes along, so the loop need not run or read it again
+    assert 'It wrote people.json:\n[\n  {\n    "name": "Ada"' in user
     system = model.calls[1]["messages"][0]["content"]
     assert "You follow this skill" in system and "# CSV to JSON" in system
 

@@ -109,3 +109,17 @@ def test_command_line_in_one_string_is_split_without_a_shell(tmp_path):
     assert first.startswith("exit code 0") and "42" in first
     second = model.calls[2]["messages"][-1]["content"]
     assert "without a shell" in second  # a pipe is refused, not run by a shell
+
+
+def test_a_fact_is_capped(tmp_path):
+    from skvmc.vm.interp import FACT_CAP
+
+    model = ScriptedModel(['{"action": "answer", "answer": "ok"}'])
+    r = run_asm(f"""
+        fact "{'x' * (FACT_CAP + 50)}"
+        ask "Do it", $s, none, 7, 2, 0
+        halt 0
+    """, tmp_path, model, task="t")
+    assert r.status == "ok"
+    user = model.calls[0]["messages"][1]["content"]
+    assert "x" * FACT_CAP in user and "[50 more characters]" in user
