@@ -7,7 +7,8 @@ Two shapes (``granularity.py`` chooses from the profile; report.json says which 
   asked again with what is missing) and the CHECK.FILEs of validation lowerings. Before it,
   each bundled script the skill *tells* the agent to run (``solidify.py``) is run by the VM:
   an answer-only ASK binds its placeholders from the task (or says it does not apply),
-  CHECK.EXISTS on its inputs, EXEC, CHECK.EXIT, CHECK.EXISTS on its outputs; the result, or
+  CHECK.EXISTS on its inputs, CHECK.ABSENT on its outputs (it never overwrites a file), EXEC,
+  CHECK.EXIT, CHECK.EXISTS on its outputs; the result, or
   the error when any of that fails, is a FACT the loop sees after the task;
 - **split**: one ASK per instruction, op by op as below. Rules and notes (``is_constraint``)
   are not steps: they ride along in every step prompt of their section. Each step's answer
@@ -461,6 +462,8 @@ class _Lowering:
                  for i, item in enumerate(cmd.argv)]
         for i in cmd.reads:
             b.emit("check.exists", items[i], failed, line=line)
+        for i in cmd.writes:  # never overwrite: not the task's files, not an earlier result
+            b.emit("check.absent", items[i], failed, line=line)
         out = f"r{k}"
         pc = b.emit("exec", tuple(items), out, line=line)
         self.steps[str(pc)] = {"line": cmd.line, "requires": []}

@@ -105,6 +105,8 @@ INSTRUCTIONS: tuple[InstrDef, ...] = (
          "every file the task says to write exists in the workdir"),
     _def(0x19, "listdir", "dst:slot",
          "dst = the workdir's files with their sizes (and first line, for small text files)"),
+    _def(0x1A, "check.absent", "path:val on_fail:target",
+         "a workdir file does not exist yet (a command must not overwrite it)"),
 )
 
 BY_OPCODE: dict[int, InstrDef] = {d.opcode: d for d in INSTRUCTIONS}

@@ -424,6 +424,17 @@ class VM:
             return self._check_failed(fr, ops[1], pc, str(exc))
         return pc + 1 if ok else self._check_failed(fr, ops[1], pc, f"file {path} does not exist")
 
+    def op_check_absent(self, fr, ops, pc):
+        path = _text(self.val(fr, ops[0]))
+        try:
+            there = self.host.exists(path)
+        except SandboxError as exc:
+            return self._check_failed(fr, ops[1], pc, str(exc))
+        if not there:
+            return pc + 1
+        return self._check_failed(fr, ops[1], pc, f"file {path} exists already; the command "
+                                  "would overwrite it")
+
     def op_check_exit(self, fr, ops, pc):
         if fr.last_exit == ops[0]:
             return pc + 1

@@ -140,3 +140,17 @@ def test_fixture_script_is_the_bundle_copy(tmp_path):
     shutil.copytree(SKILL, tmp_path / "skill")
     program, _ = _program()
     assert any(i.op == "exec" for i in program.code)
+
+
+def test_command_never_overwrites_an_existing_file(workdir):
+    # the binding names an output that exists (the task's own file): the VM does not run it
+    program, _ = _program()
+    bind = json.dumps({"applies": True, "INPUT": "people.csv", "OUTPUT": "people.csv"})
+    result, model = _run(program, workdir, [
+        bind, '{"action": "write", "path": "people.json", "content": "[]"}',
+        '{"action": "answer", "answer": "done"}'])
+    assert result.status == "ok", result.error
+    assert (workdir / "people.csv").read_text(encoding="utf-8").startswith("name,age")
+    user = model.calls[1]["messages"][1]["content"]
+    assert "file people.csv exists already; the command would overwrite it" in user
+    assert not [t for t in _trace(workdir) if t.get("op") == "exec"]
