@@ -17,7 +17,8 @@ Placeholders (``INPUT``, ``<file>``, ``{out}``) and literal file arguments (an e
 like ``logs/access.log``, which the task's own file replaces) are bound at run time from the
 task. Each file argument is a read, except the value of an output option (``-o``,
 ``--out``) or a placeholder named out*, which is a write; the VM checks reads before and
-writes after the run. A condition ("If the file is large, run:") is not an instruction.
+writes after the run. A condition ("If the file is large, run:") or a purpose ("For slow
+requests, run:") is not an instruction to run it now.
 """
 
 from __future__ import annotations
@@ -44,9 +45,12 @@ _OUTPUT_OPTS = {"-o", "--out", "--output", "--output-file", "--outfile", "--dest
 _FILE_LIKE = re.compile(r"/|\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 _RUN = r"(?:run|execute|invoke|call)"
-_LEADS = re.compile(rf"(?:^|[.;:!?,]\s+|\b(?:then|and|first|next|finally|now)\s+|\bby\s+"
+_LEADS = re.compile(rf"(?:^|[.;:!?]\s+|\b(?:then|and|first|next|finally|now)\s+|\bby\s+"
                     rf"(?=running|executing))(?:{_RUN}|running|executing)\b", re.IGNORECASE)
-# "If the file is large, run:" / "When ... , run": a condition the compiler cannot decide
+# "If the file is large, run:" / "When ... , run": a condition the compiler cannot decide.
+# "For slow requests, run:" (a purpose before a comma) is not led to either: whether the task
+# calls for it is then the binding model's "applies", which qwen2.5-coder-1.5b answered true
+# for the wrong command on the bench (bench/results/qwen2.5-coder-1.5b-solidify-r2)
 _CONDITION = re.compile(r"^\W*(?:\d+\.\s*)?(?:if|when|whenever|unless|in case|only)\b",
                         re.IGNORECASE)
 _OPTIONAL = re.compile(r"\b(?:can|may|might|could|optionally|optional|if you (?:want|like|"
