@@ -123,3 +123,16 @@ def test_a_fact_is_capped(tmp_path):
     assert r.status == "ok"
     user = model.calls[0]["messages"][1]["content"]
     assert "x" * FACT_CAP in user and "[50 more characters]" in user
+
+
+def test_check_outputs_does_not_demand_a_path_outside_the_sandbox(tmp_path):
+    # the sandbox cannot see /opt: that output is not demanded; done.txt is, and was written
+    model = ScriptedModel(['{"action": "write", "path": "done.txt", "content": "x"}',
+                           '{"action": "answer", "answer": "done"}'])
+    r = run_asm("""
+        ask "Do it", $s, none, 7, 3, 0
+        check.outputs fail
+        halt 0
+    """, tmp_path, model,
+                task="Save the script as /opt/jobs/cleanup.sh and write the list to `done.txt`.")
+    assert r.status == "ok", r.error
