@@ -56,7 +56,10 @@ from skvmc.backends import BytecodeOutput, PromptOutput
 from skvmc.backends import granularity as granularity_
 from skvmc.backends.prompt import bundle_files, compiled_skill_md, skill_root
 from skvmc.backends.solidify import (
+    FILE_LIKE,
+    OUTPUT_OPTS,
     PLACEHOLDER_MARK,
+    SKILL_DIR_MARK,
     Refusal,
     RunCommand,
     find_run_commands,
@@ -85,10 +88,7 @@ CONTEXT_OPS = ("skill.text", "skill.table", "skill.quote", "skill.html")
 
 # $SKILL_DIR / ${SKILL_DIR} in a command: the one variable the VM expands (from its own slot)
 _SKILL_DIR_VAR = re.compile(r"\$\{SKILL_DIR\}|\$SKILL_DIR\b")
-SKILL_DIR_MARK = "\ue000"  # stands for the skill dir inside an argv item (as in solidify)
 SKILL_DIR_SLOT = "skill_dir"
-# an argv item that names a file: a path with a slash, or a name with a letter extension
-_FILE_LIKE = re.compile(r"/|\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 
 def command_argvs(body: str, lang: str) -> list[list[str]] | None:
@@ -119,7 +119,6 @@ def command_argvs(body: str, lang: str) -> list[list[str]] | None:
     return argvs or None
 
 
-_OUTPUT_OPTS = {"-o", "--out", "--output", "--output-file", "--outfile", "--dest"}
 
 
 def command_files(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -131,13 +130,13 @@ def command_files(argv: list[str]) -> tuple[list[str], list[str]]:
     after_out = False
     for item in argv[1:]:
         is_out = after_out
-        after_out = item in _OUTPUT_OPTS
+        after_out = item in OUTPUT_OPTS
         if item.startswith("-"):
             if "=" not in item:
                 continue
             opt, item = item.split("=", 1)
-            is_out = opt in _OUTPUT_OPTS
-        if not item or item.startswith(SKILL_DIR_MARK) or not _FILE_LIKE.search(item):
+            is_out = opt in OUTPUT_OPTS
+        if not item or item.startswith(SKILL_DIR_MARK) or not FILE_LIKE.search(item):
             continue
         (writes if is_out else reads).append(item.removeprefix("./"))
     return reads, writes

@@ -32,7 +32,7 @@ from skvmc.dialects import skill
 from skvmc.ir import Operation
 
 PLACEHOLDER_MARK = "\ue001"  # wraps a placeholder name inside an argv item
-SKILL_DIR_MARK = "\ue000"  # the skill folder (same mark as the bytecode backend's)
+SKILL_DIR_MARK = "\ue000"  # stands for the skill folder inside an argv item
 
 _INTERPRETERS = {"python", "python3", "bash", "sh", "node"}
 _SCRIPT_EXT = re.compile(r"\.(?:py|sh|js|mjs|cjs|rb|pl)$")
@@ -41,8 +41,8 @@ _SKILL_DIR = re.compile(r"\$\{SKILL_DIR\}/|\$SKILL_DIR/|\{baseDir\}/|\$\{CLAUDE_
 _BRACKETED = re.compile(r"<([A-Za-z][\w .-]*)>|\{([A-Za-z][\w-]*)\}")
 _CAPS = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 _SHELL_META = re.compile(r"[|&;<>()`$*?\[\]~]")
-_OUTPUT_OPTS = {"-o", "--out", "--output", "--output-file", "--outfile", "--dest"}
-_FILE_LIKE = re.compile(r"/|\.[A-Za-z][A-Za-z0-9]{0,7}$")
+OUTPUT_OPTS = {"-o", "--out", "--output", "--output-file", "--outfile", "--dest"}
+FILE_LIKE = re.compile(r"/|\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 _RUN = r"(?:run|execute|invoke|call)"
 _LEADS = re.compile(rf"(?:^|[.;:!?]\s+|\b(?:then|and|first|next|finally|now)\s+|\bby\s+"
@@ -215,7 +215,7 @@ def _template(command: str, bundle: set[str]):
             continue
         value = item.split("=", 1)[1] if item.startswith("--") and "=" in item else item
         if _CAPS.match(item) or (not item.startswith("-") and PLACEHOLDER_MARK not in item
-                                 and SKILL_DIR_MARK not in item and _FILE_LIKE.search(value)
+                                 and SKILL_DIR_MARK not in item and FILE_LIKE.search(value)
                                  and "=" not in item):
             # NAME, or a literal file (`logs/access.log`): the task's own file goes there
             if item not in names:
@@ -235,7 +235,7 @@ def _file_args(argv: list[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     after_out = False
     start = 2 if argv[0] in _INTERPRETERS else 1
     for i, item in enumerate(argv[start:], start):
-        is_out, after_out = after_out, item in _OUTPUT_OPTS
+        is_out, after_out = after_out, item in OUTPUT_OPTS
         if item.startswith("-") or item.startswith(SKILL_DIR_MARK):
             continue
         placeholder = item.startswith(PLACEHOLDER_MARK) and item.endswith(PLACEHOLDER_MARK)

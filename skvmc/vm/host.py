@@ -78,6 +78,10 @@ class Host:
         """(workdir-relative path, size) of the workdir's files, hidden ones left out."""
         return []
 
+    def read_head(self, path: str, limit: int = 4096) -> str:
+        """The first ``limit`` characters of a workdir file."""
+        return self.read_file(path)[:limit]
+
     def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float | None = None,
             cancel: threading.Event | None = None, network: bool = False) -> ProcResult:
         raise NotImplementedError
@@ -140,6 +144,14 @@ class SandboxHost(Host):
         try:
             with open(real, encoding="utf-8", errors="replace") as fh:
                 return fh.read()
+        except OSError as exc:
+            raise SandboxError(f"cannot read {path}: {exc.strerror}") from None
+
+    def read_head(self, path: str, limit: int = 4096) -> str:
+        real = self.resolve(path)  # reads only the head: a big CSV costs its first line
+        try:
+            with open(real, encoding="utf-8", errors="replace") as fh:
+                return fh.read(limit)
         except OSError as exc:
             raise SandboxError(f"cannot read {path}: {exc.strerror}") from None
 

@@ -631,18 +631,18 @@ class VM:
 FACT_CAP = 2000  # characters of one FACT shown to the model
 
 
-def describe_files(host, limit: int = 40, head_bytes: int = 1 << 20) -> str:
-    """The workdir's files as a fact: path, size, and the first line of small text files
-    (a CSV's header, a log's format), so the model need not spend a turn reading them."""
+def describe_files(host, limit: int = 40) -> str:
+    """The workdir's files as a fact: path, size, and the first line of text files (a CSV's
+    header, a log's format; only the head is read), so the model need not spend a turn on it."""
     files = host.list_files(limit)
     if not files:
         return "The working directory is empty."
     lines = ["Files in the working directory:"]
     for path, size in files:
         head = ""
-        if 0 < size <= head_bytes:
+        if size > 0:
             try:
-                first = host.read_file(path).split("\n", 1)[0].strip()
+                first = host.read_head(path, 512).split("\n", 1)[0].strip()
             except SandboxError:
                 first = ""
             if first and first.isprintable():

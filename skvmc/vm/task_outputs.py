@@ -38,10 +38,7 @@ def task_outputs(task: str) -> list[str]:
                     verb = "read"
                 continue
             path = m.group("code") or m.group("bare")
-            if verb == "write" and path not in found and not _is_number(path):
+            if verb == "write" and path not in found:
                 found.append(path)
     return found
 
-
-def _is_number(text: str) -> bool:
-    return bool(re.fullmatch(r"[\d.]+", text))
