@@ -176,6 +176,57 @@ def call_model(model, messages, schema, max_tokens: int, temperature: float,
         raise ModelError(f"{type(exc).__name__}: {exc}") from exc
 
 
+def failed(observation: str) -> bool:
+    """An observation that reports a failure: a non-zero exit, or an error the loop gave."""
+    m = re.match(r"exit code (\d+)", observation)
+    return observation.startswith("error:") or (m is not None and m.group(1) != "0")
+
+
+def repeat_observation(earlier: str) -> str:
+    return ("error: you already did exactly this, and it failed:\n" + _cap(earlier, 800)
+            + "\nDoing it again gives the same result. Read the error and change the "
+              "command or the code, or choose another action.")
+
+
+class RepeatGuard:
+    """Weak models decoding greedily often resend an action that just failed, word for word,
+    until the turn budget runs out. A repeat is not run again: the model is told it repeats
+    itself, the next turn samples at a higher temperature (the servers seed their sampler,
+    so runs stay reproducible), and the step ends after ``stuck_after`` repeats in a row."""
+
+    RESAMPLE_TEMPERATURE = 0.7
+    stuck_after = 3
+
+    def __init__(self):
+        self._failures: dict[str, str] = {}
+        self._in_a_row = 0
+
+    @staticmethod
+    def _key(action) -> str | None:
+        if not isinstance(action, dict) or action.get("action") == "answer":
+            return None  # an answer is checked on its own; repeating one is not a loop
+        return json.dumps(action, sort_keys=True, default=str)
+
+    def seen_failure(self, action) -> str | None:
+        """The observation of the earlier failed run of this very action, else None."""
+        key = self._key(action)
+        earlier = self._failures.get(key) if key is not None else None
+        self._in_a_row = self._in_a_row + 1 if earlier is not None else 0
+        return earlier
+
+    def record(self, action, observation: str) -> None:
+        key = self._key(action)
+        if key is not None and failed(observation):
+            self._failures[key] = observation
+
+    def temperature(self, base: float) -> float:
+        return max(base, self.RESAMPLE_TEMPERATURE) if self._in_a_row else base
+
+    @property
+    def stuck(self) -> bool:
+        return self._in_a_row >= self.stuck_after
+
+
 class AgentLoop:
     """Runs turns until an acceptable answer, or the turn budget runs out."""
 
@@ -197,13 +248,20 @@ class AgentLoop:
             answer_schema: dict | None = None, tag: str = "step") -> StepOutcome:
         schema = action_schema(mask, answer_schema)
         outcome = StepOutcome(ok=False)
+        repeats = RepeatGuard()
         for _ in range(max(1, max_turns)):
             self._check_time()
-            c = call_model(self.host.model, messages, schema, self.max_tokens, self.temperature,
+            temperature = repeats.temperature(self.temperature)
+            c = call_model(self.host.model, messages, schema, self.max_tokens, temperature,
                            self.step_key)
             text = getattr(c, "text", "") or ""
             action = parse_action(text)
-            done, value, result = self._perform(action, mask, answer_schema, tag)
+            earlier = repeats.seen_failure(action)
+            if earlier is None:
+                done, value, result = self._perform(action, mask, answer_schema, tag)
+                repeats.record(action, result)
+            else:
+                done, value, result = False, None, repeat_observation(earlier)
             turn = Turn(text, action, _cap(result, 500), int(getattr(c, "prompt_tokens", 0) or 0),
                         int(getattr(c, "completion_tokens", 0) or 0), getattr(c, "cost", None),
                         float(getattr(c, "latency_s", 0.0) or 0.0), str(getattr(c, "model", "")))
@@ -212,6 +270,10 @@ class AgentLoop:
                 self.on_turn(turn)
             if done:
                 outcome.ok, outcome.value = True, value
+                return outcome
+            if repeats.stuck:
+                outcome.error = (f"the model repeated the same failing action "
+                                 f"{repeats.stuck_after} times")
                 return outcome
             messages = messages + [{"role": "assistant", "content": text},
                                    {"role": "user", "content": result}]

@@ -35,10 +35,13 @@ from skvmc.bytecode.program import Const, Program
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.sandbox import needs_network
-from skvmc.vm.task_outputs import task_outputs
+from skvmc.vm.task_outputs import output_problem, required_keys, task_outputs
 from skvmc.vm.trace import TraceWriter, now_iso
 
 EXIT_OK, EXIT_STEP_FAILED, EXIT_BAD_INPUT, EXIT_MODEL_ERROR, EXIT_TIMEOUT = 0, 1, 2, 3, 4
+
+
+OUTPUT_CHECK_LIMIT = 1 << 20  # CHECK.OUTPUTS parses outputs up to 1 MB
 
 
 class StepFailed(Exception):
@@ -442,19 +445,27 @@ class VM:
                                   f"exit code was {fr.last_exit}, expected {ops[0]}")
 
     def op_check_outputs(self, fr, ops, pc):
-        missing = []
+        missing, problems = [], []
         for path in task_outputs(self.task):
             try:
                 if not self.host.exists(path):
                     missing.append(path)
+                    continue
+                text = self.host.read_head(path, OUTPUT_CHECK_LIMIT + 1)
             except SandboxError:
                 continue  # a path the sandbox cannot see (/opt/...) is not asked for: unknown
-        if not missing:
+            if len(text) <= OUTPUT_CHECK_LIMIT:  # a bigger file is not judged: unknown
+                problem = output_problem(path, text, required_keys(self.task, path))
+                if problem:
+                    problems.append(problem)
+        if missing:
+            one = len(missing) == 1
+            problems.insert(0, "the task asks for " + ", ".join(missing)
+                            + (", which was not written; write it" if one else
+                               ", which were not written; write them"))
+        if not problems:
             return pc + 1
-        one = len(missing) == 1
-        return self._check_failed(fr, ops[0], pc, "the task asks for " + ", ".join(missing)
-                                  + (", which was not written; write it" if one else
-                                     ", which were not written; write them"))
+        return self._check_failed(fr, ops[0], pc, "; ".join(problems))
 
     # facts carried between steps
     def op_fact(self, fr, ops, pc):

@@ -8,6 +8,7 @@ not an output, so the check never asks for a file the task did not ask for.
 
 from __future__ import annotations
 
+import json
 import re
 
 _WRITE = {"write", "writes", "save", "saves", "store", "create", "creates", "produce",
@@ -42,3 +43,62 @@ def task_outputs(task: str) -> list[str]:
                 found.append(path)
     return found
 
+
+
+# "a JSON object with the keys `a` (...), `b` and `c`": the output itself is one object, so
+# the keys listed are its top-level keys. Plural or nested phrasings ("whose values are
+# objects with `x`") do not match: unknown keys are not asked for.
+_OBJECT_WITH = re.compile(r"\b(?:an?)\s+(?:JSON\s+)?object\s+with\s+(?:the\s+)?"
+                          r"(?:(?:keys?|fields?|entries)\s+)?(?=`)", re.IGNORECASE)
+_KEY = re.compile(r"`([^`\s]+)`\s*")
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)")  # "or" lists alternatives: stop
+
+
+def _skip_parenthetical(text: str, i: int) -> int:
+    """Index after a balanced ``(...)`` at ``text[i]``, or ``i`` when none opens there."""
+    if i >= len(text) or text[i] != "(":
+        return i
+    depth = 0
+    for j in range(i, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[j], 0)
+        if depth == 0:
+            return j + 1
+    return i  # unbalanced: the list ends here
+
+
+def required_keys(task: str, path: str) -> list[str]:
+    """The top-level keys the task says the JSON output ``path`` has, in order, else []."""
+    for sentence in _SENTENCE.split(task or ""):
+        at = sentence.find(path)
+        if at < 0:
+            continue
+        m = _OBJECT_WITH.search(sentence, at + len(path))
+        if m is None:
+            return []
+        keys, i = [], m.end()
+        while (k := _KEY.match(sentence, i)) is not None:
+            keys.append(k.group(1))
+            i = _skip_parenthetical(sentence, k.end())
+            sep = _LIST_SEP.match(sentence, i)
+            if sep is None:
+                break
+            i = sep.end()
+        return keys
+    return []
+
+
+def output_problem(path: str, text: str, keys: list[str]) -> str | None:
+    """What is wrong with an output file's content, or None: a ``.json`` output must parse,
+    and an object must have the keys the task names."""
+    if not path.lower().endswith(".json"):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); rewrite it"
+    if keys and isinstance(value, dict):
+        missing = [k for k in keys if k not in value]
+        if missing:
+            return (f"{path} lacks the key(s) the task names: " + ", ".join(missing)
+                    + "; add them")
+    return None

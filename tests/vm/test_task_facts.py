@@ -10,7 +10,7 @@ import pytest
 
 from skvmc.vm import SandboxHost
 from skvmc.vm.interp import describe_files
-from skvmc.vm.task_outputs import task_outputs
+from skvmc.vm.task_outputs import output_problem, required_keys, task_outputs
 from tests.vm.vm_helpers import ScriptedModel, run_asm
 
 
@@ -49,6 +49,52 @@ def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
         halt 0
     """, tmp_path, model, task="Write the count to `out.txt`.")
     assert r.status == "failed" and "out.txt" in r.error
+
+
+@pytest.mark.parametrize("task,path,keys", [
+    ("Write `s.json`: a JSON object with the keys `requests` (number of requests), `status` "
+     "(an object mapping each code to its count), `bytes` (total) and\n`top` (pairs).",
+     "s.json", ["requests", "status", "bytes", "top"]),
+    ("Write `m.json`: an object with `kept` (number of files copied) and `duplicates`.",
+     "m.json", ["kept", "duplicates"]),
+    # nested objects, plural, or a map with computed keys: their keys are not top-level ones
+    ("From `a.csv` build `m.json`: a JSON object whose keys are months and whose values are "
+     "objects with `revenue` and `orders`.", "m.json", []),
+    ("Write `r.json`: a JSON list of objects `{\"id\": ..., \"total\": ...}`.", "r.json", []),
+    ("Write `o.json`: an object mapping each column to its count.", "o.json", []),
+    # "or" lists alternatives, and the list stops at the first word that is not a separator
+    ("Write `x.json`: an object with `a` or `b`.", "x.json", ["a"]),
+    ("Write `y.json`: an object with `a`, sorted by `b`.", "y.json", ["a"]),
+    ("Write `z.json` with the totals.", "z.json", []),
+])
+def test_required_keys(task, path, keys):
+    assert required_keys(task, path) == keys
+
+
+def test_output_problem():
+    assert output_problem("a.txt", "{", []) is None  # only .json outputs are parsed
+    assert "not valid JSON" in output_problem("a.json", "{'a': 1}", [])
+    assert output_problem("a.json", '{"a": 1, "b": 2}', ["a", "b"]) is None
+    assert output_problem("a.json", '{"a": 1}', ["a", "b"]) == (
+        "a.json lacks the key(s) the task names: b; add them")
+    assert output_problem("a.json", "[1, 2]", ["a"]) is None  # not an object: not judged
+
+
+def test_check_outputs_retries_on_a_broken_json_output(tmp_path):
+    model = ScriptedModel(['{"action": "write", "path": "s.json", "content": "{\'n\': 1"}',
+                           '{"action": "answer", "answer": "done"}',
+                           '{"action": "write", "path": "s.json", "content": "{\\"n\\": 1}"}',
+                           '{"action": "answer", "answer": "done"}'])
+    r = run_asm("""
+        ask "Do it", $s, none, 7, 4, 1
+        check.outputs retry
+        halt 0
+    """, tmp_path, model, task="Write `s.json`: a JSON object with the keys `n` and `m`.")
+    retry_prompt = model.calls[2]["messages"][1]["content"]
+    assert "s.json is not valid JSON" in retry_prompt
+    # the second write parses but still lacks `m`, and no retry is left: the run fails
+    assert r.status == "failed"
+    assert "s.json lacks the key(s) the task names: m" in r.error
 
 
 def test_describe_files_lists_files_with_first_lines(tmp_path):

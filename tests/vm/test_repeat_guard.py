@@ -1,0 +1,56 @@
+"""The agent loop does not rerun an action that just failed, word for word."""
+
+from __future__ import annotations
+
+import json
+
+from skvmc.bytecode.isa import ACT_ALL
+from skvmc.models.scripted import ScriptedModel
+from skvmc.vm import SandboxHost
+from skvmc.vm.agent import AgentLoop, RepeatGuard, failed
+
+BROKEN = json.dumps({"action": "exec", "language": "python", "code": "print(undefined_name)"})
+FIXED = json.dumps({"action": "exec", "language": "python", "code": "print(41 + 1)"})
+ANSWER = json.dumps({"action": "answer", "answer": "42"})
+
+
+def _run(tmp_path, answers, max_turns=8):
+    model = ScriptedModel(answers)
+    loop = AgentLoop(SandboxHost(tmp_path, model))
+    outcome = loop.run([{"role": "user", "content": "print 42"}], ACT_ALL, max_turns)
+    return model, outcome
+
+
+def test_a_repeated_failure_is_not_run_again_and_resamples(tmp_path):
+    model, outcome = _run(tmp_path, [BROKEN, BROKEN, FIXED, ANSWER])
+    assert outcome.ok and outcome.value == "42"
+    # the broken code ran once: the second copy was answered from the first run
+    scripts = sorted(p.name for p in (tmp_path / ".skvm").iterdir())
+    assert len(scripts) == 2, scripts
+    second = outcome.turns[1].result
+    assert second.startswith("error: you already did exactly this") and "NameError" in second
+    # the turn after a repeat samples warmer; the others at the loop's temperature
+    assert [c.temperature for c in model.calls] == [0.0, 0.0, RepeatGuard.RESAMPLE_TEMPERATURE,
+                                                     0.0]
+
+
+def test_the_step_ends_after_three_repeats_in_a_row(tmp_path):
+    model, outcome = _run(tmp_path, [BROKEN] * 8)
+    assert not outcome.ok
+    assert outcome.error == "the model repeated the same failing action 3 times"
+    assert len(model.calls) == 4  # the first run and three repeats, not the 8-turn budget
+
+
+def test_a_repeated_success_runs_again(tmp_path):
+    # rerunning a command that worked may be deliberate (the files changed): not a loop
+    model, outcome = _run(tmp_path, [FIXED, FIXED, ANSWER])
+    assert outcome.ok
+    assert all(not t.result.startswith("error:") for t in outcome.turns)
+    assert len(list((tmp_path / ".skvm").iterdir())) == 2
+
+
+def test_failure_is_read_from_the_observation():
+    assert failed("exit code 1\nstderr:\nboom")
+    assert failed("error: no such file")
+    assert not failed("exit code 0\nstdout:\n42")
+    assert not failed("wrote 2 characters to a.txt")
