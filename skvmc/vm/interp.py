@@ -35,7 +35,12 @@ from skvmc.bytecode.program import Const, Program
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.sandbox import needs_network
-from skvmc.vm.task_outputs import output_problem, required_keys, task_outputs
+from skvmc.vm.task_outputs import (
+    output_problem,
+    required_header,
+    required_keys,
+    task_outputs,
+)
 from skvmc.vm.trace import TraceWriter, now_iso
 
 EXIT_OK, EXIT_STEP_FAILED, EXIT_BAD_INPUT, EXIT_MODEL_ERROR, EXIT_TIMEOUT = 0, 1, 2, 3, 4
@@ -455,7 +460,8 @@ class VM:
             except SandboxError:
                 continue  # a path the sandbox cannot see (/opt/...) is not asked for: unknown
             if len(text) <= OUTPUT_CHECK_LIMIT:  # a bigger file is not judged: unknown
-                problem = output_problem(path, text, required_keys(self.task, path))
+                problem = output_problem(path, text, required_keys(self.task, path),
+                                         required_header(self.task, path))
                 if problem:
                     problems.append(problem)
         if missing:

@@ -87,9 +87,34 @@ def required_keys(task: str, path: str) -> list[str]:
     return []
 
 
-def output_problem(path: str, text: str, keys: list[str]) -> str | None:
+# "... `out.csv` with the header `id,name,total`": the exact first line of a CSV output
+_HEADER = re.compile(r"\bheader(?:\s+(?:row|line))?\s+(?:is\s+)?`([^`\n]*,[^`\n]*)`",
+                     re.IGNORECASE)
+
+
+def required_header(task: str, path: str) -> str | None:
+    """The header line the task gives for the CSV output ``path``, else None."""
+    if not path.lower().endswith(".csv"):
+        return None
+    for sentence in _SENTENCE.split(task or ""):
+        at = sentence.find(path)
+        if at >= 0:
+            m = _HEADER.search(sentence, at + len(path))
+            return m.group(1).strip() if m else None
+    return None
+
+
+def output_problem(path: str, text: str, keys: list[str],
+                   header: str | None = None) -> str | None:
     """What is wrong with an output file's content, or None: a ``.json`` output must parse,
-    and an object must have the keys the task names."""
+    and an object must have the keys the task names; a CSV must start with the header the
+    task gives."""
+    if header is not None:
+        first = text.split("\n", 1)[0].rstrip("\r").strip()
+        if first != header:
+            return (f"{path} starts with the line `{first[:200]}`, but the task asks for the "
+                    f"header `{header}`; rewrite it")
+        return None
     if not path.lower().endswith(".json"):
         return None
     try:

@@ -10,7 +10,12 @@ import pytest
 
 from skvmc.vm import SandboxHost
 from skvmc.vm.interp import describe_files
-from skvmc.vm.task_outputs import output_problem, required_keys, task_outputs
+from skvmc.vm.task_outputs import (
+    output_problem,
+    required_header,
+    required_keys,
+    task_outputs,
+)
 from tests.vm.vm_helpers import ScriptedModel, run_asm
 
 
@@ -69,6 +74,27 @@ def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
 ])
 def test_required_keys(task, path, keys):
     assert required_keys(task, path) == keys
+
+
+@pytest.mark.parametrize("task,path,header", [
+    ("Write `t.csv` with header `region,orders,total`, one row per region.", "t.csv",
+     "region,orders,total"),
+    ("Write `u.csv` with one row per user and the header\n`id,name,contact.email`\nwhere ...",
+     "u.csv", "id,name,contact.email"),
+    # the columns named loosely, a one-column "header", or a JSON output: no exact line known
+    ("Write `c.csv` with the same columns (`name,email`): one row per person.", "c.csv", None),
+    ("Write `d.csv` with the header `name`.", "d.csv", None),
+    ("Write `e.json` with header `a,b`.", "e.json", None),
+])
+def test_required_header(task, path, header):
+    assert required_header(task, path) == header
+
+
+def test_output_problem_checks_a_csv_header():
+    assert output_problem("t.csv", "region,total\r\nA,1\n", [], "region,total") is None
+    problem = output_problem("t.csv", "Region;Total\nA,1\n", [], "region,total")
+    assert problem == ("t.csv starts with the line `Region;Total`, but the task asks for the "
+                       "header `region,total`; rewrite it")
 
 
 def test_output_problem():
