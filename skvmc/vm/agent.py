@@ -188,17 +188,26 @@ def repeat_observation(earlier: str) -> str:
               "command or the code, or choose another action.")
 
 
+def reread_observation(path: str) -> str:
+    return (f"error: you already read {path}, and it has not changed since: its content is "
+            "above. Use it: write what the task asks for, or answer.")
+
+
 class RepeatGuard:
-    """Weak models decoding greedily often resend an action that just failed, word for word,
-    until the turn budget runs out. A repeat is not run again: the model is told it repeats
-    itself, the next turn samples at a higher temperature (the servers seed their sampler,
-    so runs stay reproducible), and the step ends after ``stuck_after`` repeats in a row."""
+    """Weak models decoding greedily often resend an action word for word until the turn
+    budget runs out: a command that just failed, or a read of a file they already have.
+    A failed action is not run again; a read whose content has not changed is not shown
+    again. Either way the model is told it repeats itself, the next turn samples at a higher
+    temperature (the servers seed their sampler, so runs stay reproducible), and the step
+    ends after ``stuck_after`` repeats in a row. A command that worked may be rerun (the
+    files it reads may have changed), so it is not a repeat."""
 
     RESAMPLE_TEMPERATURE = 0.7
     stuck_after = 3
 
     def __init__(self):
         self._failures: dict[str, str] = {}
+        self._reads: dict[str, str] = {}
         self._in_a_row = 0
 
     @staticmethod
@@ -207,17 +216,24 @@ class RepeatGuard:
             return None  # an answer is checked on its own; repeating one is not a loop
         return json.dumps(action, sort_keys=True, default=str)
 
-    def seen_failure(self, action) -> str | None:
-        """The observation of the earlier failed run of this very action, else None."""
+    def step(self, action, perform) -> tuple[bool, Any, str]:
+        """(finished, answer, observation) for ``action``: ``perform()`` runs it unless it
+        repeats a failure."""
         key = self._key(action)
         earlier = self._failures.get(key) if key is not None else None
-        self._in_a_row = self._in_a_row + 1 if earlier is not None else 0
-        return earlier
-
-    def record(self, action, observation: str) -> None:
-        key = self._key(action)
-        if key is not None and failed(observation):
+        if earlier is not None:
+            self._in_a_row += 1
+            return False, None, repeat_observation(earlier)
+        done, value, observation = perform()
+        if key is not None and action.get("action") == "read" and not failed(observation):
+            if self._reads.get(key) == observation:
+                self._in_a_row += 1
+                return done, value, reread_observation(str(action.get("path", "")))
+            self._reads[key] = observation
+        elif key is not None and failed(observation):
             self._failures[key] = observation
+        self._in_a_row = 0
+        return done, value, observation
 
     def temperature(self, base: float) -> float:
         return max(base, self.RESAMPLE_TEMPERATURE) if self._in_a_row else base
@@ -256,12 +272,8 @@ class AgentLoop:
                            self.step_key)
             text = getattr(c, "text", "") or ""
             action = parse_action(text)
-            earlier = repeats.seen_failure(action)
-            if earlier is None:
-                done, value, result = self._perform(action, mask, answer_schema, tag)
-                repeats.record(action, result)
-            else:
-                done, value, result = False, None, repeat_observation(earlier)
+            done, value, result = repeats.step(
+                action, lambda a=action: self._perform(a, mask, answer_schema, tag))
             turn = Turn(text, action, _cap(result, 500), int(getattr(c, "prompt_tokens", 0) or 0),
                         int(getattr(c, "completion_tokens", 0) or 0), getattr(c, "cost", None),
                         float(getattr(c, "latency_s", 0.0) or 0.0), str(getattr(c, "model", "")))
@@ -272,8 +284,8 @@ class AgentLoop:
                 outcome.ok, outcome.value = True, value
                 return outcome
             if repeats.stuck:
-                outcome.error = (f"the model repeated the same failing action "
-                                 f"{repeats.stuck_after} times")
+                outcome.error = (f"the model repeated the same action {repeats.stuck_after} "
+                                 "times in a row")
                 return outcome
             messages = messages + [{"role": "assistant", "content": text},
                                    {"role": "user", "content": result}]

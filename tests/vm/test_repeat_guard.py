@@ -37,7 +37,7 @@ def test_a_repeated_failure_is_not_run_again_and_resamples(tmp_path):
 def test_the_step_ends_after_three_repeats_in_a_row(tmp_path):
     model, outcome = _run(tmp_path, [BROKEN] * 8)
     assert not outcome.ok
-    assert outcome.error == "the model repeated the same failing action 3 times"
+    assert outcome.error == "the model repeated the same action 3 times in a row"
     assert len(model.calls) == 4  # the first run and three repeats, not the 8-turn budget
 
 
@@ -54,3 +54,32 @@ def test_failure_is_read_from_the_observation():
     assert failed("error: no such file")
     assert not failed("exit code 0\nstdout:\n42")
     assert not failed("wrote 2 characters to a.txt")
+
+
+READ = json.dumps({"action": "read", "path": "data.txt"})
+
+
+def test_rereading_an_unchanged_file_is_not_shown_again(tmp_path):
+    (tmp_path / "data.txt").write_text("x" * 300, encoding="utf-8")
+    model, outcome = _run(tmp_path, [READ, READ, ANSWER])
+    assert outcome.ok
+    assert outcome.turns[0].result.startswith("x" * 300)
+    assert outcome.turns[1].result.startswith("error: you already read data.txt, and it has "
+                                              "not changed")
+    # the second copy of the content never reached the model
+    last_prompt = model.calls[2].messages
+    assert sum(m["content"].count("x" * 300) for m in last_prompt) == 1
+
+
+def test_rereading_a_changed_file_shows_it(tmp_path):
+    (tmp_path / "data.txt").write_text("one", encoding="utf-8")
+    write = json.dumps({"action": "write", "path": "data.txt", "content": "two"})
+    model, outcome = _run(tmp_path, [READ, write, READ, ANSWER])
+    assert outcome.ok and outcome.turns[2].result == "two"
+
+
+def test_endless_rereads_end_the_step(tmp_path):
+    (tmp_path / "data.txt").write_text("same", encoding="utf-8")
+    model, outcome = _run(tmp_path, [READ] * 8)
+    assert not outcome.ok and "repeated the same action 3 times" in outcome.error
+    assert len(model.calls) == 4
