@@ -19,12 +19,9 @@ measurement nothing changes (unknown means don't).
 
 from __future__ import annotations
 
-import functools
-
 import attrs
 
-from skvmc.diagnostics import DiagnosticEngine
-from skvmc.targets.jsonload import HERE, read_json, validate
+from skvmc.targets.jsonload import measurement_for
 
 ROUTES = ("skill-folder", "context-file", "context-pointer")
 MIN_RUNS = 3  # fewer measured runs than this decide nothing
@@ -46,26 +43,8 @@ class Binding:
                 "source": self.source}
 
 
-@functools.cache
-def _records() -> dict[tuple[str, str], dict]:
-    out = {}
-    for f in sorted((HERE / "bindings").glob("*.json")):
-        diags = DiagnosticEngine()
-        got = read_json(f, diags)
-        if got is None or not validate(*got, "binding", diags, "binding measurement"):
-            raise RuntimeError(f"shipped binding measurement {f} is invalid:\n"
-                               + diags.render_all())
-        data = got[0]
-        out[(data["model"], data["harness"])] = data
-    return out
-
-
 def measurement(model, harness) -> dict | None:
-    for name in sorted(model.names()):
-        rec = _records().get((name, harness.name))
-        if rec:
-            return rec
-    return None
+    return measurement_for("bindings", "binding", model, harness)
 
 
 def _rate(cell: dict) -> float:

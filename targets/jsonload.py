@@ -24,7 +24,7 @@ _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a bo
 
 @functools.cache
 def schema(name: str) -> dict:
-    """A shipped schema by short name: 'profile', 'model' or 'harness'."""
+    """A shipped schema by short name (targets/schemas/<name>.schema.json)."""
     return json.loads((HERE / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
@@ -120,3 +120,27 @@ def _explain(err: jsonschema.ValidationError, spans: Spans, file: str, what: str
                "or set measured: false and explain in 'notes'"), _loc(spans, file, path)
         return
     yield f"{err.message} (at {_where(path)} in {what})", _loc(spans, file, path)
+
+
+@functools.cache
+def shipped_measurements(folder: str, schema_name: str) -> dict[tuple[str, str], dict]:
+    """The measurement files shipped in ``targets/<folder>/*.json``, keyed by (model alias,
+    harness name). A shipped file that does not validate is a bug of ours: it raises."""
+    out = {}
+    for f in sorted((HERE / folder).glob("*.json")):
+        diags = DiagnosticEngine()
+        got = read_json(f, diags)
+        if got is None or not validate(*got, schema_name, diags, f"{schema_name} measurement"):
+            raise RuntimeError(f"shipped {schema_name} measurement {f} is invalid:\n"
+                               + diags.render_all())
+        out[(got[0]["model"], got[0]["harness"])] = got[0]
+    return out
+
+
+def measurement_for(folder: str, schema_name: str, model, harness) -> dict | None:
+    """The shipped measurement of this model (any of its names) in this harness, if any."""
+    records = shipped_measurements(folder, schema_name)
+    for name in sorted(model.names()):
+        if (name, harness.name) in records:
+            return records[(name, harness.name)]
+    return None

@@ -192,7 +192,7 @@ class _Lowering:
         self.headings: list[str] = []
         self.last = None  # the slot of the last result
         self.run_hint = False
-        self.granularity = granularity_.choose(inp.module, inp.granularity)
+        self.granularity = granularity_.choose(inp.module, inp.granularity, inp.target)
         bundle = set(bundle_files(inp.skill_dir)) if inp.skill_dir else set()
         self.commands, self.refused = find_run_commands(inp.module, bundle)
         self.command_at = {c.line: c for c in self.commands}  # split mode runs them in place

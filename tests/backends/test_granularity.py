@@ -7,20 +7,35 @@ from pathlib import Path
 
 import pytest
 
+from skvmc.backends import granularity
 from skvmc.compile import CompileOptions, compile
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = str(ROOT / "examples" / "csv-summary")
 ALL_L3 = f"{ROOT / 'tests' / 'fixtures' / 'backends' / 'all-l3.json'}+bare"
 
+def _measured(whole, split, graded=3):
+    return {"model": "all-l3", "harness": "bare", "source": "bench/results/x",
+            "modes": {"whole": {"passed": whole, "graded": graded, "tokens": 900},
+                      "split": {"passed": split, "graded": graded, "tokens": 1500}}}
+
+
 CASES = {
     # covers the procedure: one loop
-    "covers-procedure": ({}, "whole", "the target covers follow.procedure"),
-    # holds every step, not the sequence: the VM sequences the steps
-    "lacks-procedure": ({"follow.procedure": "L0"}, "split", "covers every step"),
+    "covers-procedure": ({}, None, "whole", "the target covers follow.procedure"),
+    # holds every step, not the sequence, and a measurement shows the split passing more
+    "lacks-procedure": ({"follow.procedure": "L0"}, _measured(1, 2), "split",
+                        "the split program passed more: measured whole 1/3, split 2/3"),
+    # the same profile without a measurement, or with one where split is not better
+    "lacks-procedure-unmeasured": ({"follow.procedure": "L0"}, None, "whole",
+                                   "no measurement shows the split program helping"),
+    "lacks-procedure-split-no-better": ({"follow.procedure": "L0"}, _measured(2, 2), "whole",
+                                        "the split program did not pass more"),
+    "lacks-procedure-too-few-runs": ({"follow.procedure": "L0"}, _measured(0, 2, graded=2),
+                                     "whole", "too few measured runs"),
     # holds neither: kept as one loop, as written
     "lacks-both": ({"follow.procedure": "L0", "gen.text.structured": "L0",
-                    "reason.arithmetic": "L0"}, "whole", "a split has no measured benefit"),
+                    "reason.arithmetic": "L0"}, None, "whole", "a split has no measured benefit"),
 }
 
 
@@ -31,18 +46,26 @@ def _compile(overlay, granularity="auto"):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_granularity_follows_the_profile(case, snapshot_text):
-    overlay, mode, why = CASES[case]
+def test_granularity_follows_the_profile_and_the_measurement(case, monkeypatch, snapshot_text):
+    overlay, measured, mode, why = CASES[case]
+    monkeypatch.setattr(granularity, "measurement", lambda target: measured)
     report, asm = _compile(overlay)
     got = report["bytecode"]["granularity"]
-    assert got["mode"] == mode and why in got["reason"]
+    assert got["mode"] == mode and why in got["reason"], got
     asks = asm.count("\n    ask ")
     if mode == "whole":
         assert asks == 1 and "check.outputs retry" in asm
     else:
         assert asks > 1 and "check.outputs" not in asm
-    # the target names a file by its absolute path: the snapshot holds it relative to the repo
-    assert asm.replace(str(ROOT), "<repo>") == snapshot_text(name="skill.skasm")
+    if case in ("covers-procedure", "lacks-procedure", "lacks-both"):
+        # the target names a file by its absolute path: the snapshot holds it relative
+        assert asm.replace(str(ROOT), "<repo>") == snapshot_text(name="skill.skasm")
+
+
+def test_shipped_granularity_measurements_validate():
+    from skvmc.targets.jsonload import shipped_measurements
+    for (model, harness), rec in shipped_measurements("granularity", "granularity").items():
+        assert model and harness and rec["source"].startswith("bench/results/")
 
 
 def test_explicit_granularity_wins_and_says_so():

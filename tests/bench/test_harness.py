@@ -13,6 +13,7 @@ import pytest
 from skvmc.bench import harness_bench, harness_cli
 from skvmc.bench.cli import main
 from skvmc.targets import binding, get_harness, get_model
+from skvmc.targets.jsonload import shipped_measurements
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS = ROOT / "bench" / "tasks"
@@ -134,7 +135,7 @@ def test_load_call_names_the_harness_tool():
 def test_shipped_measurements_drive_the_compiled_layout():
     """Every shipped measurement: the compile's route is the one choose() gives, and a
     context route writes the context file with the skill's body or its load call."""
-    for (model_name, harness_name), rec in binding._records().items():
+    for (model_name, harness_name), rec in shipped_measurements("bindings", "binding").items():
         harness = get_harness(harness_name)
         files, report = harness_bench.LayoutCache(f"{model_name}+{harness_name}").files(SKILL)
         route = report["binding"]["route"]
