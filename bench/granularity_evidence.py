@@ -2,7 +2,9 @@
 runs of the same tasks: ``skvmc bench ... --conditions compiled --granularity whole`` and the
 same with ``--granularity split`` (their results.json).
 
-  python bench/granularity_evidence.py WHOLE/results.json SPLIT/results.json [-o targets/granularity]
+  python bench/granularity_evidence.py WHOLE/results.json SPLIT/results.json [-o DIR]
+
+(DIR defaults to targets/granularity.)
 
 Counts passed/graded and tokens of the graded ``compiled`` runs of the tasks both runs graded.
 skvmc/backends/granularity.py splits a program for MODEL+HARNESS only when this file shows the
