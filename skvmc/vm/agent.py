@@ -274,7 +274,8 @@ class AgentLoop:
             action = parse_action(text)
             done, value, result = repeats.step(
                 action, lambda a=action: self._perform(a, mask, answer_schema, tag))
-            turn = Turn(text, action, _cap(result, 500), int(getattr(c, "prompt_tokens", 0) or 0),
+            turn = Turn(text, action, _cap_ends(result, 500),
+                        int(getattr(c, "prompt_tokens", 0) or 0),
                         int(getattr(c, "completion_tokens", 0) or 0), getattr(c, "cost", None),
                         float(getattr(c, "latency_s", 0.0) or 0.0), str(getattr(c, "model", "")))
             outcome.turns.append(turn)
@@ -382,6 +383,15 @@ def _allowed_names(mask):
     names = [n for n, b in (("exec", ACT_EXEC), ("read", ACT_READ), ("write", ACT_WRITE))
              if mask & b]
     return names + ["answer"]
+
+
+def _cap_ends(text: str, limit: int) -> str:
+    """Head and tail of a long observation: a traceback names its error on the last line."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 3 // 5, limit * 2 // 5
+    return f"{text[:head]}\n... [{len(text) - head - tail} more] ...\n{text[-tail:]}"
 
 
 def _cap(text: str, limit: int = OBSERVATION_CAP) -> str:

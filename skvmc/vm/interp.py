@@ -32,7 +32,7 @@ import attrs
 import jsonschema
 
 from skvmc.bytecode.program import Const, Program
-from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, system_prompt
+from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, failed, system_prompt
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.sandbox import needs_network
 from skvmc.vm.task_outputs import (
@@ -106,6 +106,7 @@ class Frame:
     rec: dict | None = None  # extra fields for the current instruction's trace record
     facts: list = attrs.Factory(list)  # FACT texts, shown to later ASKs after the task
     last_error: str = ""  # the last failed check's or command's message (LASTERROR)
+    last_attempt: str = ""  # what the last ASK's agent loop did, shown when it is retried
 
     def fork(self, cancel: CancelToken, branch: str) -> Frame:
         return Frame(list(self.slots), dict(self.env), self.last_exit, self.step, self.step_title,
@@ -468,7 +469,9 @@ class VM:
             one = len(missing) == 1
             problems.insert(0, "the task asks for " + ", ".join(missing)
                             + (", which was not written; write it" if one else
-                               ", which were not written; write them"))
+                               ", which were not written; write them")
+                            + f' (with {{"action": "write", "path": "{missing[0]}", '
+                              '"content": "..."}, or with code that writes it)')
         if not problems:
             return pc + 1
         return self._check_failed(fr, ops[0], pc, "; ".join(problems))
@@ -545,7 +548,7 @@ class VM:
         if self.max_steps:
             turns = min(turns, self.max_steps) if turns > 0 else self.max_steps
         messages = ask_messages(_text(self.val(fr, prompt_v)), mask, schema, self.task,
-                                fr.facts, fr.feedback)
+                                fr.facts, fr.feedback, fr.last_attempt if fr.feedback else "")
         fr.feedback = None
 
         def on_turn(turn):
@@ -563,6 +566,7 @@ class VM:
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
                          on_turn, step_key, network=self.needs_network(pc))
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
+        fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:
             self.jit.after_model(step, outcome)
         last_exit = getattr(loop, "last_exit", None)
@@ -670,15 +674,54 @@ def describe_files(host, limit: int = 40) -> str:
     return "\n".join(lines)
 
 
-def ask_messages(prompt: str, mask: int, schema, task: str, facts=(), feedback=None):
+ATTEMPT_TURNS = 8  # the last turns of a failed attempt shown on its retry
+
+
+def _turn_line(turn) -> str:
+    a = turn.action if isinstance(turn.action, dict) else None
+    kind = a.get("action") if a else None
+    if kind == "read":
+        line = f"read {a.get('path', '')}"
+    elif kind == "write":
+        line = f"wrote {a.get('path', '')}"
+    elif kind == "exec":
+        argv = a.get("argv")
+        if isinstance(argv, list) and argv:
+            line = " ".join(map(str, argv))
+        else:
+            line = str(argv) if argv else f"ran {a.get('language', 'python')} code"
+        out = (turn.result or "").strip().split("\n")
+        line += f" -> {out[0]}"
+        if failed(turn.result or "") and len(out) > 1:
+            line += ": " + out[-1].strip()  # a traceback's last line names the error
+    elif kind == "answer":
+        line = f"answered {_text(a.get('answer'))}"
+    else:
+        line = "replied without a valid action"
+    return line if len(line) <= 200 else line[:200] + " ..."
+
+
+def attempt_summary(turns) -> str:
+    """One line per turn of an ASK's agent loop: what a retry is told it did before."""
+    lines = [_turn_line(t) for t in list(turns)[-ATTEMPT_TURNS:]]
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+
+
+def ask_messages(prompt: str, mask: int, schema, task: str, facts=(), feedback=None,
+                 attempt: str = ""):
     """The messages of one ASK. The step's prompt (fixed at compile time) goes into the system
     message, the run's task, facts and check feedback into the user message: runs of one
-    program then share the system prefix, which a local model keeps in its KV cache."""
+    program then share the system prefix, which a local model keeps in its KV cache. A retry
+    also says what the failed attempt did: a weak model decoding greedily otherwise walks the
+    same path again, turn for turn (measured on the 1.5B)."""
     user = task or "Do the step."
     if facts:
         user += "\n\nAlready known:\n\n" + "\n\n".join(facts)
     if feedback:
-        user += f"\n\nYour previous attempt failed a check: {feedback}\nFix it."
+        if attempt:
+            user += f"\n\nYour previous attempt did:\n{attempt}"
+        user += (f"\n\nYour previous attempt failed a check: {feedback}\n"
+                 + ("Do not repeat it; fix it." if attempt else "Fix it."))
     return [{"role": "system", "content": system_prompt(mask, schema, prompt)},
             {"role": "user", "content": user}]
 

@@ -83,3 +83,12 @@ def test_endless_rereads_end_the_step(tmp_path):
     model, outcome = _run(tmp_path, [READ] * 8)
     assert not outcome.ok and "repeated the same action 3 times" in outcome.error
     assert len(model.calls) == 4
+
+
+def test_a_long_failed_observation_keeps_its_last_line_in_the_trace(tmp_path):
+    code = "import sys\nsys.stderr.write('x' * 2000 + '\\nValueError: the real reason')\nsys.exit(1)"
+    failing = json.dumps({"action": "exec", "language": "python", "code": code})
+    model, outcome = _run(tmp_path, [failing, ANSWER])
+    result = outcome.turns[0].result
+    assert len(result) < 600 and result.endswith("ValueError: the real reason")
+    assert result.startswith("exit code 1") and "more] ..." in result

@@ -46,6 +46,33 @@ def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
     assert (tmp_path / "out.txt").read_text() == "1"
 
 
+def test_a_retry_says_what_the_failed_attempt_did(tmp_path):
+    model = ScriptedModel(['{"action": "exec", "argv": ["cat", "missing.txt"]}',
+                           '{"action": "read", "path": "in.txt"}',
+                           '{"action": "answer", "answer": {"error": "not found"}}',
+                           '{"action": "write", "path": "out.txt", "content": "1"}',
+                           '{"action": "answer", "answer": "done"}'])
+    (tmp_path / "in.txt").write_text("a\n", encoding="utf-8")
+    r = run_asm("""
+        ask "Do it", $s, none, 7, 8, 1
+        check.outputs retry
+        halt 0
+    """, tmp_path, model, task="Write the count to `out.txt`.")
+    assert r.status == "ok", r.error
+    first_user = model.calls[0]["messages"][1]["content"]
+    retry_user = model.calls[3]["messages"][1]["content"]
+    assert "previous attempt" not in first_user
+    assert retry_user.startswith("Write the count to `out.txt`.")
+    did = retry_user[retry_user.index("Your previous attempt did:"):]
+    assert did.splitlines()[1:4] == [
+        "1. cat missing.txt -> exit code 1: cat: missing.txt: No such file or directory",
+        "2. read in.txt",
+        '3. answered {"error": "not found"}']
+    assert ('out.txt, which was not written; write it (with {"action": "write", "path": '
+            '"out.txt", "content": "..."}, or with code that writes it)') in retry_user
+    assert retry_user.endswith("Do not repeat it; fix it.")
+
+
 def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
     model = ScriptedModel(['{"action": "answer", "answer": "done"}'])
     r = run_asm("""
