@@ -248,8 +248,10 @@ class AgentLoop:
 
     def __init__(self, host: Host, max_tokens: int = 1024, temperature: float = 0.0,
                  deadline: float | None = None, cancel: threading.Event | None = None,
-                 on_turn=None, step_key: str | None = None, network: bool = False):
+                 on_turn=None, step_key: str | None = None, network: bool = False,
+                 provenance=None):
         self.step_key = step_key
+        self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
         self.host = host
         self.max_tokens = max_tokens
@@ -308,19 +310,28 @@ class AgentLoop:
             if kind == "answer":
                 return self._answer(action.get("answer", action.get("result")), answer_schema)
             if kind == "exec" and mask & ACT_EXEC:
-                return False, None, self._exec(action, tag)
+                return False, None, self._saw(self._exec(action, tag))
             if kind == "read" and mask & ACT_READ:
-                return False, None, _cap(self.host.read_file(str(action.get("path", ""))))
+                text = _cap(self.host.read_file(str(action.get("path", ""))))
+                return False, None, self._saw(text)
             if kind == "write" and mask & ACT_WRITE:
                 content = action.get("content", "")
                 if not isinstance(content, str):
                     content = json.dumps(content)
-                self.host.write_file(str(action.get("path", "")), content)
+                path = str(action.get("path", ""))
+                self.host.write_file(path, content)
+                if self.provenance is not None:
+                    self.provenance.typed(self.host.output_key(path), content)
                 return False, None, f"wrote {len(content)} characters to {action.get('path')}"
         except SandboxError as exc:
             return False, None, f"error: {exc}"
         return False, None, (f"error: action {kind!r} is not allowed in this step; allowed: "
                              + ", ".join(_allowed_names(mask)))
+
+    def _saw(self, observation: str) -> str:
+        if self.provenance is not None:
+            self.provenance.saw(observation)
+        return observation
 
     def _answer(self, value, answer_schema):
         if answer_schema:

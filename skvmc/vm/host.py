@@ -82,6 +82,16 @@ class Host:
         """The first ``limit`` characters of a workdir file."""
         return self.read_file(path)[:limit]
 
+    def output_key(self, path: str) -> str:
+        """One name per file, however the path spells it (``a.txt``, ``/root/a.txt``)."""
+        resolve = getattr(self, "resolve", None)
+        if resolve is None:
+            return path
+        try:
+            return str(resolve(path))
+        except SandboxError:
+            return path
+
     def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float | None = None,
             cancel: threading.Event | None = None, network: bool = False) -> ProcResult:
         raise NotImplementedError

@@ -34,6 +34,7 @@ import jsonschema
 from skvmc.bytecode.program import Const, Program
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, failed, system_prompt
 from skvmc.vm.host import Cancelled, Host, SandboxError
+from skvmc.vm.provenance import Provenance
 from skvmc.vm.sandbox import needs_network
 from skvmc.vm.task_outputs import (
     output_problem,
@@ -192,6 +193,7 @@ class VM:
         self.solid = dict(program.meta.get("solid", {}))
         self.solid.update(solid_templates or {})
         self.jit: AskHooks | None = jit  # e.g. a skvmc.vm.jit.JitController
+        self.provenance = Provenance()  # what the model saw and typed, for CHECK.OUTPUTS
         self.consts = [v for _, v in program.consts]
         self.lines = program.line_map()
         self.deadline = None
@@ -460,11 +462,19 @@ class VM:
                 text = self.host.read_head(path, OUTPUT_CHECK_LIMIT + 1)
             except SandboxError:
                 continue  # a path the sandbox cannot see (/opt/...) is not asked for: unknown
-            if len(text) <= OUTPUT_CHECK_LIMIT:  # a bigger file is not judged: unknown
-                problem = output_problem(path, text, required_keys(self.task, path),
-                                         required_header(self.task, path))
-                if problem:
-                    problems.append(problem)
+            if len(text) > OUTPUT_CHECK_LIMIT:  # a bigger file is not judged: unknown
+                continue
+            problem = output_problem(path, text, required_keys(self.task, path),
+                                     required_header(self.task, path))
+            guessed = self.provenance.guessed(self.host.output_key(path), text,
+                                              "\n".join([self.task or "", *fr.facts]))
+            if problem:
+                problems.append(problem)
+            elif guessed:
+                problems.append(
+                    f"{path} holds {', '.join(guessed)}, which no command printed and no file "
+                    "you read holds: compute it with code (exec) and write what the code "
+                    "prints")
         if missing:
             one = len(missing) == 1
             problems.insert(0, "the task asks for " + ", ".join(missing)
@@ -564,7 +574,8 @@ class VM:
 
         step_key = f"{fr.branch or 'main'}/{pc}"
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
-                         on_turn, step_key, network=self.needs_network(pc))
+                         on_turn, step_key, network=self.needs_network(pc),
+                         provenance=self.provenance)
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:

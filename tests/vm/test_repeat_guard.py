@@ -86,7 +86,8 @@ def test_endless_rereads_end_the_step(tmp_path):
 
 
 def test_a_long_failed_observation_keeps_its_last_line_in_the_trace(tmp_path):
-    code = "import sys\nsys.stderr.write('x' * 2000 + '\\nValueError: the real reason')\nsys.exit(1)"
+    code = ("import sys\nsys.stderr.write('x' * 2000 + '\\nValueError: the real reason')\n"
+            "sys.exit(1)")
     failing = json.dumps({"action": "exec", "language": "python", "code": code})
     model, outcome = _run(tmp_path, [failing, ANSWER])
     result = outcome.turns[0].result

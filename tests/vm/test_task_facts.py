@@ -34,6 +34,7 @@ def test_task_outputs(task, outputs):
 
 def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
     model = ScriptedModel(['{"action": "answer", "answer": "done"}',
+                           '{"action": "exec", "argv": ["echo", "1"]}',
                            '{"action": "write", "path": "out.txt", "content": "1"}',
                            '{"action": "answer", "answer": "done"}'])
     r = run_asm("""
@@ -43,7 +44,7 @@ def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
     """, tmp_path, model, task="Write the count to `out.txt`.")
     assert r.status == "ok", r.error
     assert "out.txt, which was not written" in model.calls[1]["messages"][1]["content"]
-    assert (tmp_path / "out.txt").read_text() == "1"
+    assert (tmp_path / "out.txt").read_text() == "1"  # typed, and printed by a command first
 
 
 def test_a_retry_says_what_the_failed_attempt_did(tmp_path):
@@ -71,6 +72,35 @@ def test_a_retry_says_what_the_failed_attempt_did(tmp_path):
     assert ('out.txt, which was not written; write it (with {"action": "write", "path": '
             '"out.txt", "content": "..."}, or with code that writes it)') in retry_user
     assert retry_user.endswith("Do not repeat it; fix it.")
+
+
+@pytest.mark.parametrize("actions,accepted", [
+    # typed with nothing behind it: a guess
+    (['{"action": "write", "path": "t.txt", "content": "123.45"}'], False),
+    # typed after a command printed it (rounded to what the task asks): explained
+    (['{"action": "exec", "argv": ["echo", "16.1234"]}',
+      '{"action": "write", "path": "t.txt", "content": "16.12"}'], True),
+    # typed after reading a file that holds it: explained
+    (['{"action": "read", "path": "in.txt"}',
+      '{"action": "write", "path": "/root/t.txt", "content": "7"}'], True),
+    # written by code: its numbers came from the code, never judged
+    (['{"action": "exec", "argv": ["sh", "-c", "echo 99 > t.txt"]}'], True),
+])
+def test_check_outputs_asks_for_code_when_a_typed_number_is_a_guess(tmp_path, actions,
+                                                                     accepted):
+    (tmp_path / "in.txt").write_text("total 7\n", encoding="utf-8")
+    model = ScriptedModel(actions + ['{"action": "answer", "answer": "done"}'])
+    r = run_asm("""
+        ask "Do it", $s, none, 7, 4, 0
+        check.outputs fail
+        halt 0
+    """, tmp_path, model, task="Compute the total of `in.txt` and write it to `t.txt`.")
+    if accepted:
+        assert r.status == "ok", r.error
+    else:
+        assert r.status == "failed"
+        assert ("t.txt holds 123.45, which no command printed and no file you read holds: "
+                "compute it with code (exec)") in r.error
 
 
 def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
