@@ -406,7 +406,9 @@ class _Lowering:
             shown = ", ".join(bundle[:8]) + (", ..." if len(bundle) > 8 else "")
             self.b.emit("concat", "bundle", (f"The skill's own files ({shown}) are in the "
                                              "folder ", self.b.slot(SKILL_DIR_SLOT),
-                                             "; use that folder in paths to them."),
+                                             " (read-only): run or read them there. The "
+                                             "task's files are in the working directory: "
+                                             "give paths to them relative to it."),
                         line=self.line(module))
             self.b.emit("fact", self.b.slot("bundle"), line=self.line(module))
         for cmd in self.commands:

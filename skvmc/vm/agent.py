@@ -188,26 +188,29 @@ def repeat_observation(earlier: str) -> str:
               "command or the code, or choose another action.")
 
 
-def reread_observation(path: str) -> str:
-    return (f"error: you already read {path}, and it has not changed since: its content is "
-            "above. Use it: write what the task asks for, or answer.")
+def same_again_observation(action: dict) -> str:
+    if action.get("action") == "read":
+        return (f"error: you already read {action.get('path', '')}, and it has not changed "
+                "since: its content is above. Use it: write what the task asks for, or answer.")
+    return ("error: you did exactly this before and got the same result (above); doing it "
+            "again changes nothing. Do the next step of the task, or answer.")
 
 
 class RepeatGuard:
     """Weak models decoding greedily often resend an action word for word until the turn
-    budget runs out: a command that just failed, or a read of a file they already have.
-    A failed action is not run again; a read whose content has not changed is not shown
-    again. Either way the model is told it repeats itself, the next turn samples at a higher
-    temperature (the servers seed their sampler, so runs stay reproducible), and the step
-    ends after ``stuck_after`` repeats in a row. A command that worked may be rerun (the
-    files it reads may have changed), so it is not a repeat."""
+    budget runs out: a command that just failed, the same command for the same output, a
+    read of a file they already have. A failed action is not run again; any other repeat is
+    run (the files it reads may have changed) but, when its result is the same as last
+    time, the result is not shown again. Either way the model is told it repeats itself,
+    the next turn samples at a higher temperature (the servers seed their sampler, so runs
+    stay reproducible), and the step ends after ``stuck_after`` repeats in a row."""
 
     RESAMPLE_TEMPERATURE = 0.7
     stuck_after = 3
 
     def __init__(self):
         self._failures: dict[str, str] = {}
-        self._reads: dict[str, str] = {}
+        self._results: dict[str, str] = {}
         self._in_a_row = 0
 
     @staticmethod
@@ -225,13 +228,13 @@ class RepeatGuard:
             self._in_a_row += 1
             return False, None, repeat_observation(earlier)
         done, value, observation = perform()
-        if key is not None and action.get("action") == "read" and not failed(observation):
-            if self._reads.get(key) == observation:
-                self._in_a_row += 1
-                return done, value, reread_observation(str(action.get("path", "")))
-            self._reads[key] = observation
-        elif key is not None and failed(observation):
+        if key is not None and failed(observation):
             self._failures[key] = observation
+        elif key is not None:
+            if self._results.get(key) == observation:
+                self._in_a_row += 1
+                return done, value, same_again_observation(action)
+            self._results[key] = observation
         self._in_a_row = 0
         return done, value, observation
 

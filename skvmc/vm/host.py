@@ -139,6 +139,20 @@ class SandboxHost(Host):
             raise SandboxError(f"path escapes the workdir (via a symlink?): {path}")
         return real
 
+    def resolve_readable(self, path: str) -> Path:
+        """As :meth:`resolve`, and also an absolute path inside a folder exposed read-only
+        (the skill's bundle, whose path the VM tells the model): reads only."""
+        try:
+            return self.resolve(path)
+        except SandboxError:
+            if not (isinstance(path, str) and path.startswith("/") and "\x00" not in path):
+                raise
+            real = os.path.realpath(path)  # a symlink in the bundle must not lead out of it
+            if any(real == ro or real.startswith(ro.rstrip(os.sep) + os.sep)
+                   for ro in self.read_only):
+                return Path(real)
+            raise
+
     def container_path(self, path: str) -> str:
         """``/root/x`` and ``/app/x`` (the container paths task instructions name, where the
         sandbox binds the workdir too) and the workdir's own absolute path, as relative paths."""
@@ -150,7 +164,7 @@ class SandboxHost(Host):
         return path
 
     def read_file(self, path: str) -> str:
-        real = self.resolve(path)
+        real = self.resolve_readable(path)
         try:
             with open(real, encoding="utf-8", errors="replace") as fh:
                 return fh.read()
@@ -158,7 +172,7 @@ class SandboxHost(Host):
             raise SandboxError(f"cannot read {path}: {exc.strerror}") from None
 
     def read_head(self, path: str, limit: int = 4096) -> str:
-        real = self.resolve(path)  # reads only the head: a big CSV costs its first line
+        real = self.resolve_readable(path)  # only the head: a big CSV costs its first line
         try:
             with open(real, encoding="utf-8", errors="replace") as fh:
                 return fh.read(limit)

@@ -41,12 +41,24 @@ def test_the_step_ends_after_three_repeats_in_a_row(tmp_path):
     assert len(model.calls) == 4  # the first run and three repeats, not the 8-turn budget
 
 
-def test_a_repeated_success_runs_again(tmp_path):
-    # rerunning a command that worked may be deliberate (the files changed): not a loop
-    model, outcome = _run(tmp_path, [FIXED, FIXED, ANSWER])
+def test_a_repeated_success_runs_again_and_same_output_counts_as_a_repeat(tmp_path):
+    # rerunning a command that worked may be deliberate (the files changed): it runs, but the
+    # same output again is not shown again, and three in a row end the step
+    model, outcome = _run(tmp_path, [FIXED] * 8)
+    assert len(list((tmp_path / ".skvm").iterdir())) == 4  # every copy ran
+    assert outcome.turns[0].result.startswith("exit code 0")
+    assert outcome.turns[1].result.startswith("error: you did exactly this before and got "
+                                              "the same result")
+    assert not outcome.ok and "repeated the same action 3 times" in outcome.error
+
+
+def test_a_rerun_with_new_output_is_shown(tmp_path):
+    count = json.dumps({"action": "exec", "language": "python",
+                        "code": "import os\nprint(len(os.listdir('.')))"})
+    touch = json.dumps({"action": "write", "path": "new.txt", "content": "x"})
+    model, outcome = _run(tmp_path, [count, touch, count, ANSWER])
     assert outcome.ok
-    assert all(not t.result.startswith("error:") for t in outcome.turns)
-    assert len(list((tmp_path / ".skvm").iterdir())) == 2
+    assert outcome.turns[2].result.startswith("exit code 0")  # the file count changed
 
 
 def test_failure_is_read_from_the_observation():

@@ -361,3 +361,24 @@ def test_no_alias_for_a_workdir_under_it():
     assert sb.alias_targets("/tmp/w") == list(sb.WORKDIR_ALIASES)
     assert sb.alias_mountpoints("/tmp/w", ["/root/.pyenv/versions/3.11"]) == ["/tmp/w/.pyenv"]
     assert sb.alias_mountpoints("/tmp/w", ["/usr/lib/python3"]) == []
+
+
+def test_the_exposed_skill_folder_is_readable_by_absolute_path_and_nothing_else(tmp_path):
+    from skvmc.vm import SandboxHost
+    from skvmc.vm.host import SandboxError
+    work, skill, other = tmp_path / "w", tmp_path / "skill", tmp_path / "other"
+    for d in (work, skill / "scripts", other):
+        d.mkdir(parents=True)
+    (skill / "scripts" / "run.py").write_text("print(1)\n", encoding="utf-8")
+    (other / "secret.txt").write_text("no\n", encoding="utf-8")
+    (skill / "leak").symlink_to(other / "secret.txt")
+    host = SandboxHost(work)
+    host.expose(str(skill))
+    assert host.read_file(str(skill / "scripts" / "run.py")) == "print(1)\n"
+    assert host.read_head(str(skill / "scripts" / "run.py"), 5) == "print"
+    for path in (str(other / "secret.txt"), str(skill / "leak"),
+                 str(skill / ".." / "other" / "secret.txt")):
+        with pytest.raises(SandboxError):
+            host.read_file(path)
+    with pytest.raises(SandboxError, match="absolute path refused"):
+        host.write_file(str(skill / "scripts" / "run.py"), "x")  # read-only: writes refused
