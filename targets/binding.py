@@ -103,8 +103,9 @@ def choose(model, harness, body_tokens: int, rec=_LOOKUP) -> Binding:
 
 def load_call(harness, skill_path: str, name: str) -> str:
     """How the model loads the skill in this harness, in words with the tool's name."""
-    if "skill" in harness.other_tools:  # a skill tool (opencode) takes the name
-        return f"call the `skill` tool with name `{name}`"
+    for tool in ("skill", "invoke_skill"):  # a skill tool (opencode, OpenHands) takes the name
+        if tool in harness.other_tools:
+            return f"call the `{tool}` tool with name `{name}`"
     if harness.tools.get("read"):
         return f"read `{skill_path}` with the `{harness.tools['read']}` tool"
     if harness.tools.get("exec"):

@@ -52,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only (re)build the report from results.jsonl in --out; run nothing")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--harness", default=None,
-                   help="run inside a real agent CLI (pi, opencode) against `skvmc serve "
-                   "MODEL` instead of skvmc's VM (skvmc/bench/harness_bench.py)")
+                   help="run inside a real agent harness (pi, opencode, codex, openhands) "
+                   "against `skvmc serve MODEL` instead of skvmc's VM "
+                   "(skvmc/bench/harness_bench.py)")
     p.add_argument("--n-ctx", type=int, default=16384, help="--harness: the server's context")
     p.add_argument("--timeout", type=float, default=None,
                    help="per-run timeout in seconds (default: the task's timeout_s)")

@@ -1,4 +1,4 @@
-"""One bench run inside a real harness CLI (``skvmc bench --harness pi|opencode ...``).
+"""One bench run inside a real harness (``skvmc bench --harness pi|opencode|codex|openhands``).
 
 The workdir is the task's ``environment/`` without its skills, as for the VM conditions. The
 skill goes where the harness discovers it:
@@ -7,7 +7,8 @@ skill goes where the harness discovers it:
   compiled   the prompt backend's layout for MODEL+HARNESS (the compiled SKILL.md, its
              bundle, and the context file when the harness-binding route writes one)
 The harness runs in its own process group with a throwaway $HOME, killed as a group at the
-task's timeout; its JSON event stream is kept as the transcript. The grader runs after the
+task's timeout; its JSON event stream is kept as the transcript (and a session log the
+harness writes under $HOME, codex's, beside it). The grader runs after the
 harness has exited (``runner.grade``).
 """
 
@@ -143,7 +144,7 @@ def run_unit(task: runner.Task, condition: str, index: int, *, harness: harness_
             return rec
         rec["binding"] = (report or {}).get("binding")
     workdir = runner.prepare_workdir(task, work_root, with_skill=False)
-    home = Path(tempfile.mkdtemp(prefix=f"home-{harness.name}-"))
+    home = Path(tempfile.mkdtemp(prefix=f"home-{harness.name}-", dir=harness.home_root()))
     try:
         if condition == "original":
             rec["installed"] = install_original(workdir, task, harness)
@@ -158,7 +159,10 @@ def run_unit(task: runner.Task, condition: str, index: int, *, harness: harness_
         name = key.replace("|", "--")
         (transcript_dir / f"{name}.jsonl").write_text(out, encoding="utf-8")
         (transcript_dir / f"{name}.stderr").write_text(err[-20000:], encoding="utf-8")
-        t = harness.parse(out)
+        session = harness.session(home)
+        if session:
+            (transcript_dir / f"{name}.session.jsonl").write_text(session, encoding="utf-8")
+        t = harness.parse(out, session)
         status = "timeout" if code is None else ("ok" if code == 0 else "failed")
         rec.update(agent_status=status, model_calls=t.model_calls,
                    prompt_tokens=t.prompt_tokens, completion_tokens=t.completion_tokens,

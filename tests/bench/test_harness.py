@@ -23,7 +23,8 @@ SKILL = TASKS / "csv-sum-column" / "environment" / "skills" / "csv-report"
 def test_unknown_harness_is_a_usage_error(tmp_path, capsys):
     code = main(["--tasks", str(TASKS), "--harness", "nope", "--out", str(tmp_path)])
     assert code == 2
-    assert "unknown harness 'nope'; choose from pi, opencode" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unknown harness 'nope'; choose from pi, opencode, codex, openhands" in err
 
 
 def test_jit_condition_is_refused_for_a_harness(tmp_path, capsys):
@@ -129,7 +130,9 @@ def test_load_call_names_the_harness_tool():
     path = ".x/skills/s/SKILL.md"
     assert binding.load_call(get_harness("pi"), path, "s") == f"read `{path}` with the `read` tool"
     assert "`skill` tool with name `s`" in binding.load_call(get_harness("opencode"), path, "s")
-    assert "`shell` tool" in binding.load_call(get_harness("codex"), path, "s")
+    assert "`exec_command` tool" in binding.load_call(get_harness("codex"), path, "s")
+    assert "`invoke_skill` tool with name `s`" in binding.load_call(get_harness("openhands"),
+                                                                     path, "s")
 
 
 def test_shipped_measurements_drive_the_compiled_layout():

@@ -42,7 +42,7 @@ def test_snapshot(case, harness, snapshot_skir):
 
 
 @pytest.mark.parametrize("harness, exec_tool, read_tool", [
-    ("openhands", "execute_bash", "str_replace_editor"), ("claude-code", "Bash", "Read"),
+    ("openhands", "terminal", "file_editor"), ("claude-code", "Bash", "Read"),
     ("goose", "developer__shell", "developer__text_editor"),
 ])
 def test_tool_bindings(harness, exec_tool, read_tool):
