@@ -192,6 +192,9 @@ def same_again_observation(action: dict) -> str:
     if action.get("action") == "read":
         return (f"error: you already read {action.get('path', '')}, and it has not changed "
                 "since: its content is above. Use it: write what the task asks for, or answer.")
+    if action.get("action") == "write":
+        return (f"{action.get('path', '')} already holds exactly this: nothing changed. If "
+                "the task is done, answer; otherwise do its next step.")
     return ("error: you did exactly this before and got the same result (above); doing it "
             "again changes nothing. Do the next step of the task, or answer.")
 

@@ -105,3 +105,11 @@ def test_a_long_failed_observation_keeps_its_last_line_in_the_trace(tmp_path):
     result = outcome.turns[0].result
     assert len(result) < 600 and result.endswith("ValueError: the real reason")
     assert result.startswith("exit code 1") and "more] ..." in result
+
+
+def test_the_same_write_again_says_the_file_holds_it_already(tmp_path):
+    write = json.dumps({"action": "write", "path": "t.txt", "content": "42"})
+    model, outcome = _run(tmp_path, [write, write, ANSWER])
+    assert outcome.ok
+    assert outcome.turns[1].result == ("t.txt already holds exactly this: nothing changed. If "
+                                       "the task is done, answer; otherwise do its next step.")
