@@ -9,6 +9,7 @@ module again gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -26,6 +27,7 @@ _KEYWORDS = {"true", "false", "none", "loc"}
 format_string = json.encoder.encode_basestring
 
 
+@functools.lru_cache(maxsize=4096)  # a module has few distinct keys, printed at every op
 def format_key(key: str) -> str:
     if _BARE_KEY.match(key) and key not in _KEYWORDS:
         return key
@@ -59,6 +61,40 @@ def format_attr_dict(attrs: FrozenDict) -> str:
     return "{" + ", ".join(f"{format_key(k)} = {format_attr(v)}" for k, v in attrs.items()) + "}"
 
 
+def _bounded(value, limit: int) -> str | None:
+    """``format_attr(value)`` when it is at most ``limit`` characters long, else None: found
+    without formatting more than ``limit`` characters of it. Deciding whether a value fits its
+    line then costs the line's width, not the size of the value (a dictionary that does not
+    fit is formatted again entry by entry, at every level of nesting)."""
+    if isinstance(value, tuple):
+        if not value:
+            return "[]" if limit >= 2 else None
+        parts, size = [], 1  # "[" + items joined by ", " + "]"
+        for v in value:
+            text = _bounded(v, limit - size - 1)
+            if text is None:
+                return None
+            parts.append(text)
+            size += len(text) + 2
+        return "[" + ", ".join(parts) + "]"
+    if isinstance(value, FrozenDict):
+        if not value:
+            return "{}" if limit >= 2 else None
+        parts, size = [], 1
+        for k, v in value.items():
+            key = format_key(k)
+            text = _bounded(v, limit - size - len(key) - 4)
+            if text is None:
+                return None
+            parts.append(f"{key} = {text}")
+            size += len(key) + 3 + len(text) + 2
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(value, str) and len(value) > limit:  # its quoted form is longer still
+        return None
+    text = format_attr(value)
+    return text if len(text) <= limit else None
+
+
 WIDTH = 100  # lines longer than this break their attribute dictionary
 _STEP = "  "
 
@@ -70,8 +106,10 @@ def _fits(text: str, used: int) -> bool:
 def format_attr_block(value, pad: str, used: int) -> str:
     """``value`` as text starting at column ``used`` of a line indented by ``pad``: on one line
     when it fits, else a dictionary one entry per line and an array one element per line."""
-    one = format_attr(value)
-    if _fits(one, used) or not value or not isinstance(value, (tuple, FrozenDict)):
+    if not value or not isinstance(value, (tuple, FrozenDict)):
+        return format_attr(value)
+    one = _bounded(value, WIDTH - used)
+    if one is not None:
         return one
     inner = pad + _STEP
     if isinstance(value, FrozenDict):
@@ -124,9 +162,10 @@ def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> 
         """What follows ``first`` (the start of the op's last line): attributes and type."""
         if not op.attributes:
             return signature
-        one = " " + format_attr_dict(op.attributes) + signature
-        if _fits(first.rsplit("\n", 1)[-1] + one, 0):
-            return one
+        room = WIDTH - len(first.rsplit("\n", 1)[-1]) - 1 - len(signature)
+        one = _bounded(op.attributes, room)
+        if one is not None:
+            return " " + one + signature
         lines = []
         for k, v in op.attributes.items():
             key = f"{pad}{_STEP}{format_key(k)} = "

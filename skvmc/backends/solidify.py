@@ -30,6 +30,7 @@ import attrs
 
 from skvmc.dialects import skill
 from skvmc.ir import Operation
+from skvmc.memo import by_text
 
 PLACEHOLDER_MARK = "\ue001"  # wraps a placeholder name inside an argv item
 SKILL_DIR_MARK = "\ue000"  # stands for the skill folder inside an argv item
@@ -131,7 +132,10 @@ def _runs_script(command: str, bundle: set[str]) -> bool:
     return _script_of(_split_loose(command), bundle) is not None
 
 
+@by_text()
 def _split_loose(command: str) -> list[str]:
+    """The words of a command line, loosely (unbalanced quotes: split at white space); memoized
+    by text, since every target of a skill asks for the same code spans."""
     try:
         return shlex.split(_SKILL_DIR.sub(SKILL_DIR_MARK + "/", command))
     except ValueError:
