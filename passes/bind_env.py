@@ -316,7 +316,11 @@ class _Where:
 _BUNDLE_LIMIT = 256 * 1024  # bytes read per bundled file
 
 
-def _bundle_list(skill_path: str) -> list[str]:
+def _bundle_list(skill_path: str, reader=None) -> list[str]:
+    """The bundle's first 500 files; ``reader``: the skill's ``BundleReader``, which lists the
+    folder once per skill (``ctx.options["bundle"]``)."""
+    if reader is not None and reader.skill_dir == skill_path:
+        return reader.files(limit=500)
     from skvmc.frontend.refs import list_bundle
 
     return list_bundle(skill_path, limit=500)
@@ -358,14 +362,14 @@ _FILE_FACTS: dict[tuple, _Recorded] = {}
 _FILE_FACTS_LIMIT = 4096
 
 
-def _bundle_facts(skill_path: str, local: set[str], facts: Facts) -> None:
+def _bundle_facts(skill_path: str, local: set[str], facts: Facts, reader=None) -> None:
     """Dependencies of the bundled scripts themselves: Python imports, shell commands,
     shebang interpreters, ``requirements.txt`` and ``package.json`` dependencies."""
     import os
     import stat
 
     local_key = frozenset(local)
-    for rel in _bundle_list(skill_path):
+    for rel in _bundle_list(skill_path, reader):
         path = os.path.join(skill_path, rel)
         try:
             st = os.lstat(path)
@@ -533,7 +537,9 @@ class BindEnv(Pass):
         module = map_ops(module, visit)
         skill_path = ctx.options.get("skill_path")
         if skill_path:
-            _bundle_facts(skill_path, local | _local_modules(_bundle_list(skill_path)), facts)
+            reader = ctx.options.get("bundle")
+            _bundle_facts(skill_path, local | _local_modules(_bundle_list(skill_path, reader)),
+                          facts, reader)
         for spec, where in facts.rejected:
             ctx.diags.warning(f"bind-env: {spec!r} is not a registry package name "
                               "(a URL, path or alias): not installed by env-setup.sh", where,

@@ -35,6 +35,8 @@ def format_key(key: str) -> str:
 
 
 def format_attr(value) -> str:
+    if type(value) is str:  # most values
+        return format_string(value)
     if value is None:
         return "none"
     if value is True:
@@ -66,7 +68,13 @@ def _bounded(value, limit: int) -> str | None:
     without formatting more than ``limit`` characters of it. Deciding whether a value fits its
     line then costs the line's width, not the size of the value (a dictionary that does not
     fit is formatted again entry by entry, at every level of nesting)."""
-    if isinstance(value, tuple):
+    kind = type(value)
+    if kind is str:
+        if len(value) + 2 > limit:  # its quoted form is at least that long
+            return None
+        text = format_string(value)
+        return text if len(text) <= limit else None
+    if kind is tuple:
         if not value:
             return "[]" if limit >= 2 else None
         parts, size = [], 1  # "[" + items joined by ", " + "]"
@@ -77,7 +85,7 @@ def _bounded(value, limit: int) -> str | None:
             parts.append(text)
             size += len(text) + 2
         return "[" + ", ".join(parts) + "]"
-    if isinstance(value, FrozenDict):
+    if kind is FrozenDict:
         if not value:
             return "{}" if limit >= 2 else None
         parts, size = [], 1

@@ -196,7 +196,7 @@ class _Lowering:
         self.run_hint = False
         if analysis is None:
             granularity = granularity_.choose(inp.module, inp.granularity)
-            bundle = set(bundle_files(inp.skill_dir)) if inp.skill_dir else set()
+            bundle = set(bundle_files(inp.skill_dir, inp.bundle)) if inp.skill_dir else set()
             commands, refused = find_run_commands(inp.module, bundle)
             analysis = (granularity, tuple(commands), tuple(refused))
         self.analysis = analysis
@@ -407,7 +407,7 @@ class _Lowering:
         module = self.inp.module
         self.b.emit("listdir", "files", line=self.line(module))  # what the task gave
         self.b.emit("fact", self.b.slot("files"), line=self.line(module))
-        bundle = bundle_files(self.inp.skill_dir) if self.inp.skill_dir else []
+        bundle = bundle_files(self.inp.skill_dir, self.inp.bundle) if self.inp.skill_dir else []
         if bundle:  # the skill's relative paths are relative to its folder, not the workdir
             self.uses_skill_dir = True
             shown = ", ".join(bundle[:8]) + (", ..." if len(bundle) > 8 else "")
