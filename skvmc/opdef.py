@@ -153,6 +153,28 @@ def declared_facts(scope: str) -> dict[str, Fact]:
     return out
 
 
+# The problems of an array or dictionary attribute value against a spec, by the identity of
+# both: a pass that rebuilds an op keeps the values of the attributes it did not change, so
+# an op rebuilt for another target's tools re-checks only those. Entries hold their value
+# and spec (an id is not reused while its object lives); emptied when full.
+_CHECKED: dict[tuple[int, int, str], tuple] = {}
+_CHECKED_LIMIT = 20000
+
+
+def _value_problems(spec: AttrSpec, value, path: str) -> list[str]:
+    if type(value) is not tuple and type(value) is not FrozenDict:
+        return spec.problems(value, path)  # a scalar: checking it is cheaper than a look-up
+    key = (id(spec), id(value), path)
+    hit = _CHECKED.get(key)
+    if hit is not None and hit[0] is spec and hit[1] is value:
+        return list(hit[2])
+    problems = spec.problems(value, path)
+    if len(_CHECKED) >= _CHECKED_LIMIT:
+        _CHECKED.clear()
+    _CHECKED[key] = (spec, value, tuple(problems))
+    return problems
+
+
 @attrs.frozen
 class OpDef:
     """The declared shape of one op."""
@@ -218,12 +240,12 @@ class OpDef:
                 if spec.required:
                     note(None, [f"missing required attribute '{key}'"])
                 continue
-            note(key, spec.problems(op.attributes[key], key))
+            note(key, _value_problems(spec, op.attributes[key], key))
         extra = [key for key in op.attributes if key not in self.attributes]
         facts = self.facts() if extra else {}
         for key in extra:
             if key in facts:
-                note(key, facts[key].spec.problems(op.attributes[key], key))
+                note(key, _value_problems(facts[key].spec, op.attributes[key], key))
             else:
                 note(key, [f"unknown attribute '{key}'"])
         if not out and self.verify_extra is not None:
