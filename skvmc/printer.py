@@ -116,18 +116,32 @@ def format_attr_block(value, pad: str, used: int) -> str:
     when it fits, else a dictionary one entry per line and an array one element per line."""
     if not value or not isinstance(value, (tuple, FrozenDict)):
         return format_attr(value)
-    one = _bounded(value, WIDTH - used)
-    if one is not None:
-        return one
-    inner = pad + _STEP
-    if isinstance(value, FrozenDict):
-        lines = []
-        for k, v in value.items():
-            head = f"{inner}{format_key(k)} = "
-            lines.append(head + format_attr_block(v, inner, len(head)))
-        return "{\n" + ",\n".join(lines) + "\n" + pad + "}"
-    lines = [inner + format_attr_block(v, inner, len(inner)) for v in value]
-    return "[\n" + ",\n".join(lines) + "\n" + pad + "]"
+    key = (id(value), pad, used)
+    hit = _BLOCKS.get(key)
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    text = _bounded(value, WIDTH - used)
+    if text is None:
+        inner = pad + _STEP
+        if isinstance(value, FrozenDict):
+            lines = []
+            for k, v in value.items():
+                head = f"{inner}{format_key(k)} = "
+                lines.append(head + format_attr_block(v, inner, len(head)))
+            text = "{\n" + ",\n".join(lines) + "\n" + pad + "}"
+        else:
+            lines = [inner + format_attr_block(v, inner, len(inner)) for v in value]
+            text = "[\n" + ",\n".join(lines) + "\n" + pad + "]"
+    if len(_BLOCKS) >= 20000:
+        _BLOCKS.clear()
+    _BLOCKS[key] = (value, text)
+    return text
+
+
+# The text of an array or dictionary value at a place (indent, column), by the value's
+# identity: an op a pass rebuilt (another target's tools, a requirement's status) keeps the
+# value objects of what it did not change. An entry holds its value, so the id stays its own.
+_BLOCKS: dict[tuple, tuple] = {}
 
 
 def _types(values) -> str:
