@@ -54,14 +54,19 @@ def is_pleasantry(text: str) -> bool:
     return bool(_PLEASANTRY.match(normalize(text) or "x"))
 
 
+@functools.lru_cache(maxsize=16384)  # every target keys the same texts
+def _squashed(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _key(op: Operation):
     """Exact identity of a block: its text up to whitespace, and its nested content."""
-    return (op.name, " ".join(op.attr("text", "").split()), op.attr("check"),
+    return (op.name, _squashed(op.attr("text", "")), op.attr("check"),
             tuple(print_key(o) for r in op.regions for o in r.ops))
 
 
 def _print_key(op: Operation):
-    return (op.name, " ".join((op.attr("text", "") or op.attr("body", "")).split()),
+    return (op.name, _squashed(op.attr("text", "") or op.attr("body", "")),
             tuple(print_key(o) for r in op.regions for o in r.ops))
 
 
