@@ -632,6 +632,11 @@ def build_program(inp):
 def _lower(inp):
     LEGAL.check(inp.module, inp.diags)
     lowering = _Lowering(inp)
+    if lowering.granularity.mode == "whole" and inp.skill_dir \
+            and bundle_files(inp.skill_dir, inp.bundle):
+        # whole() always points the agent at the bundle's folder: the prologue is needed, so
+        # lower once with it (what the second lowering below would give)
+        return lowering.build(prologue=True), lowering
     program = lowering.build()
     if lowering.uses_skill_dir:  # an EXEC needs the skill dir: lower again with the prologue
         lowering = _Lowering(inp, lowering.analysis)
