@@ -316,56 +316,116 @@ class _Where:
 _BUNDLE_LIMIT = 256 * 1024  # bytes read per bundled file
 
 
-def _bundle_list(skill_path: str) -> list[str]:
+def _bundle_list(skill_path: str, reader=None) -> list[str]:
+    """The bundle's first 500 files; ``reader``: the skill's ``BundleReader``, which lists the
+    folder once per skill (``ctx.options["bundle"]``)."""
+    if reader is not None and reader.skill_dir == skill_path:
+        return reader.files(limit=500)
     from skvmc.frontend.refs import list_bundle
 
     return list_bundle(skill_path, limit=500)
 
 
-def _bundle_facts(skill_path: str, local: set[str], facts: Facts) -> None:
+class _Recorded:
+    """What the facts of one bundled file are, as the calls that add them to a ``Facts``
+    (replayed in order, so merging with what came before is what a fresh read would do)."""
+
+    def __init__(self):
+        self.calls: list[tuple] = []
+        self.rejected = _Rejected(self.calls)
+
+    def dep(self, *args, **kwargs):
+        self.calls.append(("dep", args, kwargs))
+
+    def var(self, *args, **kwargs):
+        self.calls.append(("var", args, kwargs))
+
+    def replay(self, facts: Facts) -> None:
+        for kind, args, kwargs in self.calls:
+            if kind == "rejected":
+                facts.rejected.append(args)
+            else:
+                getattr(facts, kind)(*args, **kwargs)
+
+
+class _Rejected:
+    def __init__(self, calls: list):
+        self.calls = calls
+
+    def append(self, item) -> None:
+        self.calls.append(("rejected", item, None))
+
+
+# The facts of a bundled file, by (file identity and version, local module names): every
+# target of a skill reads the same bundle, and the facts are a function of the file's text.
+_FILE_FACTS: dict[tuple, _Recorded] = {}
+_FILE_FACTS_LIMIT = 4096
+
+
+def _bundle_facts(skill_path: str, local: set[str], facts: Facts, reader=None) -> None:
     """Dependencies of the bundled scripts themselves: Python imports, shell commands,
     shebang interpreters, ``requirements.txt`` and ``package.json`` dependencies."""
-    import json
     import os
+    import stat
 
-    for rel in _bundle_list(skill_path):
+    local_key = frozenset(local)
+    for rel in _bundle_list(skill_path, reader):
         path = os.path.join(skill_path, rel)
-        name = rel.rsplit("/", 1)[-1]
-        if not os.path.isfile(path) or os.path.islink(path):
-            continue
         try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                text = fh.read(_BUNDLE_LIMIT)
+            st = os.lstat(path)
         except OSError:
             continue
-        where = _Where(rel)
-        first = text.split("\n", 1)[0]
-        shebang = re.match(r"#!\s*(?:/usr/bin/env\s+(?:-S\s+)?)?(?:/\S*/)?([\w.+-]+)", first)
-        if shebang and shell_words.PROGRAM_WORD.match(shebang.group(1)):
-            facts.dep("system", shebang.group(1), _evidence(where, first),
-                      any_of=ALTERNATIVES.get(shebang.group(1)))
-        if name.endswith(".py"):
-            _py_facts(where, text, local, facts)
-        elif name.endswith((".sh", ".bash")) or (shebang and shebang.group(1) in ("bash", "sh")):
-            _shell_facts(where, text, local, facts, frozenset(), "bash", provisions=True)
-        elif name == "requirements.txt":
-            for n, line in enumerate(text.splitlines(), 1):
-                spec = line.split("#", 1)[0].strip()
-                if spec and not spec.startswith("-"):
-                    if _REGISTRY_SPEC.match(spec.replace(" ", "")):
-                        dist, version = _split_version(spec)
-                        facts.dep("pip", dist, _evidence(_Where(rel, n), spec), version=version)
-                    else:
-                        facts.rejected.append((spec, _Where(rel, n).loc))
-        elif name == "package.json":
+        if not stat.S_ISREG(st.st_mode):  # a link, a folder, a special file
+            continue
+        key = (path, rel, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size, local_key)
+        recorded = _FILE_FACTS.get(key)
+        if recorded is None:
             try:
-                data = json.loads(text)
-            except ValueError:
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read(_BUNDLE_LIMIT)
+            except OSError:
                 continue
-            for key in ("dependencies",):
-                for pkg, version in (data.get(key) or {}).items():
-                    if npm_package(pkg) and isinstance(version, str):
-                        facts.dep("npm", pkg, _evidence(where, f"{key}: {pkg}"))
+            recorded = _Recorded()
+            _file_facts(rel, text, local, recorded)
+            if len(_FILE_FACTS) >= _FILE_FACTS_LIMIT:
+                _FILE_FACTS.clear()
+            _FILE_FACTS[key] = recorded
+        recorded.replay(facts)
+
+
+def _file_facts(rel: str, text: str, local: set[str], facts) -> None:
+    """The facts of one bundled file (``rel``: its path in the bundle) into ``facts``."""
+    import json
+
+    name = rel.rsplit("/", 1)[-1]
+    where = _Where(rel)
+    first = text.split("\n", 1)[0]
+    shebang = re.match(r"#!\s*(?:/usr/bin/env\s+(?:-S\s+)?)?(?:/\S*/)?([\w.+-]+)", first)
+    if shebang and shell_words.PROGRAM_WORD.match(shebang.group(1)):
+        facts.dep("system", shebang.group(1), _evidence(where, first),
+                  any_of=ALTERNATIVES.get(shebang.group(1)))
+    if name.endswith(".py"):
+        _py_facts(where, text, local, facts)
+    elif name.endswith((".sh", ".bash")) or (shebang and shebang.group(1) in ("bash", "sh")):
+        _shell_facts(where, text, local, facts, frozenset(), "bash", provisions=True)
+    elif name == "requirements.txt":
+        for n, line in enumerate(text.splitlines(), 1):
+            spec = line.split("#", 1)[0].strip()
+            if spec and not spec.startswith("-"):
+                if _REGISTRY_SPEC.match(spec.replace(" ", "")):
+                    dist, version = _split_version(spec)
+                    facts.dep("pip", dist, _evidence(_Where(rel, n), spec), version=version)
+                else:
+                    facts.rejected.append((spec, _Where(rel, n).loc))
+    elif name == "package.json":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return
+        for key in ("dependencies",):
+            for pkg, version in (data.get(key) or {}).items():
+                if npm_package(pkg) and isinstance(version, str):
+                    facts.dep("npm", pkg, _evidence(where, f"{key}: {pkg}"))
 
 
 def _service_facts(op: Operation, body: str, facts: Facts) -> None:
@@ -477,7 +537,9 @@ class BindEnv(Pass):
         module = map_ops(module, visit)
         skill_path = ctx.options.get("skill_path")
         if skill_path:
-            _bundle_facts(skill_path, local | _local_modules(_bundle_list(skill_path)), facts)
+            reader = ctx.options.get("bundle")
+            _bundle_facts(skill_path, local | _local_modules(_bundle_list(skill_path, reader)),
+                          facts, reader)
         for spec, where in facts.rejected:
             ctx.diags.warning(f"bind-env: {spec!r} is not a registry package name "
                               "(a URL, path or alias): not installed by env-setup.sh", where,

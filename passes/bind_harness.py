@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
@@ -117,15 +118,37 @@ def foreign_tool_names(harness, harnesses) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=16384)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text))
+
+
+_WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=256)
+def _tool_name_re(names: tuple[str, ...]) -> tuple[re.Pattern, bool]:
+    """The pattern finding ``names`` (longest first), and whether every name is a word."""
+    pattern = re.compile(_TOOLNAME_RE_TEMPLATE.format(names="|".join(map(re.escape, names))))
+    return pattern, all(_WORD.fullmatch(n) for n in names)
+
+
 def foreign_tool_mentions(text: str, mapping: dict[str, str]) -> list[str]:
     """Other harnesses' tool names written as tools ("`Bash`", "the Bash tool"): reported so
     a reader knows the skill names another harness's tool; the text is never changed.
     Lowercase generic names (read, shell, bash ...) only count when followed by "tool"."""
     if not mapping:
         return []
-    names = "|".join(re.escape(n) for n in sorted(mapping, key=len, reverse=True))
+    pattern, all_words = _tool_name_re(tuple(sorted(mapping, key=len, reverse=True)))
+    # A match of a name made of word characters is that name as a whole word: a text none of
+    # whose words is a name (most texts, for every target) has none, and a text's words are
+    # the same for every target.
+    if all_words:
+        words = _words(text)
+        if not any(n in words for n in mapping):
+            return []
     found = []
-    for m in re.finditer(_TOOLNAME_RE_TEMPLATE.format(names=names), text):
+    for m in pattern.finditer(text):
         open_tick, name, close_tick, tool_word = m.groups()
         distinctive = name[0].isupper() or "_" in name
         if tool_word or (open_tick == close_tick == "`" and distinctive):

@@ -20,12 +20,14 @@ prompt backend emits it (``skvmc.markdown.render_ops``).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
 
 from skvmc.ir import Operation
 from skvmc.markdown import render_ops
+from skvmc.memo import ByIdentity
 from skvmc.passes.analysis import dataflow
 from skvmc.passes.results import DeadStepElimResult
 from skvmc.passmanager import Pass, PassContext
@@ -47,15 +49,30 @@ def normalize(text: str) -> str:
     return text.rstrip(" .!;:")
 
 
+@functools.lru_cache(maxsize=8192)  # pure in its text: every target asks for the same texts
+def is_pleasantry(text: str) -> bool:
+    return bool(_PLEASANTRY.match(normalize(text) or "x"))
+
+
+@functools.lru_cache(maxsize=16384)  # every target keys the same texts
+def _squashed(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _key(op: Operation):
     """Exact identity of a block: its text up to whitespace, and its nested content."""
-    return (op.name, " ".join(op.attr("text", "").split()), op.attr("check"),
+    return (op.name, _squashed(op.attr("text", "")), op.attr("check"),
             tuple(print_key(o) for r in op.regions for o in r.ops))
 
 
-def print_key(op: Operation):
-    return (op.name, " ".join((op.attr("text", "") or op.attr("body", "")).split()),
+def _print_key(op: Operation):
+    return (op.name, _squashed(op.attr("text", "") or op.attr("body", "")),
             tuple(print_key(o) for r in op.regions for o in r.ops))
+
+
+# per op object (the IR is immutable): a block's key holds the keys of everything nested in it,
+# which every enclosing block and every later look-up would otherwise rebuild
+print_key = ByIdentity(_print_key)
 
 
 @attrs.frozen
@@ -64,7 +81,7 @@ class DeadStepElim(Pass):
     summary = "Remove dropped, duplicate and pure-commentary instructions"
 
     def apply(self, ctx: PassContext, module: Operation) -> Operation:
-        used = {v.name for op in module.walk() for v in op.operands}
+        used = _Used({v.name for op in module.walk() for v in op.operands})
         removed: list[dict] = []
         reported: list[dict] = []
         new = walk_patterns(module, self.patterns(used, removed, reported))
@@ -109,7 +126,7 @@ class DeadStepElim(Pass):
                           post=(Pattern("remove-emptied", keep),))
 
     def _reason(self, op: Operation, run: dict, used, reported) -> str | None:
-        if op.name in _NEVER or any(r.name in used for o in op.walk() for r in o.results):
+        if op.name in _NEVER or used.defined_in(op):
             return None
         drop = op.attr("drop")
         if op.name in ("skill.section", "prompt.drop") and drop:
@@ -122,9 +139,28 @@ class DeadStepElim(Pass):
         first = run.get(_key(op))
         if first is not None and not eff.has_effects:
             return f"exact duplicate of line {first.loc.line} in the same list"
-        if (not op.body and _PLEASANTRY.match(normalize(op.attr("text", "")) or "x")):
+        if not op.body and is_pleasantry(op.attr("text", "")):
             reported.append(_entry(op, "pure commentary: kept"))
         return None
+
+
+class _Used:
+    """The value names some op uses, and whether an op (or anything nested in it) defines one
+    of them: each op's answer is computed once from its children's (one bottom-up pass over
+    what is asked), not by walking its subtree again at every enclosing level."""
+
+    def __init__(self, names: set[str]):
+        self.names = names
+        self._memo: dict[int, tuple[Operation, bool]] = {}  # id -> (op, answer): op kept alive
+
+    def defined_in(self, op: Operation) -> bool:
+        hit = self._memo.get(id(op))
+        if hit is not None and hit[0] is op:
+            return hit[1]
+        answer = (any(r.name in self.names for r in op.results)
+                  or any(self.defined_in(o) for region in op.regions for o in region.ops))
+        self._memo[id(op)] = (op, answer)
+        return answer
 
 
 def _run_kind(op: Operation):

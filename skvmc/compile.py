@@ -205,11 +205,13 @@ def split_at_target(passes) -> tuple[list[Pass], list[Pass]]:
 
 
 def _context(options: CompileOptions, diags: DiagnosticEngine, results=None,
-             skill_path: str | None = None) -> PassContext:
+             skill_path: str | None = None, bundle=None) -> PassContext:
     ctx = PassContext(diags=diags)
     ctx.options["explain"] = options.explain
     if skill_path:
         ctx.options["skill_path"] = skill_path  # bind-env reads the bundled scripts' imports
+    if bundle is not None:  # the skill's BundleReader: its folder listed once per skill
+        ctx.options["bundle"] = bundle
     if results:  # the prefix's records (immutable: shared, not copied)
         ctx.results.update(results)
     return ctx
@@ -268,25 +270,25 @@ def compile(skill, target, options: CompileOptions | None = None, *,
             parsed = skill.skill if isinstance(skill, Prepared) else skill
             prepared = prepare(parsed, prefix, options, diags)
         mark = len(diags.diagnostics)
-        ctx = _context(options, diags, prepared.results, prepared.skill.skill_dir)
+        parsed = prepared.skill
+        if parsed.bundle is None:  # read once per skill, whatever the number of targets
+            from skvmc.frontend.bundle import BundleReader
+
+            object.__setattr__(parsed, "bundle",
+                               BundleReader(parsed.skill_dir, diags, options.bundle_limits))
+        ctx = _context(options, diags, prepared.results, parsed.skill_dir, parsed.bundle)
         manager = PassManager(rest, options.instrumentation)
         module = manager.run(prepared.module, ctx)
     except CompileError:
         raise CompileError(_rendered(diags, first) or "compile failed") from None
     if diags.count("error") > sum(d.severity == "error" for d in diags.diagnostics[:first]):
         raise CompileError(_rendered(diags, first))
-    parsed = prepared.skill
     text = pipeline_text(passes)
     timings = {"frontend": round(parsed.seconds, 6),
                "passes": [{"name": n, "seconds": round(t, 6)}
                           for n, t in (*prepared.timings, *manager.timings)],
                "backends": {}}
     mine = prepared.diagnostics + tuple(diags.diagnostics[mark:])
-    if parsed.bundle is None:  # read once per skill, whatever the number of targets
-        from skvmc.frontend.bundle import BundleReader
-
-        object.__setattr__(parsed, "bundle",
-                           BundleReader(parsed.skill_dir, diags, options.bundle_limits))
     inp = BackendInput(module=module, source=parsed.module, target=target_obj, target_spec=spec,
                        skill_dir=parsed.skill_dir, source_text=parsed.text, results=ctx.results,
                        diagnostics=[short(d) for d in mine], timings=timings, pipeline=text,

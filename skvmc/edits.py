@@ -25,6 +25,7 @@ from collections.abc import Callable
 import attrs
 
 from skvmc.ir import Operation
+from skvmc.memo import ByIdentity
 
 # Ops that are facts, not blocks of text (they have no span of their own).
 _NOT_BLOCKS = ("skill.ref", "skill.frontmatter")
@@ -68,7 +69,20 @@ def _is_block(op: Operation) -> bool:
 
 def source_spans(module: Operation, lines: list[str]) -> dict:
     """(name, line, col) -> _Span for every source block, from the frontend's module: a block
-    runs from its line to the line before its next sibling (or its parent's end)."""
+    runs from its line to the line before its next sibling (or its parent's end). Memoized
+    per source module (and its lines): every target of a skill edits the same source."""
+    hit = _SPANS.get(module)
+    if hit is not None and hit[0] == lines:
+        return dict(hit[1])
+    spans = _source_spans(module, lines)
+    _SPANS.put(module, (list(lines), spans))
+    return dict(spans)
+
+
+_SPANS = ByIdentity(None)
+
+
+def _source_spans(module: Operation, lines: list[str]) -> dict:
     spans: dict = {}
 
     def trim(start: int, end: int) -> int:

@@ -207,13 +207,22 @@ class AtomicDir:
             os.makedirs(parent, exist_ok=True)
             self._checked.add(parent)
         path = os.path.join(parent, parts[-1])
-        if os.path.islink(path):
-            confined(self.tmp, rel)  # UnsafePath when it leaves the folder
-        # O_EXCL | O_NOFOLLOW: never write through a link or over an earlier artifact.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                     0o666)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        # O_EXCL | O_NOFOLLOW: never write through a link or over an earlier artifact. Three
+        # system calls per file (open, write, close: no buffered file object, whose set-up
+        # costs a stat and an ioctl), thousands of files per corpus.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except FileExistsError:
+            if os.path.islink(path):
+                confined(self.tmp, rel)  # UnsafePath when it leaves the folder
+            raise
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         if mode is not None:
             os.chmod(path, mode)
         return path

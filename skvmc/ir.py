@@ -20,12 +20,16 @@ import attrs
 class FrozenDict(Mapping):
     """An insertion-ordered, hashable, read-only mapping used for dictionary attributes."""
 
-    __slots__ = ("_items", "_hash")
+    __slots__ = ("_items", "_hash", "_deep")
 
     def __init__(self, items: Mapping | tuple = ()):
-        pairs = tuple(items.items()) if isinstance(items, Mapping) else tuple(items)
-        self._items = dict(pairs)
+        if type(items) is dict:  # the common case: no ABC check, one copy
+            self._items = dict(items)
+        else:
+            self._items = dict(tuple(items.items()) if isinstance(items, Mapping)
+                               else tuple(items))
         self._hash = None
+        self._deep = False  # True: built by freeze(), so every value is an attribute value
 
     def __getitem__(self, key):
         return self._items[key]
@@ -78,13 +82,29 @@ class FrozenDict(Mapping):
         return FrozenDict({k: v for k, v in self._items.items() if k != key})
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
-    """Turn JSON-like Python data into attribute values (lists -> tuples, dicts -> FrozenDict)."""
+    """Turn JSON-like Python data into attribute values (lists -> tuples, dicts -> FrozenDict).
+    A value that already is one is returned as it is (an attribute value is immutable)."""
+    kind = type(value)
+    if kind in _SCALARS:  # the exact types, checked first: most values are strings
+        return value
+    if kind is FrozenDict and value._deep:
+        return value
+    if kind is tuple:
+        items = [freeze(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return tuple(items)
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     if isinstance(value, Mapping):
-        return FrozenDict({str(k): freeze(v) for k, v in value.items()})
-    if value is None or isinstance(value, (str, int, float, bool)):
+        frozen = FrozenDict({str(k): freeze(v) for k, v in value.items()})
+        frozen._deep = True
+        return frozen
+    if isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"not an attribute value: {value!r} ({type(value).__name__})")
 

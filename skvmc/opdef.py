@@ -53,6 +53,33 @@ class AttrSpec:
     min: int | None = None  # ints: inclusive bounds
     max: int | None = None
 
+    def ok(self, value: Any) -> bool:
+        """Whether ``value`` meets this spec: ``problems`` would find nothing (the same checks,
+        without building a path string for every nested value)."""
+        if not _KINDS[self.kind](value):
+            return False
+        if self.choices is not None and value not in self.choices:
+            return False
+        if self.kind == "int" and ((self.min is not None and value < self.min)
+                                   or (self.max is not None and value > self.max)):
+            return False
+        if self.items is not None and not all(self.items.ok(item) for item in value):
+            return False
+        if self.fields is not None:
+            for key, spec in self.fields.items():
+                if key in value:
+                    if not spec.ok(value[key]):
+                        return False
+                elif spec.required:
+                    return False
+            if any(key not in self.fields for key in value):
+                return False
+        if self.keys is not None and any(key not in self.keys for key in value):
+            return False
+        if self.values is not None and not all(self.values.ok(v) for v in value.values()):
+            return False
+        return True
+
     def problems(self, value: Any, path: str) -> list[str]:
         """Every way ``value`` breaks this spec, each naming ``path`` (e.g. ``'reads[1]'``)."""
         if not _KINDS[self.kind](value):
@@ -153,6 +180,28 @@ def declared_facts(scope: str) -> dict[str, Fact]:
     return out
 
 
+# The problems of an array or dictionary attribute value against a spec, by the identity of
+# both: a pass that rebuilds an op keeps the values of the attributes it did not change, so
+# an op rebuilt for another target's tools re-checks only those. Entries hold their value
+# and spec (an id is not reused while its object lives); emptied when full.
+_CHECKED: dict[tuple[int, int, str], tuple] = {}
+_CHECKED_LIMIT = 20000
+
+
+def _value_problems(spec: AttrSpec, value, path: str) -> list[str]:
+    if type(value) is not tuple and type(value) is not FrozenDict:
+        return spec.problems(value, path)  # a scalar: checking it is cheaper than a look-up
+    key = (id(spec), id(value), path)
+    hit = _CHECKED.get(key)
+    if hit is not None and hit[0] is spec and hit[1] is value:
+        return list(hit[2])
+    problems = [] if spec.ok(value) else spec.problems(value, path)
+    if len(_CHECKED) >= _CHECKED_LIMIT:
+        _CHECKED.clear()
+    _CHECKED[key] = (spec, value, tuple(problems))
+    return problems
+
+
 @attrs.frozen
 class OpDef:
     """The declared shape of one op."""
@@ -218,12 +267,12 @@ class OpDef:
                 if spec.required:
                     note(None, [f"missing required attribute '{key}'"])
                 continue
-            note(key, spec.problems(op.attributes[key], key))
+            note(key, _value_problems(spec, op.attributes[key], key))
         extra = [key for key in op.attributes if key not in self.attributes]
         facts = self.facts() if extra else {}
         for key in extra:
             if key in facts:
-                note(key, facts[key].spec.problems(op.attributes[key], key))
+                note(key, _value_problems(facts[key].spec, op.attributes[key], key))
             else:
                 note(key, [f"unknown attribute '{key}'"])
         if not out and self.verify_extra is not None:

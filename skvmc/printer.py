@@ -9,6 +9,7 @@ module again gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -26,6 +27,7 @@ _KEYWORDS = {"true", "false", "none", "loc"}
 format_string = json.encoder.encode_basestring
 
 
+@functools.lru_cache(maxsize=4096)  # a module has few distinct keys, printed at every op
 def format_key(key: str) -> str:
     if _BARE_KEY.match(key) and key not in _KEYWORDS:
         return key
@@ -33,6 +35,8 @@ def format_key(key: str) -> str:
 
 
 def format_attr(value) -> str:
+    if type(value) is str:  # most values
+        return format_string(value)
     if value is None:
         return "none"
     if value is True:
@@ -59,6 +63,46 @@ def format_attr_dict(attrs: FrozenDict) -> str:
     return "{" + ", ".join(f"{format_key(k)} = {format_attr(v)}" for k, v in attrs.items()) + "}"
 
 
+def _bounded(value, limit: int) -> str | None:
+    """``format_attr(value)`` when it is at most ``limit`` characters long, else None: found
+    without formatting more than ``limit`` characters of it. Deciding whether a value fits its
+    line then costs the line's width, not the size of the value (a dictionary that does not
+    fit is formatted again entry by entry, at every level of nesting)."""
+    kind = type(value)
+    if kind is str:
+        if len(value) + 2 > limit:  # its quoted form is at least that long
+            return None
+        text = format_string(value)
+        return text if len(text) <= limit else None
+    if kind is tuple:
+        if not value:
+            return "[]" if limit >= 2 else None
+        parts, size = [], 1  # "[" + items joined by ", " + "]"
+        for v in value:
+            text = _bounded(v, limit - size - 1)
+            if text is None:
+                return None
+            parts.append(text)
+            size += len(text) + 2
+        return "[" + ", ".join(parts) + "]"
+    if kind is FrozenDict:
+        if not value:
+            return "{}" if limit >= 2 else None
+        parts, size = [], 1
+        for k, v in value.items():
+            key = format_key(k)
+            text = _bounded(v, limit - size - len(key) - 4)
+            if text is None:
+                return None
+            parts.append(f"{key} = {text}")
+            size += len(key) + 3 + len(text) + 2
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(value, str) and len(value) > limit:  # its quoted form is longer still
+        return None
+    text = format_attr(value)
+    return text if len(text) <= limit else None
+
+
 WIDTH = 100  # lines longer than this break their attribute dictionary
 _STEP = "  "
 
@@ -70,18 +114,34 @@ def _fits(text: str, used: int) -> bool:
 def format_attr_block(value, pad: str, used: int) -> str:
     """``value`` as text starting at column ``used`` of a line indented by ``pad``: on one line
     when it fits, else a dictionary one entry per line and an array one element per line."""
-    one = format_attr(value)
-    if _fits(one, used) or not value or not isinstance(value, (tuple, FrozenDict)):
-        return one
-    inner = pad + _STEP
-    if isinstance(value, FrozenDict):
-        lines = []
-        for k, v in value.items():
-            head = f"{inner}{format_key(k)} = "
-            lines.append(head + format_attr_block(v, inner, len(head)))
-        return "{\n" + ",\n".join(lines) + "\n" + pad + "}"
-    lines = [inner + format_attr_block(v, inner, len(inner)) for v in value]
-    return "[\n" + ",\n".join(lines) + "\n" + pad + "]"
+    if not value or not isinstance(value, (tuple, FrozenDict)):
+        return format_attr(value)
+    key = (id(value), pad, used)
+    hit = _BLOCKS.get(key)
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    text = _bounded(value, WIDTH - used)
+    if text is None:
+        inner = pad + _STEP
+        if isinstance(value, FrozenDict):
+            lines = []
+            for k, v in value.items():
+                head = f"{inner}{format_key(k)} = "
+                lines.append(head + format_attr_block(v, inner, len(head)))
+            text = "{\n" + ",\n".join(lines) + "\n" + pad + "}"
+        else:
+            lines = [inner + format_attr_block(v, inner, len(inner)) for v in value]
+            text = "[\n" + ",\n".join(lines) + "\n" + pad + "]"
+    if len(_BLOCKS) >= 20000:
+        _BLOCKS.clear()
+    _BLOCKS[key] = (value, text)
+    return text
+
+
+# The text of an array or dictionary value at a place (indent, column), by the value's
+# identity: an op a pass rebuilt (another target's tools, a requirement's status) keeps the
+# value objects of what it did not change. An entry holds its value, so the id stays its own.
+_BLOCKS: dict[tuple, tuple] = {}
 
 
 def _types(values) -> str:
@@ -124,9 +184,10 @@ def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> 
         """What follows ``first`` (the start of the op's last line): attributes and type."""
         if not op.attributes:
             return signature
-        one = " " + format_attr_dict(op.attributes) + signature
-        if _fits(first.rsplit("\n", 1)[-1] + one, 0):
-            return one
+        room = WIDTH - len(first.rsplit("\n", 1)[-1]) - 1 - len(signature)
+        one = _bounded(op.attributes, room)
+        if one is not None:
+            return " " + one + signature
         lines = []
         for k, v in op.attributes.items():
             key = f"{pad}{_STEP}{format_key(k)} = "

@@ -131,7 +131,7 @@ class _Sweep:
 
     def _match(self, patterns, site: Site) -> tuple[Pattern, Rewrite] | None:
         for p in patterns:
-            rewrite = p(site)
+            rewrite = p.fn(site)
             if rewrite is not None:
                 matched = (site.op, *site.ops[site.index + 1:site.index + rewrite.consumed])
                 new = [o for o in rewrite.all_ops if not any(o is m for m in matched)]
@@ -151,7 +151,7 @@ class _Sweep:
             site = Site(ops[i], ops, i, parent, state, self.op)
             hit = self._match(self.patterns.pre, site) if self.patterns.pre else None
             if hit is None:
-                site.op = self.op(ops[i])
+                site.op = self.op(ops[i]) if ops[i].regions else ops[i]
                 hit = self._match(self.patterns.post, site) if self.patterns.post else None
             if hit is None:
                 out.append(site.op)

@@ -15,6 +15,10 @@ from skvmc.opdef import lookup_op
 
 def verify(module: Operation) -> list[Diagnostic]:
     """Every problem in ``module``, as error diagnostics (empty when it is valid)."""
+    if module.name == MODULE_OP:
+        summary = _summary(module)
+        if summary.ok and not summary.free:
+            return []  # valid: what the walk below would find is nothing
     out: list[Diagnostic] = []
     if module.name != MODULE_OP:
         out.append(Diagnostic("error", f"top-level op must be '{MODULE_OP}', not '{module.name}'",
@@ -35,6 +39,55 @@ def _problems(op: Operation) -> tuple[tuple[str | None, str], ...]:
 # problems it had when the previous pass's output was verified: verifying after every pass
 # then costs a walk plus checks of the ops that pass actually rebuilt.
 _local_problems = ByIdentity(_problems)
+
+
+class _Summary:
+    """What verifying an op's subtree needs from outside it, per op object (the IR is
+    immutable, and a pass keeps most ops of its input): ``ok`` when nothing inside is wrong by
+    itself (an op's own problems, a nested module, a use of a value defined inside with another
+    type, a value defined twice inside); ``free``: the (name, type) of each use not defined
+    before it inside; ``defs``: every value name defined inside, ``count`` with repeats.
+
+    A module is valid when its summary is ``ok`` with nothing ``free``: each use is then
+    defined by an earlier sibling at some enclosing level (what ``_verify_op``'s ``visible``
+    holds), with its type, and no name is defined twice. Verifying after a pass then costs the
+    ops it rebuilt, not a walk of the module; anything not ok is walked again for the
+    located diagnostics."""
+
+    __slots__ = ("ok", "free", "defs", "count")
+
+    def __init__(self, ok: bool, free: tuple, defs: frozenset, count: int):
+        self.ok, self.free, self.defs, self.count = ok, free, defs, count
+
+
+_NO_DEFS: frozenset = frozenset()
+
+
+def _summarize(op: Operation) -> _Summary:
+    ok = not _local_problems(op)
+    free = [(v.name, v.type) for v in op.operands]
+    defs = [frozenset(v.name for v in op.results)] if op.results else []
+    count = len(op.results)
+    for region in op.regions:
+        local: dict = {}  # the results of the siblings so far: name -> type
+        for inner in region.ops:
+            s = _summary(inner)
+            ok = ok and s.ok and inner.name != MODULE_OP
+            for name, kind in s.free:
+                if name in local:
+                    ok = ok and local[name] == kind
+                else:
+                    free.append((name, kind))
+            for value in inner.results:
+                local[value.name] = value.type
+            if s.count:
+                defs.append(s.defs)
+                count += s.count
+    names = frozenset().union(*defs) if len(defs) > 1 else (defs[0] if defs else _NO_DEFS)
+    return _Summary(ok and len(names) == count, tuple(free), names, count)
+
+
+_summary = ByIdentity(_summarize)
 
 
 def _err(out, op, message, loc=None):

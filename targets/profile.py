@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from pathlib import Path
 
 import attrs
@@ -110,12 +111,14 @@ def load_profile(path: str | Path, diags: DiagnosticEngine) -> Profile | None:
     (``Profile.level`` is None) and count as L0 for legality: see the module docstring.
     """
     try:  # a valid file is read once per process (until it changes): compiles for many
-        st = Path(path).stat()  # targets look up the same profiles again and again
-        stamp = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+        st = os.stat(path)  # targets look up the same profiles again and again
+        # the file by identity (device, inode) and version, under the name it was asked by
+        # (Profile.path): one stat, where resolving the path costs a stat per component
+        stamp = (str(path), st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
     except OSError:
         stamp = None
     cached = _LOADED.get(stamp) if stamp else None
-    if cached is not None and cached.path == str(path):
+    if cached is not None:
         return cached
     got = read_json(path, diags)
     if got is None:
@@ -129,7 +132,7 @@ def load_profile(path: str | Path, diags: DiagnosticEngine) -> Profile | None:
     return prof
 
 
-_LOADED: dict[tuple, Profile] = {}  # (resolved path, mtime, size) -> valid profile
+_LOADED: dict[tuple, Profile] = {}  # (path, device, inode, mtime, size) -> valid profile
 
 
 def capped(profile: Profile, bounds: dict[str, int], source: str) -> Profile:

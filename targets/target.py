@@ -121,6 +121,18 @@ def _profile_dirs(extra) -> list[Path]:
     return dirs
 
 
+def _json_files(folder: Path) -> list[str]:
+    """``sorted(folder.glob("*.json"))`` as strings (empty for a missing or unreadable
+    folder), without a Path object per entry: every target's compile asks."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".json"))
+    except OSError:  # missing, not a folder, unreadable: no profiles there
+        return []
+    base = str(folder)
+    return [os.path.join(base, n) for n in names]
+
+
 def find_measured_pair(target: Target, profile_dirs=None,
                        diags: DiagnosticEngine | None = None) -> Profile | None:
     """A measured profile of exactly this model on exactly this harness, if one exists.
@@ -131,10 +143,8 @@ def find_measured_pair(target: Target, profile_dirs=None,
     models = target.model.names()
     harnesses = set(target.harness.profile_harness_names)
     for d in _profile_dirs(profile_dirs):
-        if not d.is_dir():
-            continue
-        for f in sorted(d.glob("*.json")):
-            if f.name.endswith(".details.json"):  # `skvmc profile`'s per-instance record
+        for f in _json_files(d):
+            if f.endswith(".details.json"):  # `skvmc profile`'s per-instance record
                 continue
             own = DiagnosticEngine(diags.sources if diags is not None else None)
             prof = load_profile(f, own)

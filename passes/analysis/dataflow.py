@@ -204,8 +204,28 @@ def fact_effects(op: Operation) -> Effects | None:
                    from_facts=True)
 
 
+_OWN_KEYS = ("reads", "writes", "actions", "text", "body", "lang")
+_OWN: dict[tuple, Effects] = {}  # what own_effects reads of an op -> its effects
+
+
 def own_effects(op: Operation) -> Effects:
-    """The effects of ``op`` alone (not its nested ops)."""
+    """The effects of ``op`` alone (not its nested ops). Memoized by what it reads of the op
+    (its name and the attributes above): a pass that rebuilds an op (another target's tools,
+    a requirement's status) rarely changes those, and every target asks again."""
+    attributes = op.attributes
+    key = (op.name, *(attributes.get(k, _ABSENT) for k in _OWN_KEYS))
+    hit = _OWN.get(key)
+    if hit is None:
+        if len(_OWN) >= 16384:
+            _OWN.clear()
+        hit = _OWN[key] = _own_effects(op)
+    return hit
+
+
+_ABSENT = object()
+
+
+def _own_effects(op: Operation) -> Effects:
     facts = fact_effects(op)
     text = op.attr("text", "") if op.name != "skill.section" else ""
     derived = code_effects(op) if op.name == "skill.code" else text_effects(text)

@@ -176,7 +176,9 @@ def _requires(op) -> list[dict]:
 
 
 class _Lowering:
-    def __init__(self, inp):
+    def __init__(self, inp, analysis: tuple | None = None):
+        """``analysis``: (granularity, commands, refused) of an earlier lowering of the same
+        input (what a second lowering with the prologue would compute again)."""
         self.inp = inp
         self.file = inp.module.attr("source") or "SKILL.md"
         self.b = ProgramBuilder(meta={
@@ -192,9 +194,14 @@ class _Lowering:
         self.headings: list[str] = []
         self.last = None  # the slot of the last result
         self.run_hint = False
-        self.granularity = granularity_.choose(inp.module, inp.granularity, inp.target)
-        bundle = set(bundle_files(inp.skill_dir)) if inp.skill_dir else set()
-        self.commands, self.refused = find_run_commands(inp.module, bundle)
+        if analysis is None:
+            granularity = granularity_.choose(inp.module, inp.granularity, inp.target)
+            bundle = set(bundle_files(inp.skill_dir, inp.bundle)) if inp.skill_dir else set()
+            commands, refused = find_run_commands(inp.module, bundle)
+            analysis = (granularity, tuple(commands), tuple(refused))
+        self.analysis = analysis
+        self.granularity = analysis[0]
+        self.commands, self.refused = list(analysis[1]), list(analysis[2])  # build() edits them
         self.command_at = {c.line: c for c in self.commands}  # split mode runs them in place
         self.constraints: list[list[str]] = []  # per open section: rules for its steps
 
@@ -400,7 +407,7 @@ class _Lowering:
         module = self.inp.module
         self.b.emit("listdir", "files", line=self.line(module))  # what the task gave
         self.b.emit("fact", self.b.slot("files"), line=self.line(module))
-        bundle = bundle_files(self.inp.skill_dir) if self.inp.skill_dir else []
+        bundle = bundle_files(self.inp.skill_dir, self.inp.bundle) if self.inp.skill_dir else []
         if bundle:  # the skill's relative paths are relative to its folder, not the workdir
             self.uses_skill_dir = True
             shown = ", ".join(bundle[:8]) + (", ..." if len(bundle) > 8 else "")
@@ -627,9 +634,14 @@ def build_program(inp):
 def _lower(inp):
     LEGAL.check(inp.module, inp.diags)
     lowering = _Lowering(inp)
+    if lowering.granularity.mode == "whole" and inp.skill_dir \
+            and bundle_files(inp.skill_dir, inp.bundle):
+        # whole() always points the agent at the bundle's folder: the prologue is needed, so
+        # lower once with it (what the second lowering below would give)
+        return lowering.build(prologue=True), lowering
     program = lowering.build()
     if lowering.uses_skill_dir:  # an EXEC needs the skill dir: lower again with the prologue
-        lowering = _Lowering(inp)
+        lowering = _Lowering(inp, lowering.analysis)
         program = lowering.build(prologue=True)
     return program, lowering
 

@@ -73,9 +73,12 @@ def frontmatter_for(harness, module) -> str:
     return "".join(lines)
 
 
-def bundle_files(skill_dir: str) -> list[str]:
-    """The files copied beside the compiled SKILL.md: the bundle, as the frontend sees it."""
-    return [f for f in list_bundle(skill_dir) if f != "SKILL.md"]
+def bundle_files(skill_dir: str, reader=None) -> list[str]:
+    """The files copied beside the compiled SKILL.md: the bundle, as the frontend sees it.
+    ``reader``: the skill's ``BundleReader`` (its listing is taken once per skill)."""
+    listing = reader.files() if reader is not None and reader.skill_dir == skill_dir \
+        else list_bundle(skill_dir)
+    return [f for f in listing if f != "SKILL.md"]
 
 
 def emit(inp) -> dict[str, bytes]:
@@ -86,7 +89,7 @@ def emit(inp) -> dict[str, bytes]:
     root = skill_root(harness, name)
     if os.path.isdir(inp.skill_dir):
         reader = inp.bundle or BundleReader(inp.skill_dir)
-        for rel in bundle_files(inp.skill_dir):
+        for rel in bundle_files(inp.skill_dir, reader):
             data = reader.read(rel)  # None: refused (link outside, special file, too big)
             if data is not None:
                 files[f"{root}/{rel}"] = data
@@ -120,7 +123,7 @@ def context_text(inp, route: str, skill_md: str) -> str:
         how = binding.load_call(harness, f"{root}/SKILL.md", name)
         lines += [f"Before working on such a task, load its instructions: {how}.", ""]
         return "\n".join(lines)
-    bundled = bundle_files(inp.skill_dir) if os.path.isdir(inp.skill_dir) else []
+    bundled = bundle_files(inp.skill_dir, inp.bundle) if os.path.isdir(inp.skill_dir) else []
     if bundled:  # the body's relative paths point into the skill folder, not the cwd
         lines += [f"Its folder is `{root}/`; paths in these instructions (such as "
                   f"`{bundled[0]}`) are relative to that folder.", ""]

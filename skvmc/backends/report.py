@@ -128,5 +128,90 @@ def thaw_all(value):
 
 def emit(inp) -> dict[str, bytes]:
     LEGAL.check(inp.module, inp.diags)
-    text = json.dumps(build(inp), indent=2, sort_keys=False, default=str) + "\n"
+    text = dumps_indented(build(inp)) + "\n"
     return {"report.json": text.encode("utf-8")}
+
+
+_ESCAPE = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensure_ascii)
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def dumps_indented(value, indent: int = 2) -> str:
+    """``json.dumps(value, indent=indent, default=str)``, the same text: the standard library
+    encodes indented JSON with its pure-Python encoder, a generator per container and a
+    chunk per token, which was most of this backend's time (a report per target)."""
+    out: list[str] = []
+    seen: set[int] = set()  # containers being encoded: a cycle is an error, as in json
+
+    def scalar(v) -> str | None:
+        if isinstance(v, str):
+            return _ESCAPE(v)
+        if v is None:
+            return "null"
+        if v is True:
+            return "true"
+        if v is False:
+            return "false"
+        if isinstance(v, int):
+            return int.__repr__(v)
+        if isinstance(v, float):
+            return _float(v)
+        return None
+
+    def key_text(k) -> str:
+        if isinstance(k, str):
+            return _ESCAPE(k)
+        if isinstance(k, float):
+            return _ESCAPE(_float(k))
+        if k is True or k is False or k is None:
+            return _ESCAPE({True: "true", False: "false", None: "null"}[k])
+        if isinstance(k, int):
+            return _ESCAPE(int.__repr__(k))
+        raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
+
+    def encode(v, level: int) -> None:
+        text = scalar(v)
+        if text is not None:
+            out.append(text)
+            return
+        if isinstance(v, (list, tuple)):
+            if not v:
+                out.append("[]")
+                return
+            if id(v) in seen:
+                raise ValueError("Circular reference detected")
+            seen.add(id(v))
+            pad = "\n" + " " * (indent * (level + 1))
+            out.append("[")
+            for i, item in enumerate(v):
+                out.append("," + pad if i else pad)
+                encode(item, level + 1)
+            out.append("\n" + " " * (indent * level) + "]")
+            seen.discard(id(v))
+            return
+        if isinstance(v, dict):
+            if not v:
+                out.append("{}")
+                return
+            if id(v) in seen:
+                raise ValueError("Circular reference detected")
+            seen.add(id(v))
+            pad = "\n" + " " * (indent * (level + 1))
+            out.append("{")
+            for i, (k, item) in enumerate(v.items()):
+                out.append(("," + pad if i else pad) + key_text(k) + ": ")
+                encode(item, level + 1)
+            out.append("\n" + " " * (indent * level) + "}")
+            seen.discard(id(v))
+            return
+        encode(str(v), level)  # default=str
+
+    encode(value, 0)
+    return "".join(out)

@@ -23,6 +23,7 @@ requests, run:") is not an instruction to run it now.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 
@@ -30,6 +31,7 @@ import attrs
 
 from skvmc.dialects import skill
 from skvmc.ir import Operation
+from skvmc.memo import by_text
 
 PLACEHOLDER_MARK = "\ue001"  # wraps a placeholder name inside an argv item
 SKILL_DIR_MARK = "\ue000"  # stands for the skill folder inside an argv item
@@ -100,38 +102,60 @@ def find_run_commands(module: Operation,
     found: list[RunCommand] = []
     refused: list[Refusal] = []
     previous_text = ""  # the text just before a fence (its introduction)
+    files = frozenset(bundle)
     for op in _walk(module):
         if op.name == "skill.code":
             if skill.fence_kind(op.attr("lang")) == skill.SHELL:
-                lines = [ln.strip().removeprefix("$ ") for ln in op.attr("body").splitlines()
-                         if ln.strip() and not ln.strip().startswith("#")]
-                if len(lines) == 1 and _runs_script(lines[0], bundle):
+                command = _fence_command(op.attr("body"), files)
+                if command is not None:
                     why = _fence_instruction(previous_text)
-                    _consider(lines[0], op.loc.line, why, bundle, found, refused)
+                    _consider(command, op.loc.line, why, bundle, found, refused)
             previous_text = ""
             continue
         text = op.attr("text") if op.name in ("skill.step", "skill.text") else None
         if not isinstance(text, str):
             continue
         previous_text = text
-        for m in _SPAN.finditer(text):
-            if _runs_script(m.group(1), bundle):
-                why = _span_instruction(text, m.start())
-                _consider(m.group(1), op.loc.line, why, bundle, found, refused)
+        for command, at in _span_commands(text, files):
+            why = _span_instruction(text, at)
+            _consider(command, op.loc.line, why, bundle, found, refused)
     return found, refused
 
 
+# What a text or a fence body runs, by (text, bundle files): every target of a skill has the
+# same texts and bundle, so the scan is done once per skill, not once per target.
+@functools.lru_cache(maxsize=8192)
+def _span_commands(text: str, bundle: frozenset) -> tuple[tuple[str, int], ...]:
+    """(command, offset) of each code span of ``text`` that runs a bundled script."""
+    return tuple((m.group(1), m.start()) for m in _SPAN.finditer(text)
+                 if _runs_script(m.group(1), bundle))
+
+
+@functools.lru_cache(maxsize=8192)
+def _fence_command(body: str, bundle: frozenset) -> str | None:
+    """The command of a shell fence that is one command running a bundled script, or None."""
+    lines = [ln.strip().removeprefix("$ ") for ln in body.splitlines()
+             if ln.strip() and not ln.strip().startswith("#")]
+    return lines[0] if len(lines) == 1 and _runs_script(lines[0], bundle) else None
+
+
 def _walk(op: Operation):
-    for sub in op.body:
+    """Every op nested in the first regions below ``op``, in document (pre-)order."""
+    stack = list(reversed(op.body))
+    while stack:
+        sub = stack.pop()
         yield sub
-        yield from _walk(sub)
+        stack.extend(reversed(sub.body))
 
 
 def _runs_script(command: str, bundle: set[str]) -> bool:
     return _script_of(_split_loose(command), bundle) is not None
 
 
+@by_text()
 def _split_loose(command: str) -> list[str]:
+    """The words of a command line, loosely (unbalanced quotes: split at white space); memoized
+    by text, since every target of a skill asks for the same code spans."""
     try:
         return shlex.split(_SKILL_DIR.sub(SKILL_DIR_MARK + "/", command))
     except ValueError:

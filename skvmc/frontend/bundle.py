@@ -100,7 +100,8 @@ def _kind(mode: int) -> str:
 
 
 class BundleReader:
-    """Reads a skill's bundle once (warnings included), however many targets copy it."""
+    """Reads a skill's bundle once (warnings included), however many targets copy it; lists
+    the skill folder once, however many passes and backends of however many targets ask."""
 
     def __init__(self, skill_dir: str, diags: DiagnosticEngine | None = None,
                  limits: BundleLimits | None = None):
@@ -109,6 +110,16 @@ class BundleReader:
         self.limits = limits or BundleLimits()
         self.used = 0
         self._cache: dict[str, bytes | None] = {}
+        self._files: tuple[str, ...] | None = None
+
+    def files(self, limit: int | None = None) -> list[str]:
+        """``refs.list_bundle(skill_dir, limit)``: the listing is in walk order, so a limited
+        one is the start of the whole one."""
+        if self._files is None:
+            from skvmc.frontend.refs import list_bundle
+
+            self._files = tuple(list_bundle(self.skill_dir))
+        return list(self._files if limit is None else self._files[:limit])
 
     def read(self, rel: str) -> bytes | None:
         if rel not in self._cache:
