@@ -32,6 +32,8 @@ from skvmc.dialects import skill
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
+ONE_LINE_HINT = ("Your code is all on one line: put each statement on its own line, with \\n "
+                 "between lines inside the JSON string, and indent blocks.")
 
 
 class ModelError(Exception):
@@ -388,6 +390,12 @@ class AgentLoop:
             parts.append("stdout:\n" + r.stdout)
         if r.stderr:
             parts.append("stderr:\n" + r.stderr)
+        code = action.get("code")
+        if (r.exit_code != 0 and isinstance(code, str) and "\n" not in code.strip()
+                and "SyntaxError" in (r.stderr or "")):
+            # weak models flatten a program into one JSON line; the traceback alone does
+            # not tell them why (measured: the 1.5B, 3 tasks, every retry the same one-liner)
+            parts.append(ONE_LINE_HINT)
         return _cap("\n".join(parts))
 
     def _remaining(self):

@@ -1,4 +1,4 @@
-"""The agent loop does not rerun an action that just failed, word for word."""
+"""The agent loop's handling of weak-model habits: repeats, long tracebacks, one-line code."""
 
 from __future__ import annotations
 
@@ -113,3 +113,13 @@ def test_the_same_write_again_says_the_file_holds_it_already(tmp_path):
     assert outcome.ok
     assert outcome.turns[1].result == ("t.txt already holds exactly this: nothing changed. If "
                                        "the task is done, answer; otherwise do its next step.")
+
+
+def test_one_line_code_with_a_syntax_error_gets_a_hint(tmp_path):
+    from skvmc.vm.agent import ONE_LINE_HINT
+    flat = json.dumps({"action": "exec", "language": "python",
+                       "code": "with open('a') as f: n = 1 print(n)"})
+    model, outcome = _run(tmp_path, [flat, BROKEN, ANSWER])
+    assert outcome.turns[0].result.endswith(ONE_LINE_HINT)
+    assert "\\n between lines" in ONE_LINE_HINT
+    assert ONE_LINE_HINT not in outcome.turns[1].result  # a NameError is not a layout problem
