@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
@@ -117,15 +118,22 @@ def foreign_tool_names(harness, harnesses) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _tool_name_re(names: tuple[str, ...]) -> re.Pattern:
+    """The mention pattern of these tool names (longest first), built once per mapping, not
+    once per instruction."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(_TOOLNAME_RE_TEMPLATE.format(names=alternatives))
+
+
 def foreign_tool_mentions(text: str, mapping: dict[str, str]) -> list[str]:
     """Other harnesses' tool names written as tools ("`Bash`", "the Bash tool"): reported so
     a reader knows the skill names another harness's tool; the text is never changed.
     Lowercase generic names (read, shell, bash ...) only count when followed by "tool"."""
     if not mapping:
         return []
-    names = "|".join(re.escape(n) for n in sorted(mapping, key=len, reverse=True))
     found = []
-    for m in re.finditer(_TOOLNAME_RE_TEMPLATE.format(names=names), text):
+    for m in _tool_name_re(tuple(mapping)).finditer(text):
         open_tick, name, close_tick, tool_word = m.groups()
         distinctive = name[0].isupper() or "_" in name
         if tool_word or (open_tick == close_tick == "`" and distinctive):

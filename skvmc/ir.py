@@ -78,8 +78,13 @@ class FrozenDict(Mapping):
         return FrozenDict({k: v for k, v in self._items.items() if k != key})
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
     """Turn JSON-like Python data into attribute values (lists -> tuples, dicts -> FrozenDict)."""
+    if type(value) in _SCALARS:  # most values; before the Mapping check (an ABC: slow)
+        return value
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     if isinstance(value, Mapping):
@@ -135,6 +140,24 @@ class Value:
         return f"%{self.name}"
 
 
+def _same(a, b) -> bool:
+    """Attribute values that print the same: equal and of the same types all the way down
+    (``1 == True`` and ``0.0 == -0.0`` do not count)."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is str or kind is int or kind is bool:
+        return a == b
+    if kind is tuple:
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if kind is FrozenDict:
+        return (len(a) == len(b) and all(ka == kb and _same(va, vb) for (ka, va), (kb, vb)
+                                         in zip(a.items(), b.items())))
+    return False
+
+
 def _attr_converter(value):
     return value if isinstance(value, FrozenDict) else freeze(dict(value))
 
@@ -157,8 +180,13 @@ class Operation:
     regions: tuple[Region, ...] = attrs.field(default=(), converter=tuple)
     loc: Location = attrs.field(default=UNKNOWN_LOC, eq=False, hash=False)
     # where each attribute key was written, for IR read from text (diagnostics only)
-    attr_locs: Mapping[str, Location] = attrs.field(factory=dict, eq=False, hash=False,
+    # (one shared empty mapping by default: most ops are built by passes, not read from text)
+    attr_locs: Mapping[str, Location] = attrs.field(default=FrozenDict(), eq=False, hash=False,
                                                     repr=False)
+    # values of pure functions of this (immutable) op, by memo (``skvmc.memo.ByIdentity``):
+    # they live and die with the op, and a copy (``attrs.evolve``) starts without them
+    _memo: dict | None = attrs.field(default=None, init=False, eq=False, hash=False,
+                                     repr=False)
 
     def attr_loc(self, key: str) -> Location:
         """Where attribute ``key`` was written (the op's location when unknown)."""
@@ -178,14 +206,22 @@ class Operation:
         return self.attributes.get(key, default)
 
     def with_attrs(self, **updates: Any) -> Operation:
-        """A copy with attributes set; a value of ``None`` removes the attribute."""
+        """A copy with attributes set; a value of ``None`` removes the attribute. The op
+        itself when that changes nothing (a pass that re-derives a fact leaves the op, and so
+        what the verifier and the other memos know of it, as it was)."""
         new = dict(self.attributes)
+        changed = False
         for key, value in updates.items():
             if value is None:
-                new.pop(key, None)
+                if key in new:
+                    del new[key]
+                    changed = True
             else:
-                new[key] = freeze(value)
-        return attrs.evolve(self, attributes=FrozenDict(new))
+                value = freeze(value)
+                if not changed and not (key in new and _same(new[key], value)):
+                    changed = True
+                new[key] = value
+        return attrs.evolve(self, attributes=FrozenDict(new)) if changed else self
 
     def with_ops(self, ops, region: int = 0) -> Operation:
         """A copy whose ``region``-th region holds ``ops``."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import weakref
 
 
 def by_text(limit: int = 4096):
@@ -38,44 +37,43 @@ def by_text(limit: int = 4096):
     return wrap
 
 
-class _Ref(weakref.ref):
-    __slots__ = ("key",)
+_MISSING = object()
 
 
 class ByIdentity:
     """``fn(op)`` memoized per object, for pure functions of immutable IR: hashing an op
     hashes its whole subtree, and a module rebuilt by a pass keeps most op objects of the one
-    before. An entry lives as long as its op (a weak reference drops it when the op is freed,
-    so the id cannot be reused while the entry lives, and no old module is kept alive), and
-    the memo is emptied when it holds ``limit`` entries (each costs ~200 bytes)."""
+    before. The value is kept on the op itself (its ``_memo`` slot, a dict by memo), so it
+    lives exactly as long as the op: no id can be reused while it lives, no old module is kept
+    alive, and there is no table to bound or to clean up (a weak reference per entry cost
+    ~200 bytes and a callback when the op is freed)."""
 
-    def __init__(self, fn, limit: int = 50_000):
-        self.fn, self.limit, self.data = fn, limit, {}
+    def __init__(self, fn):
+        self.fn = fn
+        self.key = object()  # a new one empties the memo (``cache_clear``)
         functools.update_wrapper(self, fn)
 
-    def _drop(self, ref: _Ref) -> None:
-        self.data.pop(ref.key, None)
-
     def __call__(self, op):
-        hit = self.data.get(id(op))
-        if hit is not None and hit[0]() is op:
-            return hit[1]
+        memo = op._memo
+        if memo is not None:
+            hit = memo.get(self.key, _MISSING)
+            if hit is not _MISSING:
+                return hit
         value = self.fn(op)
         self.put(op, value)
         return value
 
     def get(self, op, default=None):
         """The stored value of ``op``, without computing it."""
-        hit = self.data.get(id(op))
-        return hit[1] if hit is not None and hit[0]() is op else default
+        memo = op._memo
+        return default if memo is None else memo.get(self.key, default)
 
     def put(self, op, value) -> None:
-        key = id(op)
-        if len(self.data) >= self.limit:
-            self.data.clear()
-        ref = _Ref(op, self._drop)
-        ref.key = key
-        self.data[key] = (ref, value)
+        memo = op._memo
+        if memo is None:
+            object.__setattr__(op, "_memo", {self.key: value})
+        else:
+            memo[self.key] = value
 
     def cache_clear(self) -> None:
-        self.data.clear()
+        self.key = object()

@@ -78,6 +78,7 @@ from skvmc.dialects import skill
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
+from skvmc.passes.analysis.shell_words import split_words
 
 _SHELL_META = re.compile(r"[|&;<>()`$*?{}\[\]~]|\\$")
 _RUN = re.compile(r"\b(run|execute)\b", re.IGNORECASE)
@@ -111,7 +112,7 @@ def command_argvs(body: str, lang: str) -> list[list[str]] | None:
         if _SHELL_META.search(line) or "=" in line.split()[0]:
             return None
         try:
-            argv = shlex.split(line)
+            argv = split_words(line)
         except ValueError:
             return None
         if argv:

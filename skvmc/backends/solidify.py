@@ -30,6 +30,7 @@ import attrs
 
 from skvmc.dialects import skill
 from skvmc.ir import Operation
+from skvmc.passes.analysis.shell_words import split_words
 
 PLACEHOLDER_MARK = "\ue001"  # wraps a placeholder name inside an argv item
 SKILL_DIR_MARK = "\ue000"  # stands for the skill folder inside an argv item
@@ -133,7 +134,7 @@ def _runs_script(command: str, bundle: set[str]) -> bool:
 
 def _split_loose(command: str) -> list[str]:
     try:
-        return shlex.split(_SKILL_DIR.sub(SKILL_DIR_MARK + "/", command))
+        return split_words(_SKILL_DIR.sub(SKILL_DIR_MARK + "/", command))
     except ValueError:
         return command.split()
 
@@ -203,7 +204,7 @@ def _template(command: str, bundle: set[str]):
     if _SHELL_META.search(text):
         return "it needs a shell (pipes, redirections, variables or globs)"
     try:
-        argv = shlex.split(text)
+        argv = split_words(text)
     except ValueError:
         return "its quoting does not parse"
     script = _script_of(argv, bundle)
