@@ -26,6 +26,7 @@ import attrs
 from skvmc.ir import UNKNOWN_LOC, FrozenDict, Location, Operation, Region, Type, freeze
 from skvmc.memo import ByIdentity
 
+
 # What is wrong with an op by itself (its declaration, its declared facts), as (attribute key
 # or None, message) pairs, by op object (the verifier's per-op check; ``OpDef.build`` records
 # the ops it checked). The IR is immutable, so an op a pass left untouched has the problems
