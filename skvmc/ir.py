@@ -185,7 +185,7 @@ class Operation:
                                                     repr=False)
     # values of pure functions of this (immutable) op, by memo (``skvmc.memo.ByIdentity``):
     # they live and die with the op, and a copy (``attrs.evolve``) starts without them
-    _memo: dict | None = attrs.field(default=None, init=False, eq=False, hash=False,
+    _memo: tuple | None = attrs.field(default=None, init=False, eq=False, hash=False,
                                      repr=False)
 
     def attr_loc(self, key: str) -> Location:
@@ -203,7 +203,7 @@ class Operation:
         return self.results[0]
 
     def attr(self, key: str, default: Any = None) -> Any:
-        return self.attributes.get(key, default)
+        return self.attributes._items.get(key, default)  # the hottest call of every pass
 
     def with_attrs(self, **updates: Any) -> Operation:
         """A copy with attributes set; a value of ``None`` removes the attribute. The op

@@ -37,16 +37,16 @@ def by_text(limit: int = 4096):
     return wrap
 
 
-_MISSING = object()
 
 
 class ByIdentity:
     """``fn(op)`` memoized per object, for pure functions of immutable IR: hashing an op
     hashes its whole subtree, and a module rebuilt by a pass keeps most op objects of the one
-    before. The value is kept on the op itself (its ``_memo`` slot, a dict by memo), so it
-    lives exactly as long as the op: no id can be reused while it lives, no old module is kept
-    alive, and there is no table to bound or to clean up (a weak reference per entry cost
-    ~200 bytes and a callback when the op is freed)."""
+    before. The value is kept on the op itself (its ``_memo`` slot: a flat tuple of memo key,
+    value, memo key, value ...; a dict would cost twice the bytes for the one or two entries
+    an op has), so it lives exactly as long as the op: no id can be reused while it lives, no
+    old module is kept alive, and there is no table to bound or to clean up (a weak reference
+    per entry cost ~200 bytes and a callback when the op was freed)."""
 
     def __init__(self, fn):
         self.fn = fn
@@ -56,9 +56,10 @@ class ByIdentity:
     def __call__(self, op):
         memo = op._memo
         if memo is not None:
-            hit = memo.get(self.key, _MISSING)
-            if hit is not _MISSING:
-                return hit
+            key = self.key
+            for i in range(0, len(memo), 2):
+                if memo[i] is key:
+                    return memo[i + 1]
         value = self.fn(op)
         self.put(op, value)
         return value
@@ -66,14 +67,26 @@ class ByIdentity:
     def get(self, op, default=None):
         """The stored value of ``op``, without computing it."""
         memo = op._memo
-        return default if memo is None else memo.get(self.key, default)
+        if memo is not None:
+            key = self.key
+            for i in range(0, len(memo), 2):
+                if memo[i] is key:
+                    return memo[i + 1]
+        return default
 
     def put(self, op, value) -> None:
         memo = op._memo
+        key = self.key
         if memo is None:
-            object.__setattr__(op, "_memo", {self.key: value})
+            memo = (key, value)
         else:
-            memo[self.key] = value
+            for i in range(0, len(memo), 2):
+                if memo[i] is key:
+                    memo = (*memo[:i + 1], value, *memo[i + 2:])
+                    break
+            else:
+                memo = (*memo, key, value)
+        object.__setattr__(op, "_memo", memo)
 
     def cache_clear(self) -> None:
-        self.key = object()
+        self.key = object()  # entries under the old key are never read again
