@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import threading
 
 import attrs
 
@@ -87,32 +86,6 @@ def _keys(unit: Unit, diags: DiagnosticEngine):
     return out
 
 
-_gc_lock = threading.Lock()
-_gc_pauses = 0  # parses running now (threads of one process share the collector)
-_gc_was_enabled = True  # the collector's state when the first of them started
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """The cyclic garbage collector off while the frontend builds a skill's module, back on
-    after. Parsing only allocates (the IR is immutable and acyclic, freed by reference
-    counting); a 1 MB skill builds ~10^6 objects, and the full collections their growth
-    triggers (each a walk over every object alive) cost a third of the compile's CPU time."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
 def compile_unit(unit: Unit, _model=None) -> SkillResult:
     """Compile one skill for each of its targets (the ``work`` of ``skvmc.matrix``)."""
     try:
@@ -122,11 +95,10 @@ def compile_unit(unit: Unit, _model=None) -> SkillResult:
 
 
 def _parse(api, path: str, diags: DiagnosticEngine):
-    """The frontend with the collector paused; its module then lives as long as the unit, so
-    it is frozen (``gc.freeze``): the collections during the passes and backends walk only
-    what they built, not the source module again and again."""
-    with gc_paused():
-        parsed = api.parse(path, diags)
+    """The frontend (which pauses the collector, see ``skvmc.memo.gc_paused``); its module
+    lives as long as the unit, so it is frozen (``gc.freeze``): the collections during the
+    backends walk only what was built after it, not the source module again and again."""
+    parsed = api.parse(path, diags)
     gc.freeze()
     return parsed
 

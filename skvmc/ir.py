@@ -27,6 +27,14 @@ class FrozenDict(Mapping):
         self._items = dict(pairs)
         self._hash = None
 
+    @classmethod
+    def _adopt(cls, items: dict) -> FrozenDict:
+        """A FrozenDict around ``items`` itself (a dict nobody else holds), not a copy."""
+        new = cls.__new__(cls)
+        new._items = items
+        new._hash = None
+        return new
+
     def __getitem__(self, key):
         return self._items[key]
 
@@ -83,8 +91,13 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 def freeze(value: Any) -> Any:
     """Turn JSON-like Python data into attribute values (lists -> tuples, dicts -> FrozenDict)."""
-    if type(value) in _SCALARS:  # most values; before the Mapping check (an ABC: slow)
+    kind = type(value)
+    if kind in _SCALARS:  # most values; before the Mapping check (an ABC: slow)
         return value
+    if kind is tuple or kind is list:
+        return tuple([freeze(v) for v in value])
+    if kind is dict or kind is FrozenDict:
+        return FrozenDict._adopt({str(k): freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     if isinstance(value, Mapping):

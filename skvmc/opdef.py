@@ -83,23 +83,31 @@ class AttrSpec:
             for item in value:
                 if not item_ok(item):
                     return False
+        if self.fields is None and self.keys is None and self.values is None:
+            return True
+        if type(value) is not FrozenDict:  # a dict spec of another kind: the general rules
+            return not self.problems(value, "")
+        items = value._items  # its dict, not the Mapping API (a call per key)
         if self.fields is not None:
-            for key, spec in self.fields.items():
-                if key in value:
-                    if not spec.ok(value[key]):
+            fields = self.fields
+            for key, spec in fields.items():
+                if key in items:
+                    if not spec.ok(items[key]):
                         return False
                 elif spec.required:
                     return False
-            for key in value:
-                if key not in self.fields:
+            if len(items) > len(fields):
+                return False
+            for key in items:
+                if key not in fields:
                     return False
         if self.keys is not None:
-            for key in value:
+            for key in items:
                 if key not in self.keys:
                     return False
         if self.values is not None:
             value_ok = self.values.ok
-            for item in value.values():
+            for item in items.values():
                 if not value_ok(item):
                     return False
         return True
