@@ -81,6 +81,9 @@ def cases() -> dict[str, str]:
     out["mixed-1mb"] = _skill("mixed-1mb", "# Mixed\n\n" + "".join(mixed))
     out["steps-1mb"] = _skill("steps-1mb", "".join(
         f"{i + 1}. Step {i}: do it.\n" for i in range(MB // 20)))
+    # every step a duplicate of the first: dead-step-elim removes ~55,000 of them
+    out["duplicate-steps-1mb"] = _skill("duplicate-steps-1mb",
+                                        "- Check the input.\n" * (MB // 19))
     out["headings-1mb"] = _skill("headings-1mb", "".join(
         f"{'#' * (1 + i % 6)} H{i}\n" for i in range(MB // 8)))
     return out

@@ -43,9 +43,13 @@ _PLEASANTRY = re.compile(
     r"( and (have fun|good luck|enjoy))?[\s!.:)]*$", re.I)
 
 
+_MARKUP = re.compile(r"[*_`~]+")
+_SPACES = re.compile(r"\s+")
+
+
 def normalize(text: str) -> str:
-    text = re.sub(r"[*_`~]+", "", text)
-    text = re.sub(r"\s+", " ", text).strip().lower()
+    text = _MARKUP.sub("", text)
+    text = _SPACES.sub(" ", text).strip().lower()
     return text.rstrip(" .!;:")
 
 

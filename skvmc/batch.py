@@ -11,6 +11,7 @@ result be printed by the parent in input order, whatever order units finished in
 from __future__ import annotations
 
 import contextlib
+import gc
 
 import attrs
 
@@ -87,6 +88,27 @@ def _keys(unit: Unit, diags: DiagnosticEngine):
 
 def compile_unit(unit: Unit, _model=None) -> SkillResult:
     """Compile one skill for each of its targets (the ``work`` of ``skvmc.matrix``)."""
+    froze: list[bool] = []
+    try:
+        return _compile_unit(unit, froze)
+    finally:
+        if froze:
+            gc.unfreeze()  # what _parse froze: collectable again once the unit is done
+
+
+def _parse(api, path: str, diags: DiagnosticEngine, froze: list[bool]):
+    """The frontend (which pauses the collector, see ``skvmc.memo.gc_paused``); its module
+    lives as long as the unit, so it is frozen (``gc.freeze``): the collections during the
+    backends walk only what was built after it, not the source module again and again. Not
+    when something else froze objects already (a unit on another thread, or the caller)."""
+    parsed = api.parse(path, diags)
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        froze.append(True)
+    return parsed
+
+
+def _compile_unit(unit: Unit, froze: list[bool]) -> SkillResult:
     from skvmc import compile as api
     from skvmc.cache import Cache
 
@@ -104,7 +126,7 @@ def compile_unit(unit: Unit, _model=None) -> SkillResult:
     from skvmc.frontend import UsageError
 
     try:
-        parsed = api.parse(unit.path, diags)
+        parsed = _parse(api, unit.path, diags, froze)
     except CompileError:
         return SkillResult(unit.index, unit.path, "", False, *_segment(diags, 0))
     except UsageError as err:

@@ -31,6 +31,7 @@ import attrs
 
 from skvmc.diagnostics import CompileError, Diagnostic, DiagnosticEngine
 from skvmc.ir import FrozenDict
+from skvmc.memo import gc_paused
 from skvmc.passmanager import (
     Instrumentation,
     Pass,
@@ -139,7 +140,8 @@ def parse(path, diags: DiagnosticEngine | None = None) -> ParsedSkill:
     diags = diags if diags is not None else DiagnosticEngine()
     path = str(path)
     start = time.perf_counter()
-    module = frontend.parse_skill(path, diags)
+    with gc_paused():
+        module = frontend.parse_skill(path, diags)
     seconds = time.perf_counter() - start
     folder = _skill_dir(path)
     source = os.path.join(folder, module.attr("source") or "SKILL.md")
@@ -223,7 +225,8 @@ def prepare(skill: ParsedSkill, prefix, options: CompileOptions,
     first = len(diags.diagnostics)
     ctx = _context(options, diags, skill_path=skill.skill_dir)
     manager = PassManager(list(prefix), options.instrumentation)
-    module = manager.run(skill.module, ctx)
+    with gc_paused():
+        module = manager.run(skill.module, ctx)
     return Prepared(skill, tuple(p.spec() for p in prefix), module, dict(ctx.results),
                     tuple(manager.timings), tuple(diags.diagnostics[first:]))
 
@@ -278,7 +281,8 @@ def compile(skill, target, options: CompileOptions | None = None, *,
                                BundleReader(parsed.skill_dir, diags, options.bundle_limits))
         ctx = _context(options, diags, prepared.results, parsed.skill_dir, parsed.bundle)
         manager = PassManager(rest, options.instrumentation)
-        module = manager.run(prepared.module, ctx)
+        with gc_paused():
+            module = manager.run(prepared.module, ctx)
     except CompileError:
         raise CompileError(_rendered(diags, first) or "compile failed") from None
     if diags.count("error") > sum(d.severity == "error" for d in diags.diagnostics[:first]):

@@ -31,6 +31,15 @@ class FrozenDict(Mapping):
         self._hash = None
         self._deep = False  # True: built by freeze(), so every value is an attribute value
 
+    @classmethod
+    def _adopt(cls, items: dict) -> FrozenDict:
+        """A FrozenDict around ``items`` itself (a dict nobody else holds), not a copy."""
+        new = cls.__new__(cls)
+        new._items = items
+        new._hash = None
+        new._deep = False
+        return new
+
     def __getitem__(self, key):
         return self._items[key]
 
@@ -98,6 +107,12 @@ def freeze(value: Any) -> Any:
         if all(a is b for a, b in zip(items, value)):
             return value
         return tuple(items)
+    if kind is list:
+        return tuple([freeze(v) for v in value])
+    if kind is dict or kind is FrozenDict:  # before the Mapping check (an ABC: slow)
+        frozen = FrozenDict._adopt({str(k): freeze(v) for k, v in value.items()})
+        frozen._deep = True
+        return frozen
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     if isinstance(value, Mapping):
@@ -155,6 +170,24 @@ class Value:
         return f"%{self.name}"
 
 
+def _same(a, b) -> bool:
+    """Attribute values that print the same: equal and of the same types all the way down
+    (``1 == True`` and ``0.0 == -0.0`` do not count)."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is str or kind is int or kind is bool:
+        return a == b
+    if kind is tuple:
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if kind is FrozenDict:
+        return (len(a) == len(b) and all(ka == kb and _same(va, vb) for (ka, va), (kb, vb)
+                                         in zip(a.items(), b.items())))
+    return False
+
+
 def _attr_converter(value):
     return value if isinstance(value, FrozenDict) else freeze(dict(value))
 
@@ -177,8 +210,13 @@ class Operation:
     regions: tuple[Region, ...] = attrs.field(default=(), converter=tuple)
     loc: Location = attrs.field(default=UNKNOWN_LOC, eq=False, hash=False)
     # where each attribute key was written, for IR read from text (diagnostics only)
-    attr_locs: Mapping[str, Location] = attrs.field(factory=dict, eq=False, hash=False,
+    # (one shared empty mapping by default: most ops are built by passes, not read from text)
+    attr_locs: Mapping[str, Location] = attrs.field(default=FrozenDict(), eq=False, hash=False,
                                                     repr=False)
+    # values of pure functions of this (immutable) op, by memo (``skvmc.memo.ByIdentity``):
+    # they live and die with the op, and a copy (``attrs.evolve``) starts without them
+    _memo: tuple | None = attrs.field(default=None, init=False, eq=False, hash=False,
+                                     repr=False)
 
     def attr_loc(self, key: str) -> Location:
         """Where attribute ``key`` was written (the op's location when unknown)."""
@@ -195,17 +233,25 @@ class Operation:
         return self.results[0]
 
     def attr(self, key: str, default: Any = None) -> Any:
-        return self.attributes.get(key, default)
+        return self.attributes._items.get(key, default)  # the hottest call of every pass
 
     def with_attrs(self, **updates: Any) -> Operation:
-        """A copy with attributes set; a value of ``None`` removes the attribute."""
+        """A copy with attributes set; a value of ``None`` removes the attribute. The op
+        itself when that changes nothing (a pass that re-derives a fact leaves the op, and so
+        what the verifier and the other memos know of it, as it was)."""
         new = dict(self.attributes)
+        changed = False
         for key, value in updates.items():
             if value is None:
-                new.pop(key, None)
+                if key in new:
+                    del new[key]
+                    changed = True
             else:
-                new[key] = freeze(value)
-        return attrs.evolve(self, attributes=FrozenDict(new))
+                value = freeze(value)
+                if not changed and not (key in new and _same(new[key], value)):
+                    changed = True
+                new[key] = value
+        return attrs.evolve(self, attributes=FrozenDict(new)) if changed else self
 
     def with_ops(self, ops, region: int = 0) -> Operation:
         """A copy whose ``region``-th region holds ``ops``."""

@@ -9,9 +9,11 @@ when full, so it stays small whatever the corpus.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
-import weakref
+import threading
 
 
 def by_text(limit: int = 4096):
@@ -38,44 +40,83 @@ def by_text(limit: int = 4096):
     return wrap
 
 
-class _Ref(weakref.ref):
-    __slots__ = ("key",)
 
 
 class ByIdentity:
     """``fn(op)`` memoized per object, for pure functions of immutable IR: hashing an op
     hashes its whole subtree, and a module rebuilt by a pass keeps most op objects of the one
-    before. An entry lives as long as its op (a weak reference drops it when the op is freed,
-    so the id cannot be reused while the entry lives, and no old module is kept alive), and
-    the memo is emptied when it holds ``limit`` entries (each costs ~200 bytes)."""
+    before. The value is kept on the op itself (its ``_memo`` slot: a flat tuple of memo key,
+    value, memo key, value ...; a dict would cost twice the bytes for the one or two entries
+    an op has), so it lives exactly as long as the op: no id can be reused while it lives, no
+    old module is kept alive, and there is no table to bound or to clean up (a weak reference
+    per entry cost ~200 bytes and a callback when the op was freed)."""
 
-    def __init__(self, fn, limit: int = 50_000):
-        self.fn, self.limit, self.data = fn, limit, {}
+    def __init__(self, fn):
+        self.fn = fn
+        self.key = object()  # a new one empties the memo (``cache_clear``)
         functools.update_wrapper(self, fn)
 
-    def _drop(self, ref: _Ref) -> None:
-        self.data.pop(ref.key, None)
-
     def __call__(self, op):
-        hit = self.data.get(id(op))
-        if hit is not None and hit[0]() is op:
-            return hit[1]
+        memo = op._memo
+        if memo is not None:
+            key = self.key
+            for i in range(0, len(memo), 2):
+                if memo[i] is key:
+                    return memo[i + 1]
         value = self.fn(op)
         self.put(op, value)
         return value
 
     def get(self, op, default=None):
         """The stored value of ``op``, without computing it."""
-        hit = self.data.get(id(op))
-        return hit[1] if hit is not None and hit[0]() is op else default
+        memo = op._memo
+        if memo is not None:
+            key = self.key
+            for i in range(0, len(memo), 2):
+                if memo[i] is key:
+                    return memo[i + 1]
+        return default
 
     def put(self, op, value) -> None:
-        key = id(op)
-        if len(self.data) >= self.limit:
-            self.data.clear()
-        ref = _Ref(op, self._drop)
-        ref.key = key
-        self.data[key] = (ref, value)
+        memo = op._memo
+        key = self.key
+        if memo is None:
+            memo = (key, value)
+        else:
+            for i in range(0, len(memo), 2):
+                if memo[i] is key:
+                    memo = (*memo[:i + 1], value, *memo[i + 2:])
+                    break
+            else:
+                memo = (*memo, key, value)
+        object.__setattr__(op, "_memo", memo)
 
     def cache_clear(self) -> None:
-        self.data.clear()
+        self.key = object()  # entries under the old key are never read again
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0  # IR builds running now (threads of one process share the collector)
+_gc_was_enabled = True  # the collector's state when the first of them started
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """The cyclic garbage collector off while the frontend or a pass manager builds IR, back
+    on after (the backends, which make cyclic garbage: networkx graphs, closures, run with it
+    on). Building IR only allocates: it is immutable and acyclic, freed by reference
+    counting; a 1 MB skill builds ~10^6 objects, and the full collections their growth
+    triggers (each a walk over every object alive) cost a third of the compile's CPU time."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()

@@ -24,6 +24,21 @@ from typing import Any
 import attrs
 
 from skvmc.ir import UNKNOWN_LOC, FrozenDict, Location, Operation, Region, Type, freeze
+from skvmc.memo import ByIdentity
+
+
+# What is wrong with an op by itself (its declaration, its declared facts), as (attribute key
+# or None, message) pairs, by op object (the verifier's per-op check; ``OpDef.build`` records
+# the ops it checked). The IR is immutable, so an op a pass left untouched has the problems
+# it had when the previous pass's output was verified.
+def _local_problems(op: Operation) -> tuple[tuple[str | None, str], ...]:
+    opdef = lookup_op(op.name)
+    if opdef is None:
+        return ((None, "is not declared by any registered dialect"),)
+    return tuple(opdef.located_problems(op))
+
+
+LOCAL_PROBLEMS = ByIdentity(_local_problems)
 
 # Attribute kinds: a name users read in errors, and a predicate over attribute values.
 _KINDS: dict[str, Callable[[Any], bool]] = {
@@ -54,8 +69,8 @@ class AttrSpec:
     max: int | None = None
 
     def ok(self, value: Any) -> bool:
-        """Whether ``value`` meets this spec: ``problems`` would find nothing (the same checks,
-        without building a path string for every nested value)."""
+        """``not self.problems(value, path)``, without building a message (the verifier asks
+        for every attribute of every op a pass rebuilt; nearly all of them are fine)."""
         if not _KINDS[self.kind](value):
             return False
         if self.choices is not None and value not in self.choices:
@@ -63,21 +78,38 @@ class AttrSpec:
         if self.kind == "int" and ((self.min is not None and value < self.min)
                                    or (self.max is not None and value > self.max)):
             return False
-        if self.items is not None and not all(self.items.ok(item) for item in value):
-            return False
+        if self.items is not None:
+            item_ok = self.items.ok
+            for item in value:
+                if not item_ok(item):
+                    return False
+        if self.fields is None and self.keys is None and self.values is None:
+            return True
+        if type(value) is not FrozenDict:  # a dict spec of another kind: the general rules
+            return not self.problems(value, "")
+        items = value._items  # its dict, not the Mapping API (a call per key)
         if self.fields is not None:
-            for key, spec in self.fields.items():
-                if key in value:
-                    if not spec.ok(value[key]):
+            fields = self.fields
+            for key, spec in fields.items():
+                if key in items:
+                    if not spec.ok(items[key]):
                         return False
                 elif spec.required:
                     return False
-            if any(key not in self.fields for key in value):
+            if len(items) > len(fields):
                 return False
-        if self.keys is not None and any(key not in self.keys for key in value):
-            return False
-        if self.values is not None and not all(self.values.ok(v) for v in value.values()):
-            return False
+            for key in items:
+                if key not in fields:
+                    return False
+        if self.keys is not None:
+            for key in items:
+                if key not in self.keys:
+                    return False
+        if self.values is not None:
+            value_ok = self.values.ok
+            for item in items.values():
+                if not value_ok(item):
+                    return False
         return True
 
     def problems(self, value: Any, path: str) -> list[str]:
@@ -160,8 +192,9 @@ CarriesModuleFacts = Trait("CarriesModuleFacts", facts="module")
 FACT_DIALECTS = ("cap", "env", "flow", "prompt")
 
 
-_facts_version = 0  # counts Dialect.fact declarations: the memo below is valid for one count
+_facts_version = 0  # counts Dialect.fact declarations: the memos below are valid for one count
 _declared: dict[tuple[str, int], dict[str, Fact]] = {}
+_op_facts: dict[tuple[tuple[str, ...], int], dict[str, Fact]] = {}  # OpDef.facts by scopes
 
 
 def declared_facts(scope: str) -> dict[str, Fact]:
@@ -221,12 +254,59 @@ class OpDef:
         return self.name.split(".", 1)[0]
 
     def facts(self) -> dict[str, Fact]:
-        """The facts this op accepts besides its own attributes (through its traits)."""
-        out: dict[str, Fact] = {}
-        for trait in self.traits:
-            if trait.facts:
-                out.update(declared_facts(trait.facts))
+        """The facts this op accepts besides its own attributes (through its traits); do not
+        modify (it is kept for the current set of declared facts)."""
+        scopes = tuple(trait.facts for trait in self.traits if trait.facts)
+        out = _op_facts.get((scopes, _facts_version))
+        if out is None:
+            for scope in scopes:
+                declared_facts(scope)  # loads the fact dialects (which declare more facts)
+            out = {}
+            for scope in scopes:
+                out.update(declared_facts(scope))
+            _op_facts[(scopes, _facts_version)] = out
         return out
+
+    def is_valid(self, op: Operation) -> bool:
+        """``not self.located_problems(op)``, in one pass that stops at the first problem and
+        builds no message: what the verifier and ``build`` ask of nearly every op."""
+        operands = op.operands
+        variadic = self.variadic_operands
+        if variadic is False:
+            if len(operands) != len(self.operands):
+                return False
+            for want, value in zip(self.operands, operands):
+                if want is not ANY and value.type is not want and value.type != want:
+                    return False
+        elif isinstance(variadic, Type):
+            for value in operands:
+                if value.type is not variadic and value.type != variadic:
+                    return False
+        if len(op.results) != len(self.results):
+            return False
+        for want, value in zip(self.results, op.results):
+            if want is not ANY and value.type is not want and value.type != want:
+                return False
+        if len(op.regions) != self.regions:
+            return False
+        present = op.attributes
+        declared = self.attributes
+        seen = 0
+        for key, spec in declared.items():
+            if key in present:
+                seen += 1
+                if not spec.ok(present[key]):
+                    return False
+            elif spec.required:
+                return False
+        if seen != len(present):  # attributes beyond the declared ones: facts, or unknown
+            facts = self.facts()
+            for key in present:
+                if key not in declared:
+                    fact = facts.get(key)
+                    if fact is None or not fact.spec.ok(present[key]):
+                        return False
+        return self.verify_extra is None or not self.verify_extra(op)
 
     def problems(self, op: Operation) -> list[str]:
         """Every way ``op`` breaks this declaration, as messages (empty when it is fine)."""
@@ -234,6 +314,8 @@ class OpDef:
 
     def located_problems(self, op: Operation) -> list[tuple[str | None, str]]:
         """Like :meth:`problems`, each with the attribute it is about (None: the op itself)."""
+        if self.is_valid(op):
+            return []
         out: list[str] = []
         about: list[str | None] = []
 
@@ -305,9 +387,10 @@ class OpDef:
             regions=regions,
             loc=loc,
         )
-        problems = self.problems(op)
-        if problems:
-            raise ValueError(f"invalid {self.name}: " + "; ".join(problems))
+        if not self.is_valid(op):
+            raise ValueError(f"invalid {self.name}: " + "; ".join(self.problems(op)))
+        if lookup_op(self.name) is self:  # what the verifier would find, found already
+            LOCAL_PROBLEMS.put(op, ())
         return op
 
     def __call__(self, **kwargs) -> Operation:

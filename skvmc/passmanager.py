@@ -247,6 +247,7 @@ class PassManager:
     def run(self, module: Operation, ctx: PassContext) -> Operation:
         """Run every pass in order. Raises CompileError after reporting a failure."""
         inst = self.inst
+        clean = None  # the last module verified without a problem (immutable: stays so)
         for p in self.passes:
             if inst.print_before_all or p.name in inst.print_before:
                 _dump("Before", p, module, inst, self.out)
@@ -259,13 +260,15 @@ class PassManager:
             elapsed = time.perf_counter() - start
             self.timings.append((p.name, elapsed))
             failed = result is None or ctx.diags.count("error") > errors_before
-            if not failed and inst.verify_each:
+            if not failed and inst.verify_each and result is not clean:
                 problems = verify(result)
                 if problems:
                     ctx.diags.extend(problems)
                     ctx.diags.error(f"verification failed after pass '{p.name}'", None,
                                     code="verify")
                     failed = True
+                else:
+                    clean = result
             if failed:
                 if inst.print_after_failure:
                     _dump("After Failed", p, result if result is not None else module, inst,

@@ -9,7 +9,6 @@ module again gives the same bytes.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -27,11 +26,16 @@ _KEYWORDS = {"true", "false", "none", "loc"}
 format_string = json.encoder.encode_basestring
 
 
-@functools.lru_cache(maxsize=4096)  # a module has few distinct keys, printed at every op
+_KEY_TEXT: dict[str, str] = {}  # attribute keys are few: each one's text, decided once
+
+
 def format_key(key: str) -> str:
-    if _BARE_KEY.match(key) and key not in _KEYWORDS:
-        return key
-    return format_string(key)
+    text = _KEY_TEXT.get(key)
+    if text is None:
+        text = key if _BARE_KEY.match(key) and key not in _KEYWORDS else format_string(key)
+        if len(_KEY_TEXT) < 4096:
+            _KEY_TEXT[key] = text
+    return text
 
 
 def format_attr(value) -> str:
@@ -60,7 +64,7 @@ def format_attr(value) -> str:
 
 
 def format_attr_dict(attrs: FrozenDict) -> str:
-    return "{" + ", ".join(f"{format_key(k)} = {format_attr(v)}" for k, v in attrs.items()) + "}"
+    return "{" + ", ".join([f"{format_key(k)} = {format_attr(v)}" for k, v in attrs.items()]) + "}"
 
 
 def _bounded(value, limit: int) -> str | None:
@@ -195,8 +199,9 @@ def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> 
         return " {\n" + ",\n".join(lines) + "\n" + pad + "}" + signature
 
     if not op.regions:
-        out.append(pad + head + tail(pad + head))
-        _LEAVES.put(op, (indent, debuginfo, out[-1]))
+        text = pad + head + tail(pad + head)
+        out.append(text)
+        _LEAVES.put(op, (indent, debuginfo, text))
         return
     line = pad + head + " ("
     for i, region in enumerate(op.regions):
@@ -214,4 +219,37 @@ def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> 
 
 def print_module(module: Operation, debuginfo: bool = False) -> str:
     """The whole module as text, ending with a newline."""
-    return print_op(module, debuginfo) + "\n"
+    lines: list[str] = []
+    _print_into(module, lines, debuginfo, 0)
+    lines.append("")  # the final newline, without copying the whole text once more
+    return "\n".join(lines)
+
+
+class _EncodedLines:
+    """A sink for ``_print_into`` that keeps UTF-8 chunks of a few thousand lines instead of
+    every line as a str: a 1 MB skill prints ~10^5 lines, which as str objects, then as one
+    str, then as bytes, held three copies of the text at once."""
+
+    CHUNK = 4096
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.chunks: list[bytes] = []
+
+    def append(self, line: str) -> None:
+        self.lines.append(line)
+        if len(self.lines) >= self.CHUNK:
+            self.chunks.append("\n".join(self.lines).encode("utf-8"))
+            self.lines.clear()
+
+    def result(self) -> bytes:
+        self.lines.append("")  # the final newline
+        self.chunks.append("\n".join(self.lines).encode("utf-8"))
+        return b"\n".join(self.chunks)
+
+
+def print_module_bytes(module: Operation, debuginfo: bool = False) -> bytes:
+    """``print_module(module, debuginfo).encode("utf-8")``, without the whole text as str."""
+    sink = _EncodedLines()
+    _print_into(module, sink, debuginfo, 0)
+    return sink.result()

@@ -146,22 +146,30 @@ class _Sweep:
         out: list[Operation] = []
         state: dict = {}
         changed = False
-        i = 0
-        while i < len(ops):
-            site = Site(ops[i], ops, i, parent, state, self.op)
-            hit = self._match(self.patterns.pre, site) if self.patterns.pre else None
-            if hit is None:
-                site.op = self.op(ops[i]) if ops[i].regions else ops[i]
-                hit = self._match(self.patterns.post, site) if self.patterns.post else None
-            if hit is None:
-                out.append(site.op)
-                changed |= site.op is not ops[i]
+        pre, post, descend = self.patterns.pre, self.patterns.post, self.op
+        i, n = 0, len(ops)
+        while i < n:
+            op = ops[i]
+            if not pre and not post:  # only region patterns: no site to show
+                new_op = descend(op)
+                out.append(new_op)
+                changed |= new_op is not op
                 i += 1
                 continue
-            new, n = hit[1].all_ops, max(1, hit[1].consumed)
-            changed |= len(new) != n or any(a is not b for a, b in zip(new, ops[i:i + n]))
+            site = Site(op, ops, i, parent, state, descend)
+            hit = self._match(pre, site) if pre else None
+            if hit is None:
+                site.op = descend(op) if op.regions else op
+                hit = self._match(post, site) if post else None
+            if hit is None:
+                out.append(site.op)
+                changed |= site.op is not op
+                i += 1
+                continue
+            new, k = hit[1].all_ops, max(1, hit[1].consumed)
+            changed |= len(new) != k or any(a is not b for a, b in zip(new, ops[i:i + k]))
             out.extend(new)
-            i += n
+            i += k
         result = tuple(out) if changed else ops
         for p in self.patterns.region:
             replaced = p(result, parent)

@@ -37,11 +37,11 @@ def tokenizer_name() -> str:
 @functools.lru_cache(maxsize=4096)  # reports count the same source body once per target
 def count_tokens(text: str) -> int:
     total = 0
-    for m in _PIECES.finditer(text):
-        if m.lastgroup == "letters":
-            total += -(-len(m.group()) // WORD_PIECE)
-        elif m.lastgroup == "digits":
-            total += -(-len(m.group()) // DIGIT_PIECE)
+    for letters, digits, other in _PIECES.findall(text):  # one tuple per piece, no Match
+        if letters:
+            total += -(-len(letters) // WORD_PIECE)
+        elif digits:
+            total += -(-len(digits) // DIGIT_PIECE)
         else:
-            total += -(-len(m.group()) // SYMBOL_PIECE)
+            total += -(-len(other) // SYMBOL_PIECE)
     return total

@@ -10,7 +10,7 @@ from __future__ import annotations
 from skvmc.diagnostics import Diagnostic
 from skvmc.ir import MODULE_OP, Operation
 from skvmc.memo import ByIdentity
-from skvmc.opdef import lookup_op
+from skvmc.opdef import LOCAL_PROBLEMS as _local_problems
 
 
 def verify(module: Operation) -> list[Diagnostic]:
@@ -25,20 +25,6 @@ def verify(module: Operation) -> list[Diagnostic]:
                               module.loc, code="verify"))
     _verify_op(module, set(), {}, out, top=True)
     return out
-
-
-def _problems(op: Operation) -> tuple[tuple[str | None, str], ...]:
-    opdef = lookup_op(op.name)
-    if opdef is None:
-        return ((None, "is not declared by any registered dialect"),)
-    return tuple(opdef.located_problems(op))
-
-
-# What is wrong with an op by itself (its declaration, its declared facts), as (attribute key
-# or None, message) pairs. The IR is immutable, so an op object a pass left untouched has the
-# problems it had when the previous pass's output was verified: verifying after every pass
-# then costs a walk plus checks of the ops that pass actually rebuilt.
-_local_problems = ByIdentity(_problems)
 
 
 class _Summary:
@@ -94,6 +80,23 @@ def _err(out, op, message, loc=None):
     out.append(Diagnostic("error", f"'{op.name}' op {message}", loc or op.loc, code="verify"))
 
 
+def _fine_leaf(op, visible, defined) -> bool:
+    """Whether _verify_op would report nothing for ``op`` (an op without regions): checked
+    without building messages, for the ops most modules are made of."""
+    if op.name == MODULE_OP or _local_problems(op):
+        return False
+    for value in op.operands:
+        if value.name not in visible:
+            return False
+        want = defined[value.name]
+        if want is not value.type and want != value.type:
+            return False
+    for value in op.results:
+        if value.name in defined:
+            return False
+    return True
+
+
 def _verify_op(op, visible, defined, out, top=False):
     """``visible``: the values defined before ``op`` in its region and the enclosing ones
     (names are unique module-wide, so leaving a region just removes what it defined)."""
@@ -111,7 +114,11 @@ def _verify_op(op, visible, defined, out, top=False):
     for region in op.regions:
         inner_defs: list[str] = []
         for inner in region.ops:
-            _verify_op(inner, visible, defined, out)
+            if inner.regions or not _fine_leaf(inner, visible, defined):
+                _verify_op(inner, visible, defined, out)
+            else:  # what _verify_op would do for it: no message, its results defined
+                for value in inner.results:
+                    defined[value.name] = value.type
             for value in inner.results:
                 if value.name not in visible:
                     visible.add(value.name)

@@ -71,12 +71,21 @@ _CODE_READS = [
 _CODE_TOKEN_PATH = re.compile(r"(?<![\w>])([\w./*-]*(?:\*|/)[\w./*-]*|[\w-]+\.[A-Za-z]{1,6})(?![\w(])")
 
 
+_EMPTY: frozenset = frozenset()
+
+
+def _one_empty(paths: frozenset) -> frozenset:
+    """One shared empty set (each empty frozenset costs 216 bytes, and most ops' effects,
+    memoized per op, read or write nothing)."""
+    return paths if paths else _EMPTY
+
+
 @attrs.frozen
 class Effects:
     """What one op (with everything nested in it) consumes and produces."""
 
-    reads: frozenset = frozenset()
-    writes: frozenset = frozenset()
+    reads: frozenset = attrs.field(default=frozenset(), converter=_one_empty)
+    writes: frozenset = attrs.field(default=frozenset(), converter=_one_empty)
     execs: bool = False  # runs a command or code
     outputs: bool = False  # produces an answer / output for the user
     after_previous: bool = False  # wording ties it to what came before

@@ -19,11 +19,12 @@ Lowering in split mode, op by op (see docs/backends.md):
   Markdown with everything nested in it and the harness's tool names, preceded by the
   paragraphs/tables/quotes that came just before it (its context);
 - ``skill.code`` that is a command to run (a shell fence of simple commands, or a Python fence
-  under an instruction to run it) -> EXEC with an argv (``shlex.split`` of a command line, or
-  ``python3 -c <body>``) + CHECK.EXIT 0 whose failure jumps to a FAIL (placed after HALT)
-  carrying the command's SKILL.md line; never a shell string. ``$SKILL_DIR`` (bind-env's bundle
-  root) is the only variable allowed: the argv item becomes a CONCAT of the VM's ``skill_dir``
-  slot (set by ``skvmc run``, also exported as SKILL_DIR by a SETENV) and the rest of the text.
+  under an instruction to run it) -> EXEC with an argv (``shlex.split``'s words of a command
+  line, by the linear ``split_words``, or ``python3 -c <body>``) + CHECK.EXIT 0 whose failure
+  jumps to a FAIL (placed after HALT) carrying the command's SKILL.md line; never a shell
+  string. ``$SKILL_DIR`` (bind-env's bundle root) is the only variable allowed: the argv item
+  becomes a CONCAT of the VM's ``skill_dir`` slot (set by ``skvmc run``, also exported as
+  SKILL_DIR by a SETENV) and the rest of the text.
   A command is *deterministic* only if every file it names is bundled (``$SKILL_DIR/...``) or
   written by an earlier step; one naming a file the task must supply (``data.csv``,
   ``your_script.py``) is an ASK. A shell fence with pipes, redirections, globs or substitutions
@@ -78,6 +79,7 @@ from skvmc.dialects import skill
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.markdown import render_ops
+from skvmc.passes.analysis.shell_words import split_words
 
 _SHELL_META = re.compile(r"[|&;<>()`$*?{}\[\]~]|\\$")
 _RUN = re.compile(r"\b(run|execute)\b", re.IGNORECASE)
@@ -111,7 +113,7 @@ def command_argvs(body: str, lang: str) -> list[list[str]] | None:
         if _SHELL_META.search(line) or "=" in line.split()[0]:
             return None
         try:
-            argv = shlex.split(line)
+            argv = split_words(line)
         except ValueError:
             return None
         if argv:

@@ -32,6 +32,7 @@ import attrs
 from skvmc.dialects import skill
 from skvmc.ir import Operation
 from skvmc.memo import by_text
+from skvmc.passes.analysis.shell_words import split_words
 
 PLACEHOLDER_MARK = "\ue001"  # wraps a placeholder name inside an argv item
 SKILL_DIR_MARK = "\ue000"  # stands for the skill folder inside an argv item
@@ -157,7 +158,7 @@ def _split_loose(command: str) -> list[str]:
     """The words of a command line, loosely (unbalanced quotes: split at white space); memoized
     by text, since every target of a skill asks for the same code spans."""
     try:
-        return shlex.split(_SKILL_DIR.sub(SKILL_DIR_MARK + "/", command))
+        return split_words(_SKILL_DIR.sub(SKILL_DIR_MARK + "/", command))
     except ValueError:
         return command.split()
 
@@ -227,7 +228,7 @@ def _template(command: str, bundle: set[str]):
     if _SHELL_META.search(text):
         return "it needs a shell (pipes, redirections, variables or globs)"
     try:
-        argv = shlex.split(text)
+        argv = split_words(text)
     except ValueError:
         return "its quoting does not parse"
     script = _script_of(argv, bundle)

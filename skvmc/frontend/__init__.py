@@ -77,7 +77,12 @@ def _blocks(text: str, file: str, diags: DiagnosticEngine) -> Node:
                     Location(file, getattr(err, "line", 1), getattr(err, "column", 1)))
         raise CompileError("parse failed") from None
     builder = BlockBuilder()
-    for block in tree.children[1:]:
+    blocks = tree.children
+    del tree
+    for index in range(1, len(blocks)):
+        # each parse-tree block is dropped once its node is built: the nodes replace the
+        # tree instead of joining it (a 1 MB skill's tree and nodes: ~100 MB together)
+        block, blocks[index] = blocks[index], None
         toks = block.children
         first = toks[0]
         line = first.value.rstrip("\n")
@@ -269,7 +274,10 @@ def parse_source(src: SkillSource, diags: DiagnosticEngine,
     _warn_missing_refs(refs, diags, lowering.why)
     header = skill.FRONTMATTER.build(fields=fm.to_attr(front.fields), raw=raw,
                                      loc=Location(file, 1, 1))
-    body = [lowering.lower(child) for child in root.children]
+    body = []
+    for index, child in enumerate(root.children):
+        body.append(lowering.lower(child))
+        root.children[index] = None  # its ops replace it (see _blocks)
     attributes = {"skill_dir": folder, "source": file}
     if src.line_ending != "lf":
         attributes["line_ending"] = src.line_ending
