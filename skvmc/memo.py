@@ -42,6 +42,9 @@ def by_text(limit: int = 4096):
 
 
 
+_MISSING = object()  # no stored value (None may be one)
+
+
 class ByIdentity:
     """``fn(op)`` memoized per object, for pure functions of immutable IR: hashing an op
     hashes its whole subtree, and a module rebuilt by a pass keeps most op objects of the one
@@ -57,14 +60,10 @@ class ByIdentity:
         functools.update_wrapper(self, fn)
 
     def __call__(self, op):
-        memo = op._memo
-        if memo is not None:
-            key = self.key
-            for i in range(0, len(memo), 2):
-                if memo[i] is key:
-                    return memo[i + 1]
-        value = self.fn(op)
-        self.put(op, value)
+        value = self.get(op, _MISSING)
+        if value is _MISSING:
+            value = self.fn(op)
+            self.put(op, value)
         return value
 
     def get(self, op, default=None):

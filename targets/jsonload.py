@@ -123,11 +123,13 @@ def _explain(err: jsonschema.ValidationError, spans: Spans, file: str, what: str
 
 
 @functools.cache
-def shipped_measurements(folder: str, schema_name: str) -> dict[tuple[str, str], dict]:
-    """The measurement files shipped in ``targets/<folder>/*.json``, keyed by (model alias,
-    harness name). A shipped file that does not validate is a bug of ours: it raises."""
+def shipped_measurements(folder: str, schema_name: str,
+                         root: Path = HERE) -> dict[tuple[str, str], dict]:
+    """The measurement files shipped in ``targets/<folder>/*.json`` (``root`` for tests),
+    keyed by (model alias, harness name). A shipped file that does not validate is a bug of
+    ours: it raises."""
     out = {}
-    for f in sorted((HERE / folder).glob("*.json")):
+    for f in sorted((root / folder).glob("*.json")):
         diags = DiagnosticEngine()
         got = read_json(f, diags)
         if got is None or not validate(*got, schema_name, diags, f"{schema_name} measurement"):

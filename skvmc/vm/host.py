@@ -84,13 +84,7 @@ class Host:
 
     def output_key(self, path: str) -> str:
         """One name per file, however the path spells it (``a.txt``, ``/root/a.txt``)."""
-        resolve = getattr(self, "resolve", None)
-        if resolve is None:
-            return path
-        try:
-            return str(resolve(path))
-        except SandboxError:
-            return path
+        return path
 
     def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float | None = None,
             cancel: threading.Event | None = None, network: bool = False) -> ProcResult:
@@ -138,6 +132,12 @@ class SandboxHost(Host):
         if real != self.workdir and self.workdir not in real.parents:
             raise SandboxError(f"path escapes the workdir (via a symlink?): {path}")
         return real
+
+    def output_key(self, path: str) -> str:
+        try:
+            return str(self.resolve(path))
+        except SandboxError:
+            return path
 
     def resolve_readable(self, path: str) -> Path:
         """As :meth:`resolve`, and also an absolute path inside a folder exposed read-only

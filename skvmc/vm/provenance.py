@@ -24,12 +24,12 @@ def _numbers(text: str) -> list[str]:
     return NUMBER.findall(text or "")
 
 
-def _explains(seen: str, written: str) -> bool:
-    """``written`` equals a number in ``seen`` up to the decimals ``written`` shows."""
+def _explains(seen: list[float], written: str) -> bool:
+    """``written`` equals a number of ``seen`` up to the decimals ``written`` shows."""
     places = len(written.partition(".")[2])
     value = float(written)
     half = 0.5 * 10 ** -places + 1e-9
-    return any(abs(float(s) - value) <= half for s in _numbers(seen))
+    return any(abs(s - value) <= half for s in seen)
 
 
 class Provenance:
@@ -60,5 +60,5 @@ class Provenance:
             seen = "\n".join(self._seen)
         if typed is None or typed != content or len(content) > SMALL_OUTPUT:
             return []
-        known = seen + "\n" + given
+        known = [float(n) for n in _numbers(seen + "\n" + given)]  # parsed once per output
         return [n for n in _numbers(content) if not _explains(known, n)]

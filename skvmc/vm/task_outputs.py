@@ -66,25 +66,30 @@ def _skip_parenthetical(text: str, i: int) -> int:
     return i  # unbalanced: the list ends here
 
 
-def required_keys(task: str, path: str) -> list[str]:
-    """The top-level keys the task says the JSON output ``path`` has, in order, else []."""
+def _after_path(task: str, path: str) -> str | None:
+    """The rest of the first sentence of ``task`` that names ``path``, after the name."""
     for sentence in _SENTENCE.split(task or ""):
         at = sentence.find(path)
-        if at < 0:
-            continue
-        m = _OBJECT_WITH.search(sentence, at + len(path))
-        if m is None:
-            return []
-        keys, i = [], m.end()
-        while (k := _KEY.match(sentence, i)) is not None:
-            keys.append(k.group(1))
-            i = _skip_parenthetical(sentence, k.end())
-            sep = _LIST_SEP.match(sentence, i)
-            if sep is None:
-                break
-            i = sep.end()
-        return keys
-    return []
+        if at >= 0:
+            return sentence[at + len(path):]
+    return None
+
+
+def required_keys(task: str, path: str) -> list[str]:
+    """The top-level keys the task says the JSON output ``path`` has, in order, else []."""
+    rest = _after_path(task, path)
+    m = _OBJECT_WITH.search(rest) if rest is not None else None
+    if m is None:
+        return []
+    keys, i = [], m.end()
+    while (k := _KEY.match(rest, i)) is not None:
+        keys.append(k.group(1))
+        i = _skip_parenthetical(rest, k.end())
+        sep = _LIST_SEP.match(rest, i)
+        if sep is None:
+            break
+        i = sep.end()
+    return keys
 
 
 # "... `out.csv` with the header `id,name,total`": the exact first line of a CSV output
@@ -96,12 +101,9 @@ def required_header(task: str, path: str) -> str | None:
     """The header line the task gives for the CSV output ``path``, else None."""
     if not path.lower().endswith(".csv"):
         return None
-    for sentence in _SENTENCE.split(task or ""):
-        at = sentence.find(path)
-        if at >= 0:
-            m = _HEADER.search(sentence, at + len(path))
-            return m.group(1).strip() if m else None
-    return None
+    rest = _after_path(task, path)
+    m = _HEADER.search(rest) if rest is not None else None
+    return m.group(1).strip() if m else None
 
 
 def output_problem(path: str, text: str, keys: list[str],

@@ -62,14 +62,20 @@ def test_granularity_follows_the_profile_and_the_measurement(case, monkeypatch, 
         assert asm.replace(str(ROOT), "<repo>") == snapshot_text(name="skill.skasm")
 
 
-def test_shipped_granularity_measurements_validate():
+def test_shipped_measurements_are_validated_and_keyed_by_model_and_harness(tmp_path):
     from skvmc.targets.jsonload import shipped_measurements
-    for (model, harness), rec in shipped_measurements("granularity", "granularity").items():
-        assert model and harness and rec["source"].startswith("bench/results/")
-
-
-def test_explicit_granularity_wins_and_says_so():
-    report, asm = _compile({}, granularity="split")
-    assert report["bytecode"]["granularity"] == {
-        "mode": "split", "reason": "requested (--granularity=split)"}
-    assert asm.count("\n    ask ") > 1
+    (tmp_path / "granularity").mkdir()
+    good = _measured(1, 2)
+    (tmp_path / "granularity" / "all-l3--bare.json").write_text(json.dumps(good),
+                                                                encoding="utf-8")
+    assert shipped_measurements("granularity", "granularity", tmp_path) == {
+        ("all-l3", "bare"): good}
+    bad = dict(good, modes={"whole": good["modes"]["whole"]})  # no split count
+    (tmp_path / "other" / "granularity").mkdir(parents=True)
+    (tmp_path / "other" / "granularity" / "bad.json").write_text(json.dumps(bad),
+                                                                 encoding="utf-8")
+    with pytest.raises(RuntimeError, match="bad.json is invalid"):
+        shipped_measurements("granularity", "granularity", tmp_path / "other")
+    # what ships today (none yet for granularity) validates
+    shipped_measurements("granularity", "granularity")
+    shipped_measurements("bindings", "binding")
