@@ -29,6 +29,7 @@ import jsonschema
 
 from skvmc.bytecode.isa import ACT_EXEC, ACT_READ, ACT_WRITE
 from skvmc.dialects import skill
+from skvmc.vm import code_repair
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
@@ -143,11 +144,28 @@ def parse_action(text: str) -> dict | None:
         lang = fence.group(1).lower()
         lang = "bash" if skill.fence_kind(lang) == skill.SHELL else "python"
         return {"action": "exec", "language": lang, "code": fence.group(2)}
+    if _ACTION_START.match(text):
+        return None  # an action that does not parse (cut off, or broken JSON) is no answer
     return {"action": "answer", "answer": text}
 
 
+_ACTION_START = re.compile(r'\s*\{\s*"action"\s*:')
+
+
+def invalid_reply(completion_tokens: int, max_tokens: int) -> str:
+    """What the model is told when its reply holds no action."""
+    if completion_tokens >= max_tokens:
+        return (f"error: your reply was cut off at {max_tokens} tokens, before its JSON "
+                "object closed, so nothing ran. Send a shorter action: shorter code, or one "
+                "part of the work at a time.")
+    return ("error: your reply is not one complete JSON object, so nothing ran. Reply with "
+            "exactly one JSON object choosing an action.")
+
+
 def _first_json_object(text: str):
-    decoder = json.JSONDecoder()
+    # strict=False: raw newlines inside strings, which weak models write in code and file
+    # content, are accepted (grammar-constrained servers let them through)
+    decoder = json.JSONDecoder(strict=False)
     for m in re.finditer(r"\{", text):
         try:
             obj, _ = decoder.raw_decode(text, m.start())
@@ -282,8 +300,13 @@ class AgentLoop:
                            self.step_key)
             text = getattr(c, "text", "") or ""
             action = parse_action(text)
-            done, value, result = repeats.step(
-                action, lambda a=action: self._perform(a, mask, answer_schema, tag))
+            if action is None:
+                reply_error = invalid_reply(int(getattr(c, "completion_tokens", 0) or 0),
+                                            self.max_tokens)
+                done, value, result = False, None, reply_error
+            else:
+                done, value, result = repeats.step(
+                    action, lambda a=action: self._perform(a, mask, answer_schema, tag))
             turn = Turn(text, action, _cap_ends(result, 500),
                         int(getattr(c, "prompt_tokens", 0) or 0),
                         int(getattr(c, "completion_tokens", 0) or 0), getattr(c, "cost", None),
@@ -358,14 +381,20 @@ class AgentLoop:
 
     def _exec(self, action, tag) -> str:
         argv = action.get("argv")
+        note, code = "", None
         if argv is None and isinstance(action.get("code"), str):
             lang = str(action.get("language", "python")).lower()
+            lang = "bash" if skill.fence_kind(lang) == skill.SHELL else "python"
+            code = action["code"]
+            fix = code_repair.repair(lang, code)
+            if fix is not None:
+                lang, code, note = fix
             with self._lock:
                 self._code_counter += 1
                 n = self._code_counter
-            suffix = "sh" if skill.fence_kind(lang) == skill.SHELL else "py"
+            suffix = "sh" if lang == "bash" else "py"
             path = f".skvm/{tag}-{n}.{suffix}"
-            self.host.write_file(path, action["code"])
+            self.host.write_file(path, code)
             argv = ["bash", path] if suffix == "sh" else [sys.executable, path]
         if isinstance(argv, str) or (isinstance(argv, list) and len(argv) == 1
                                      and isinstance(argv[0], str) and " " in argv[0].strip()):
@@ -386,11 +415,12 @@ class AgentLoop:
                           network=self.network)
         self.last_exit = r.exit_code
         parts = [f"exit code {r.exit_code}" + (" (timed out)" if r.timed_out else "")]
+        if note:
+            parts.append(note)
         if r.stdout:
             parts.append("stdout:\n" + r.stdout)
         if r.stderr:
             parts.append("stderr:\n" + r.stderr)
-        code = action.get("code")
         if (r.exit_code != 0 and isinstance(code, str) and "\n" not in code.strip()
                 and "SyntaxError" in (r.stderr or "")):
             # weak models flatten a program into one JSON line; the traceback alone does

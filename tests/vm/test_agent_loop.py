@@ -115,11 +115,51 @@ def test_the_same_write_again_says_the_file_holds_it_already(tmp_path):
                                        "the task is done, answer; otherwise do its next step.")
 
 
-def test_one_line_code_with_a_syntax_error_gets_a_hint(tmp_path):
+def test_one_line_code_that_cannot_be_split_gets_a_hint(tmp_path):
     from skvmc.vm.agent import ONE_LINE_HINT
     flat = json.dumps({"action": "exec", "language": "python",
-                       "code": "with open('a') as f: n = 1 print(n)"})
+                       "code": "print(sum(x for x in [1, 2]))}"})  # a stray brace: no split
     model, outcome = _run(tmp_path, [flat, BROKEN, ANSWER])
     assert outcome.turns[0].result.endswith(ONE_LINE_HINT)
     assert "\\n between lines" in ONE_LINE_HINT
     assert ONE_LINE_HINT not in outcome.turns[1].result  # a NameError is not a layout problem
+
+
+def test_one_line_code_runs_split_into_statements(tmp_path):
+    flat = json.dumps({"action": "exec", "language": "python",
+                       "code": "n = 0 for x in [1, 2, 3]: if x > 1: n += x print(n)"})
+    model, outcome = _run(tmp_path, [flat, ANSWER])
+    result = outcome.turns[0].result
+    assert result.startswith("exit code 0\nnote: your code was on one line")
+    assert "for x in [1, 2, 3]:\n    if x > 1:\n        n += x\nprint(n)" in result
+    assert result.rstrip().endswith("stdout:\n5")  # print ran once, after the loop
+
+
+def test_a_command_line_sent_as_python_runs_as_a_command(tmp_path):
+    (tmp_path / "hello.py").write_text("print('hi from the script')\n")
+    line = json.dumps({"action": "exec", "language": "python", "code": "python3 hello.py"})
+    model, outcome = _run(tmp_path, [line, ANSWER])
+    result = outcome.turns[0].result
+    assert result.startswith("exit code 0\nnote: that was a command line, not Python")
+    assert "hi from the script" in result
+
+
+def test_raw_newlines_inside_a_json_string_still_parse():
+    from skvmc.vm.agent import parse_action
+    text = '{"action": "write", "path": "r.md", "content": "# R\n\n- a\n"}'.replace("\\n", "\n")
+    assert "\n" in text  # the reply holds real newlines inside the string
+    assert parse_action(text) == {"action": "write", "path": "r.md", "content": "# R\n\n- a\n"}
+
+
+def test_a_cut_off_action_is_not_taken_as_the_answer(tmp_path):
+    from skvmc.models.base import rough_token_count
+    cut = '{"action": "exec", "language": "python", "code": "import csv\\nrows = ['
+    budget = rough_token_count(cut)  # the reply used the whole budget: it was cut off
+    for max_tokens, expected in ((budget, f"error: your reply was cut off at {budget} tokens"),
+                                 (budget + 100, "error: your reply is not one complete JSON")):
+        model = ScriptedModel([cut, ANSWER])
+        loop = AgentLoop(SandboxHost(tmp_path, model), max_tokens=max_tokens)
+        outcome = loop.run([{"role": "user", "content": "print 42"}], ACT_ALL, 4)
+        assert outcome.ok and outcome.value == "42"  # the broken reply did not end the step
+        assert outcome.turns[0].action is None
+        assert outcome.turns[0].result.startswith(expected)

@@ -1,0 +1,204 @@
+"""Repairs for two measured habits of weak models writing code inside a JSON action.
+
+1. A program flattened onto one line: ``with open(p) as f: rows = f.readlines() n = len(rows)
+   print(n)``. JSON strings need ``\\n`` escapes, and small models leave them out (the 1.5B,
+   3 of 10 bench tasks, every retry the same line). The statements are split back apart at
+   the points where Python's grammar cannot continue (an expression followed by a name), and
+   the blocks are indented by the rule a reader applies: ``with``/``def``/``class``/``try``
+   bodies run on, ``if``/``for``/``while`` bodies hold one statement.
+2. A shell command line sent as Python (``python3 scripts/x.py a.log --out s.json``).
+
+A repair is only tried on code that does not compile, and only kept when the result
+compiles; the observation tells the model what ran. Anything else is left as written.
+"""
+
+from __future__ import annotations
+
+import io
+import keyword
+import shlex
+import shutil
+import tokenize
+
+# names that continue an expression rather than start a statement
+_CONTINUES = {"and", "or", "not", "in", "is", "as", "if", "else", "lambda", "from", "await"}
+# statements that open a block of several statements (their body runs on)
+_RUN_ON = {"with", "def", "class", "try", "async"}
+# statements that open a block of one statement
+_ONE = {"if", "elif", "else", "for", "while", "except", "finally"}
+_CLAUSE_OF = {"elif": {"if", "elif"}, "else": {"if", "elif", "for", "while", "try", "except"},
+              "except": {"try", "except"}, "finally": {"try", "except", "else"}}
+_CLOSES = {"return", "raise", "break", "continue"}
+_OPEN, _CLOSE = "([{", ")]}"
+_SHELLS = {"python", "python3", "bash", "sh"}
+
+
+def repair(language: str, code: str) -> tuple[str, str, str] | None:
+    """(language, code, note for the model) to run instead of ``code``, or None."""
+    if language != "python" or not isinstance(code, str) or "\n" in code.strip():
+        return None
+    code = code.strip()
+    if _compiles(code):
+        return None
+    command = _command_line(code)
+    if command is not None:
+        return "bash", command, "note: that was a command line, not Python; it ran as one."
+    split = split_statements(code)
+    if split is not None:
+        return "python", split, ("note: your code was on one line; it ran split into these "
+                                 "lines (next time put \\n between statements):\n" + split)
+    return None
+
+
+def _compiles(code: str) -> bool:
+    try:
+        compile(code, "<action>", "exec")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _command_line(code: str) -> str | None:
+    try:
+        words = shlex.split(code)
+    except ValueError:
+        return None
+    if words and (words[0] in _SHELLS or (shutil.which(words[0]) is not None
+                                          and not keyword.iskeyword(words[0]))):
+        return code
+    return None
+
+
+def _tokens(code: str) -> list[tokenize.TokenInfo] | None:
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    keep = [t for t in toks if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER,
+                                               tokenize.INDENT, tokenize.DEDENT)]
+    if any(t.type == tokenize.COMMENT for t in keep):
+        return None  # a comment swallows the rest of a one-liner: what follows is unknown
+    return keep
+
+
+def _ends_expression(t: tokenize.TokenInfo) -> bool:
+    if t.type == tokenize.NAME:
+        if t.string in ("True", "False", "None", "pass", "break", "continue"):
+            return True
+        return t.string not in _CONTINUES and not keyword.iskeyword(t.string)
+    return t.type in (tokenize.NUMBER, tokenize.STRING) or t.string in _CLOSE
+
+
+def _if_statement(toks: list[tokenize.TokenInfo], i: int) -> bool:
+    """Whether the ``if`` at ``toks[i]`` opens a statement (its colon comes before any
+    ``else``) rather than a conditional expression."""
+    depth = 0
+    for t in toks[i + 1:]:
+        if t.string in _OPEN:
+            depth += 1
+        elif t.string in _CLOSE:
+            depth -= 1
+        elif depth == 0 and t.string in (":", "else"):
+            return t.string == ":"
+    return False
+
+
+def _starts_statement(toks, i: int, run) -> bool:
+    t, first = toks[i], run[0].string
+    if t.type != tokenize.NAME:
+        return False
+    if t.string in ("else", "elif", "except", "finally"):
+        return run[-1].string not in ("=", "(", ",", ":") and (
+            t.string != "else" or not _open_ternary(run))
+    if not _ends_expression(run[-1]):
+        return False
+    if t.string == "if":
+        return _if_statement(toks, i)
+    if t.string == "from":
+        return first not in ("raise", "yield")
+    if t.string == "import":  # ``from x import y``: the first import continues the from
+        return first != "from" or any(x.string == "import" for x in run)
+    return t.string not in _CONTINUES
+
+
+def _open_ternary(run) -> bool:
+    """Whether ``run`` holds a conditional expression's ``if`` still waiting for its else."""
+    depth, pending = 0, 0
+    for t in run:
+        if t.string in _OPEN:
+            depth += 1
+        elif t.string in _CLOSE:
+            depth -= 1
+        elif depth == 0 and t.string == "if" and t is not run[0]:
+            pending += 1
+        elif depth == 0 and t.string == "else" and pending:
+            pending -= 1
+    return pending > 0
+
+
+def _statements(toks: list[tokenize.TokenInfo]) -> list[list[tokenize.TokenInfo]] | None:
+    """The token runs of the statements and block headers, in order (a header ends at its
+    colon; its body is the next run)."""
+    runs: list[list[tokenize.TokenInfo]] = [[]]
+    depth = 0
+    for i, t in enumerate(toks):
+        run = runs[-1]
+        if t.string in _OPEN:
+            depth += 1
+        elif t.string in _CLOSE:
+            depth -= 1
+            if depth < 0:
+                return None
+        if depth == 0 and run:
+            if t.string == ";":
+                runs.append([])
+                continue
+            if _starts_statement(toks, i, run):
+                runs.append([t])
+                continue
+            if (t.string == ":" and run[0].string in _RUN_ON | _ONE
+                    and not _open_ternary(run)):
+                run.append(t)
+                runs.append([])
+                continue
+        run.append(t)
+    return [r for r in runs if r] if depth == 0 else None
+
+
+def split_statements(code: str) -> str | None:
+    """``code`` (one line) with its statements on their own lines, or None when the split
+    does not compile."""
+    toks = _tokens(code)
+    if toks is None:
+        return None
+    runs = _statements(toks)
+    if runs is None or len(runs) < 2:
+        return None
+    lines: list[str] = []
+    open_blocks: list[tuple[str, int]] = []  # (keyword, indent of its header)
+    headers: list[tuple[str, int]] = []
+    indent = 0
+    for run in runs:
+        word = run[0].string
+        if word in _CLAUSE_OF:
+            match = next((h for h in reversed(headers)
+                          if h[0] in _CLAUSE_OF[word] and h[1] <= indent), None)
+            if match is None:
+                return None
+            indent = match[1]
+            while open_blocks and open_blocks[-1][1] >= indent:
+                open_blocks.pop()
+        lines.append("    " * indent + code[run[0].start[1]:run[-1].end[1]])
+        if run[-1].string == ":" and word in _RUN_ON | _ONE:
+            headers.append((word, indent))
+            open_blocks.append((word, indent))
+            indent += 1
+            continue
+        # a simple statement completes every one-statement block it ends
+        while open_blocks and open_blocks[-1][0] in _ONE and open_blocks[-1][1] == indent - 1:
+            open_blocks.pop()
+            indent -= 1
+        if word in _CLOSES and open_blocks and open_blocks[-1][0] == "def":
+            indent = open_blocks.pop()[1]
+    text = "\n".join(lines) + "\n"
+    return text if _compiles(text) else None

@@ -1,0 +1,82 @@
+"""The repairs of one-line programs and command lines a weak model sends as Python."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skvmc.vm.code_repair import repair, split_statements
+
+# one-liners taken from the 1.5B's bench traces (and the block forms a reader expects)
+SPLITS = [
+    ("with open('app.log') as f: lines = f.readlines() n = sum(1 for x in lines if 'E' in x) "
+     "with open('n.txt', 'w') as g: g.write(str(n))",
+     "with open('app.log') as f:\n    lines = f.readlines()\n"
+     "    n = sum(1 for x in lines if 'E' in x)\n    with open('n.txt', 'w') as g:\n"
+     "        g.write(str(n))\n"),
+    ("import json import csv x = 1 if True else 2 print(x)",
+     "import json\nimport csv\nx = 1 if True else 2\nprint(x)\n"),
+    ("count = 0 for line in open('a'): if 'E' in line: count += 1 print(count)",
+     "count = 0\nfor line in open('a'):\n    if 'E' in line:\n        count += 1\nprint(count)\n"),
+    ("try: x = int('a') except ValueError: x = 0 print(x)",
+     "try:\n    x = int('a')\nexcept ValueError:\n    x = 0\nprint(x)\n"),
+    ("if x: y = 1 else: y = 2 print(y)", "if x:\n    y = 1\nelse:\n    y = 2\nprint(y)\n"),
+    ("def f(d): out = {} for k, v in d.items(): out[k] = v return out print(f({}))",
+     "def f(d):\n    out = {}\n    for k, v in d.items():\n        out[k] = v\n    return out\n"
+     "print(f({}))\n"),
+    ("from os import path import sys print(path.sep)",
+     "from os import path\nimport sys\nprint(path.sep)\n"),
+    ("x = 1; y = 2 print(x + y)", "x = 1\ny = 2\nprint(x + y)\n"),
+]
+
+
+@pytest.mark.parametrize("code, expected", SPLITS)
+def test_one_liners_split_into_statements(code, expected):
+    assert split_statements(code) == expected
+    language, fixed, note = repair("python", code)
+    assert (language, fixed) == ("python", expected)
+    assert note.startswith("note: your code was on one line") and note.endswith(expected)
+
+
+@pytest.mark.parametrize("code", [
+    "print(1)",                                   # compiles: left alone
+    "print(sum(x for x in [1]))}",                # a stray brace: no split compiles
+    "import json # then with open('a') as f: x",  # a comment hides what follows
+    "x = (1 2",                                   # unbalanced
+    "with open('a') as",                          # cut off
+])
+def test_code_that_compiles_or_cannot_be_split_is_left_alone(code):
+    assert repair("python", code) is None
+
+
+def test_multi_line_code_and_other_languages_are_left_alone():
+    assert repair("python", "x = 1\ny = 2 z = 3") is None  # only one-line programs
+    assert repair("bash", "echo a echo b") is None
+
+
+def test_a_command_line_is_run_as_one():
+    assert repair("python", "python3 scripts/slowreq.py a.log --min-ms 1500 --out s.csv") == (
+        "bash", "python3 scripts/slowreq.py a.log --min-ms 1500 --out s.csv",
+        "note: that was a command line, not Python; it ran as one.")
+    assert repair("python", "for x in y") is None  # a keyword is not a program
+
+
+_ATOMS = st.sampled_from(["x = 1", "print(x)", "import os", "y = [1, 2]", "if x:", "else:",
+                          "for i in y:", "with open('a') as f:", "return x", "pass",
+                          "z = x if y else 2", "def g(a):", "try:", "except Exception:", "#",
+                          "(", ")", ":", "'s'", "lambda a: a"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ATOMS, min_size=1, max_size=8))
+def test_a_repair_is_either_none_or_code_that_compiles(parts):
+    code = " ".join(parts)
+    fixed = repair("python", code)
+    if fixed is None:
+        return
+    language, text, _ = fixed
+    if language == "python":
+        compile(text, "<repair>", "exec")
+        # a repair only re-lays the tokens out: nothing added, nothing dropped
+        assert text.split() == code.split()
