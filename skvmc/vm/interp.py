@@ -39,6 +39,7 @@ from skvmc.vm.sandbox import needs_network
 from skvmc.vm.task_outputs import (
     output_problem,
     required_header,
+    required_headings,
     required_keys,
     task_outputs,
 )
@@ -465,7 +466,8 @@ class VM:
             if len(text) > OUTPUT_CHECK_LIMIT:  # a bigger file is not judged: unknown
                 continue
             problem = output_problem(path, text, required_keys(self.task, path),
-                                     required_header(self.task, path))
+                                     required_header(self.task, path),
+                                     *required_headings(self.task, path))
             guessed = self.provenance.guessed(self.host.output_key(path), text,
                                               "\n".join([self.task or "", *fr.facts]))
             if problem:

@@ -106,11 +106,49 @@ def required_header(task: str, path: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
+# "... `report.md` with these sections, in this order: `## Overview`, `## Top paths`": the
+# headings a Markdown output must hold (backticked, written as Markdown headings)
+_HEADING = re.compile(r"`(#{1,6}[ \t]+[^`\n]*\S)`")
+_IN_ORDER = re.compile(r"\bin\s+(?:(?:this|that|the\s+given|the\s+same)\s+)?order\b",
+                       re.IGNORECASE)
+
+
+def required_headings(task: str, path: str) -> tuple[list[str], bool]:
+    """(the headings the task gives for the Markdown output ``path``, whether their order is
+    asked for); ([], False) when it gives none."""
+    if not path.lower().endswith((".md", ".markdown")):
+        return [], False
+    rest = _after_path(task, path)
+    if rest is None:
+        return [], False
+    headings = [" ".join(h.split()) for h in _HEADING.findall(rest)]
+    return headings, bool(headings) and _IN_ORDER.search(rest) is not None
+
+
+def heading_problem(path: str, text: str, headings: list[str], ordered: bool) -> str | None:
+    """Which of the task's headings the Markdown output lacks, or their order, or None."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line.rstrip("#").rstrip() if line.startswith("#") else line for line in lines]
+    missing = [h for h in headings if h not in lines]
+    if missing:
+        return (f"{path} lacks the heading line(s) the task gives: "
+                + ", ".join(f"`{h}`" for h in missing) + "; add each as its own line")
+    if ordered:
+        at = [lines.index(h) for h in headings]
+        if at != sorted(at):
+            return (f"{path} has the headings out of order; the task asks for "
+                    + ", ".join(f"`{h}`" for h in headings) + " in this order")
+    return None
+
+
 def output_problem(path: str, text: str, keys: list[str],
-                   header: str | None = None) -> str | None:
+                   header: str | None = None, headings: list[str] = (),
+                   ordered: bool = False) -> str | None:
     """What is wrong with an output file's content, or None: a ``.json`` output must parse,
     and an object must have the keys the task names; a CSV must start with the header the
-    task gives."""
+    task gives; a Markdown output must hold the headings the task gives."""
+    if headings:
+        return heading_problem(path, text, list(headings), ordered)
     if header is not None:
         first = text.split("\n", 1)[0].rstrip("\r").strip()
         if first != header:

@@ -13,6 +13,7 @@ from skvmc.vm.interp import describe_files
 from skvmc.vm.task_outputs import (
     output_problem,
     required_header,
+    required_headings,
     required_keys,
     task_outputs,
 )
@@ -147,6 +148,36 @@ def test_required_header(task, path, header):
     assert required_header(task, path) == header
 
 
+@pytest.mark.parametrize("task,path,expected", [
+    ("Write `r.md` about `a.log` with exactly these level-2 sections, in\nthis order: "
+     "`## Overview`, `## Top paths`.", "r.md", (["## Overview", "## Top paths"], True)),
+    ("Write `r.md` with the sections `# Title` and `##  Notes`.", "r.md",
+     (["# Title", "## Notes"], False)),
+    # no backticked heading, another output's sentence, or not Markdown: nothing is asked
+    ("Write `r.md` with a short overview section.", "r.md", ([], False)),
+    ("Write `a.md`. Then write `b.md` with `## B`.", "a.md", ([], False)),
+    ("Write `r.txt` with `## Overview`.", "r.txt", ([], False)),
+])
+def test_required_headings(task, path, expected):
+    assert required_headings(task, path) == expected
+
+
+def test_output_problem_checks_markdown_headings():
+    headings = ["## Overview", "## Top paths"]
+    good = "# Report\n\n## Overview\ntext\n\n##  Top paths ##\n| a |\n"
+    assert output_problem("r.md", good, [], None, headings, True) is None
+    assert output_problem("r.md", "## Overview\n", [], None, headings, True) == (
+        "r.md lacks the heading line(s) the task gives: `## Top paths`; add each as its own line")
+    swapped = "## Top paths\n\n## Overview\n"
+    assert output_problem("r.md", swapped, [], None, headings, False) is None
+    assert output_problem("r.md", swapped, [], None, headings, True) == (
+        "r.md has the headings out of order; the task asks for `## Overview`, `## Top paths` "
+        "in this order")
+    # a heading named only inside a line is not the heading line
+    assert "lacks" in output_problem("r.md", "See ## Overview and ## Top paths\n", [], None,
+                                     headings, False)
+
+
 def test_output_problem_checks_a_csv_header():
     assert output_problem("t.csv", "region,total\r\nA,1\n", [], "region,total") is None
     problem = output_problem("t.csv", "Region;Total\nA,1\n", [], "region,total")
@@ -178,6 +209,22 @@ def test_check_outputs_retries_on_a_broken_json_output(tmp_path):
     # the second write parses but still lacks `m`, and no retry is left: the run fails
     assert r.status == "failed"
     assert "s.json lacks the key(s) the task names: m" in r.error
+
+
+def test_check_outputs_retries_until_the_markdown_headings_are_there(tmp_path):
+    model = ScriptedModel(['{"action": "write", "path": "r.md", "content": "Overview: fine"}',
+                           '{"action": "answer", "answer": "done"}',
+                           '{"action": "write", "path": "r.md", "content": "## Overview\\nfine"}',
+                           '{"action": "answer", "answer": "done"}'])
+    r = run_asm("""
+        ask "Do it", $s, none, 7, 4, 1
+        check.outputs retry
+        halt 0
+    """, tmp_path, model, task="Write `r.md` with the section `## Overview`.")
+    assert r.status == "ok", r.error
+    retry_prompt = model.calls[2]["messages"][1]["content"]
+    assert "r.md lacks the heading line(s) the task gives: `## Overview`" in retry_prompt
+    assert (tmp_path / "r.md").read_text() == "## Overview\nfine"
 
 
 def test_describe_files_lists_files_with_first_lines(tmp_path):
