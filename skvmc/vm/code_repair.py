@@ -31,11 +31,13 @@ _CLAUSE_OF = {"elif": {"if", "elif"}, "else": {"if", "elif", "for", "while", "tr
 _CLOSES = {"return", "raise", "break", "continue"}
 _OPEN, _CLOSE = "([{", ")]}"
 _SHELLS = {"python", "python3", "bash", "sh"}
+REPAIR_LIMIT = 20_000  # characters: a one-liner longer than this is not a program to re-lay
 
 
 def repair(language: str, code: str) -> tuple[str, str, str] | None:
     """(language, code, note for the model) to run instead of ``code``, or None."""
-    if language != "python" or not isinstance(code, str) or "\n" in code.strip():
+    if (language != "python" or not isinstance(code, str) or "\n" in code.strip()
+            or len(code) > REPAIR_LIMIT):
         return None
     code = code.strip()
     if _compiles(code):
@@ -53,7 +55,7 @@ def repair(language: str, code: str) -> tuple[str, str, str] | None:
 def _compiles(code: str) -> bool:
     try:
         compile(code, "<action>", "exec")
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # deep nesting too
         return False
     return True
 

@@ -45,6 +45,8 @@ def test_one_liners_split_into_statements(code, expected):
     "import json # then with open('a') as f: x",  # a comment hides what follows
     "x = (1 2",                                   # unbalanced
     "with open('a') as",                          # cut off
+    "x = " + "(" * 3000 + "1" + ")" * 3000 + " y",  # too deep for the compiler: no crash
+    "x = 1 " + "y = 2 " * 5000,                   # longer than REPAIR_LIMIT
 ])
 def test_code_that_compiles_or_cannot_be_split_is_left_alone(code):
     assert repair("python", code) is None
