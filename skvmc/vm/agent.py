@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
-import shlex
+import shutil
 import sys
 import threading
 import time
@@ -396,18 +396,20 @@ class AgentLoop:
             path = f".skvm/{tag}-{n}.{suffix}"
             self.host.write_file(path, code)
             argv = ["bash", path] if suffix == "sh" else [sys.executable, path]
-        if isinstance(argv, str) or (isinstance(argv, list) and len(argv) == 1
-                                     and isinstance(argv[0], str) and " " in argv[0].strip()):
-            # a weak model's whole command line in one string: split it as words (never a
-            # shell); what needs a shell (pipes, redirections) cannot be split and is refused
-            line = argv if isinstance(argv, str) else argv[0]
+        if isinstance(argv, str):
+            argv = [argv]
+        if isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv):
+            # weak models run a command line, or an option and its value, into one item:
+            # split them as words (never a shell); what needs a shell cannot be split
             try:
-                argv = shlex.split(line)
+                split, argv_note = code_repair.split_argv(argv, self._is_program)
             except ValueError:
                 return "error: argv must be a JSON list of strings"
-            if any(w in ("|", "||", "&&", ";", ">", ">>", "<") for w in argv):
+            argv, was_split = split, split != argv
+            if was_split and any(w in code_repair.SHELL_OPERATORS for w in argv):
                 return ("error: argv is run without a shell; for pipes or redirections use "
                         '{"action": "exec", "language": "bash", "code": "..."}')
+            note = note or argv_note
         if not isinstance(argv, list) or not argv:
             return "error: exec needs a non-empty argv list or language+code"
         argv = [str(a) for a in argv]
@@ -427,6 +429,14 @@ class AgentLoop:
             # not tell them why (measured: the 1.5B, 3 tasks, every retry the same one-liner)
             parts.append(ONE_LINE_HINT)
         return _cap("\n".join(parts))
+
+    def _is_program(self, word: str) -> bool:
+        if shutil.which(word) is not None:
+            return True
+        try:
+            return self.host.exists(word)
+        except SandboxError:
+            return False
 
     def _remaining(self):
         if self.deadline is None:

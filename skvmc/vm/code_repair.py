@@ -7,6 +7,9 @@
    the blocks are indented by the rule a reader applies: ``with``/``def``/``class``/``try``
    bodies run on, ``if``/``for``/``while`` bodies hold one statement.
 2. A shell command line sent as Python (``python3 scripts/x.py a.log --out s.json``).
+3. argv items run together: ``["python3 scripts/x.py", "a.log", "--out s.json"]``. A program
+   name with a space in it that names no program, and an option with its value in one item
+   (``--out s.json``: no option parser reads that as an option and a value), are split.
 
 A repair is only tried on code that does not compile, and only kept when the result
 compiles; the observation tells the model what ran. Anything else is left as written.
@@ -15,7 +18,9 @@ compiles; the observation tells the model what ran. Anything else is left as wri
 from __future__ import annotations
 
 import io
+import json
 import keyword
+import re
 import shlex
 import shutil
 import tokenize
@@ -50,6 +55,27 @@ def repair(language: str, code: str) -> tuple[str, str, str] | None:
         return "python", split, ("note: your code was on one line; it ran split into these "
                                  "lines (next time put \\n between statements):\n" + split)
     return None
+
+
+_OPTION_VALUE = re.compile(r"^(--?[A-Za-z][\w-]*) +([^\s-]\S*)$")
+SHELL_OPERATORS = ("|", "||", "&&", ";", ">", ">>", "<")
+
+
+def split_argv(argv: list[str], is_program) -> tuple[list[str], str]:
+    """(argv with run-together items split, a note saying so or ""); raises ValueError for
+    a program item shlex cannot split. ``is_program(word)`` says whether a word with a
+    space in it is itself a program (a path with a space)."""
+    out: list[str] = []
+    for i, item in enumerate(argv):
+        if i == 0 and " " in item.strip() and not is_program(item):
+            out.extend(shlex.split(item))
+            continue
+        m = _OPTION_VALUE.match(item)
+        out.extend([m.group(1), m.group(2)] if m else [item])
+    if out == argv or len(argv) == 1:  # one string is a command line: no note needed
+        return out, ""
+    return out, ("note: ran as " + json.dumps(out) + ": a program and its script, or an "
+                 "option and its value, are separate argv items.")
 
 
 def _compiles(code: str) -> bool:

@@ -163,3 +163,22 @@ def test_a_cut_off_action_is_not_taken_as_the_answer(tmp_path):
         assert outcome.ok and outcome.value == "42"  # the broken reply did not end the step
         assert outcome.turns[0].action is None
         assert outcome.turns[0].result.startswith(expected)
+
+
+def test_an_option_and_its_value_in_one_argv_item_run_as_two(tmp_path):
+    (tmp_path / "echo_args.py").write_text("import sys\nprint(sys.argv[1:])\n")
+    act = json.dumps({"action": "exec", "argv": ["python3 echo_args.py", "--out s.json"]})
+    model, outcome = _run(tmp_path, [act, ANSWER])
+    result = outcome.turns[0].result
+    assert result.startswith('exit code 0\nnote: ran as ["python3", "echo_args.py", "--out", '
+                             '"s.json"]')
+    assert "['--out', 's.json']" in result
+
+
+def test_a_command_line_in_one_string_with_a_pipe_is_refused(tmp_path):
+    act = json.dumps({"action": "exec", "argv": ["cat a.txt | wc -l"]})
+    model, outcome = _run(tmp_path, [act, ANSWER])
+    assert outcome.turns[0].result.startswith("error: argv is run without a shell")
+    literal = json.dumps({"action": "exec", "argv": ["echo", "|"]})  # a literal bar is fine
+    model, outcome = _run(tmp_path, [literal, ANSWER])
+    assert outcome.turns[0].result.startswith("exit code 0")

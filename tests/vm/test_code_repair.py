@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skvmc.vm.code_repair import repair, split_statements
+from skvmc.vm.code_repair import repair, split_argv, split_statements
 
 # one-liners taken from the 1.5B's bench traces (and the block forms a reader expects)
 SPLITS = [
@@ -82,3 +84,35 @@ def test_a_repair_is_either_none_or_code_that_compiles(parts):
         compile(text, "<repair>", "exec")
         # a repair only re-lays the tokens out: nothing added, nothing dropped
         assert text.split() == code.split()
+
+
+def _no_program(word):
+    return False
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["python3", "s.py", "a.log", "--out summary.json"],
+     ["python3", "s.py", "a.log", "--out", "summary.json"]),
+    (["python3 scripts/csvsum.py", "sales.csv", "-c 2"],
+     ["python3", "scripts/csvsum.py", "sales.csv", "-c", "2"]),
+    (["python3 s.py a.log --top 3"], ["python3", "s.py", "a.log", "--top", "3"]),
+    # left alone: a pattern with spaces, a value with spaces, two options, a negative number
+    (["grep", "-c", " ERROR", "app.log"], ["grep", "-c", " ERROR", "app.log"]),
+    (["git", "commit", "-m", "fix the bug"], ["git", "commit", "-m", "fix the bug"]),
+    (["grep", "-e a b"], ["grep", "-e a b"]),
+    (["prog", "--a --b"], ["prog", "--a --b"]),
+    (["prog", "--min -5"], ["prog", "--min -5"]),
+])
+def test_run_together_argv_items_are_split(argv, expected):
+    split, note = split_argv(argv, _no_program)
+    assert split == expected
+    if split != argv and len(argv) > 1:
+        assert note == ("note: ran as " + json.dumps(expected) + ": a program and its script, "
+                        "or an option and its value, are separate argv items.")
+    else:
+        assert note == ""
+
+
+def test_a_program_whose_path_has_a_space_is_kept():
+    assert split_argv(["/opt/my tools/run", "x"], lambda w: w == "/opt/my tools/run") == (
+        ["/opt/my tools/run", "x"], "")
