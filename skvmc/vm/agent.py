@@ -275,8 +275,9 @@ class AgentLoop:
     def __init__(self, host: Host, max_tokens: int = 1024, temperature: float = 0.0,
                  deadline: float | None = None, cancel: threading.Event | None = None,
                  on_turn=None, step_key: str | None = None, network: bool = False,
-                 provenance=None):
+                 provenance=None, library=None):
         self.step_key = step_key
+        self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
         self.host = host
@@ -389,6 +390,9 @@ class AgentLoop:
             fix = code_repair.repair(lang, code)
             if fix is not None:
                 lang, code, note = fix
+            if lang == "python" and self.library:
+                code, uses = self.library.complete(code)
+                note = "\n".join(n for n in (note, uses) if n)
             with self._lock:
                 self._code_counter += 1
                 n = self._code_counter

@@ -36,6 +36,7 @@ from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, failed, system_pro
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.provenance import Provenance
 from skvmc.vm.sandbox import needs_network
+from skvmc.vm.skill_library import SkillLibrary
 from skvmc.vm.task_outputs import (
     output_problem,
     required_header,
@@ -200,6 +201,7 @@ class VM:
         self.deadline = None
         self.trace: TraceWriter | None = None
         self._totals_lock = threading.Lock()
+        self._libraries: dict[str, SkillLibrary] = {}
         self.totals = {"instructions": 0, "model_calls": 0, "prompt_tokens": 0,
                        "completion_tokens": 0, "cost": None, "wall_s": 0.0}
         handlers = {d: getattr(self, "op_" + d.replace(".", "_")) for d in
@@ -559,7 +561,8 @@ class VM:
                 return next_pc
         if self.max_steps:
             turns = min(turns, self.max_steps) if turns > 0 else self.max_steps
-        messages = ask_messages(_text(self.val(fr, prompt_v)), mask, schema, self.task,
+        prompt = _text(self.val(fr, prompt_v))
+        messages = ask_messages(prompt, mask, schema, self.task,
                                 fr.facts, fr.feedback, fr.last_attempt if fr.feedback else "")
         fr.feedback = None
 
@@ -577,7 +580,7 @@ class VM:
         step_key = f"{fr.branch or 'main'}/{pc}"
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
                          on_turn, step_key, network=self.needs_network(pc),
-                         provenance=self.provenance)
+                         provenance=self.provenance, library=self._library(prompt))
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:
@@ -599,6 +602,14 @@ class VM:
             raise StepFailed(outcome.error, pc)
         self.set_slot(fr, out, outcome.value)
         return pc + 1
+
+    def _library(self, prompt: str) -> SkillLibrary:
+        """The helper functions the step's prompt (the skill's text) defines, parsed once."""
+        with self._totals_lock:
+            lib = self._libraries.get(prompt)
+            if lib is None:
+                lib = self._libraries[prompt] = SkillLibrary.from_text(prompt)
+        return lib
 
     # parallel branches
     def op_endbranch(self, fr, ops, pc):

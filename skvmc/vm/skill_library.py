@@ -1,0 +1,95 @@
+"""The functions a skill's own Python fences define, for the code a model writes in a step.
+
+Skills often show a helper (``def flatten(obj, prefix=""): ...``) and a weak model then
+calls it without defining it: the 1.5B sent ``flat = flatten(users)`` eight times, each a
+NameError (json-flatten-users). A fence counts as a library only when it holds nothing but
+imports, function and class definitions and docstrings, so putting it before the model's
+code runs no statement of the skill's. It is put there only for a name the model's code
+uses and never binds; the observation says so. A fence with any other statement is an
+example or a script, and stays text.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+import textwrap
+
+_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*(?:python3?|py)[ \t]*\n(.*?)^\1\2[ \t]*$",
+                    re.MULTILINE | re.DOTALL | re.IGNORECASE)
+_LIBRARY_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                       ast.ClassDef)
+_BUILTINS = frozenset(dir(builtins))
+SOURCE_LIMIT = 200_000  # characters of model code analysed; longer code is left alone
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _is_library(module: ast.Module) -> bool:
+    body = module.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # a docstring
+    return bool(body) and all(isinstance(s, _LIBRARY_STATEMENTS) for s in body)
+
+
+class SkillLibrary:
+    def __init__(self, fences: list[str]):
+        self.definitions: dict[str, str] = {}  # a defined name -> the fence that defines it
+        for fence in fences:
+            module = _parse(fence)
+            if module is None or not _is_library(module):
+                continue
+            for stmt in module.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    self.definitions.setdefault(stmt.name, fence)
+
+    @classmethod
+    def from_text(cls, text: str) -> SkillLibrary:
+        return cls([textwrap.dedent(m.group(3)) for m in _FENCE.finditer(text or "")])
+
+    def __bool__(self) -> bool:
+        return bool(self.definitions)
+
+    def complete(self, code: str) -> tuple[str, str]:
+        """(``code`` with the library fences it needs put before it, a note or "")."""
+        if not self.definitions or len(code) > SOURCE_LIMIT:
+            return code, ""
+        module = _parse(code)
+        if module is None:
+            return code, ""
+        names = [n for n in sorted(free_names(module)) if n in self.definitions]
+        if not names:
+            return code, ""
+        fences = list(dict.fromkeys(self.definitions[n] for n in names))
+        shown = ", ".join(f"`{n}`" for n in names)
+        return ("\n\n".join(f.rstrip() for f in fences) + "\n\n" + code,
+                f"note: your code uses {shown} without defining it; the skill's definition "
+                "was put before your code.")
+
+
+def free_names(module: ast.Module) -> set[str]:
+    """Names the code reads and binds nowhere (scopes ignored: a name bound anywhere is
+    bound), builtins excluded."""
+    loaded, bound = set(), set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound.update(node.names)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+    return loaded - bound - _BUILTINS

@@ -1,0 +1,96 @@
+"""The skill's own helper functions, put before model code that calls them undefined."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+from skvmc.models.scripted import ScriptedModel
+from skvmc.vm import SandboxHost
+from skvmc.vm.skill_library import SkillLibrary, free_names
+from tests.vm.vm_helpers import run_asm
+
+SKILL = '''# JSON reshape
+
+1. Flatten nested objects by joining keys with `.`:
+
+   ```python
+   def flatten(obj, prefix=""):
+       out = {}
+       for k, v in obj.items():
+           if isinstance(v, dict):
+               out.update(flatten(v, f"{prefix}{k}."))
+           else:
+               out[f"{prefix}{k}"] = v
+       return out
+   ```
+
+```python
+import json
+rows = json.load(open("users.json"))   # a script: it runs statements, so it is no library
+def load(path):
+    return json.load(open(path))
+```
+'''
+
+
+def test_only_fences_of_definitions_are_a_library():
+    lib = SkillLibrary.from_text(SKILL)
+    assert sorted(lib.definitions) == ["flatten"]  # `load` lives in a fence that runs code
+    assert lib.definitions["flatten"].startswith('def flatten(obj, prefix=""):\n    out = {}')
+    assert not SkillLibrary.from_text("```python\nprint(1)\n```\n")
+    assert not SkillLibrary.from_text("```bash\nf() { :; }\n```\n")
+
+
+def test_a_call_to_an_undefined_skill_function_gets_its_definition():
+    lib = SkillLibrary.from_text(SKILL)
+    code = "import json\nusers = json.load(open('u.json'))\nrows = [flatten(u) for u in users]\n"
+    completed, note = lib.complete(code)
+    assert completed == lib.definitions["flatten"].rstrip() + "\n\n" + code
+    assert note == ("note: your code uses `flatten` without defining it; the skill's "
+                    "definition was put before your code.")
+    compile(completed, "<test>", "exec")
+
+
+def test_code_that_defines_the_name_itself_or_does_not_parse_is_left_alone():
+    lib = SkillLibrary.from_text(SKILL)
+    own = "def flatten(d):\n    return d\nprint(flatten({}))\n"
+    assert lib.complete(own) == (own, "")
+    assert lib.complete("flatten(") == ("flatten(", "")
+    assert lib.complete("print(len([]))") == ("print(len([]))", "")
+
+
+def test_free_names_ignore_builtins_and_every_kind_of_binding():
+    code = ("import os.path as p\nfrom x import y\ndef f(a, *b, c=1, **d):\n    global g\n"
+            "    return a\nclass K: pass\nfor i in range(3):\n    pass\n"
+            "try:\n    pass\nexcept E as e:\n    pass\n[j for j in k]\n"
+            "print(p, y, f, K, i, e, z)\n")
+    assert free_names(ast.parse(code)) == {"E", "k", "z"}
+
+
+def test_the_vm_runs_model_code_with_the_skill_helper(tmp_path):
+    (tmp_path / "u.json").write_text(json.dumps([{"id": 1, "a": {"b": 2}}]))
+    code = ("import json\nusers = json.load(open('u.json'))\n"
+            "print(json.dumps([flatten(u) for u in users]))\n")
+    model = ScriptedModel([json.dumps({"action": "exec", "language": "python", "code": code}),
+                           '{"action": "answer", "answer": "done"}'])
+    prompt = json.dumps(SKILL)
+    r = run_asm(f"""
+        ask {prompt}, $s, none, 7, 4, 0
+        halt 0
+    """, tmp_path, model, task="Flatten u.json.")
+    assert r.status == "ok", r.error
+    observation = model.calls[1].messages[-1]["content"]
+    assert '[{"id": 1, "a.b": 2}]' in observation
+    assert "the skill's definition was put before your code" in observation
+
+
+def test_the_baseline_loop_has_no_library(tmp_path):
+    from skvmc.bytecode.isa import ACT_ALL
+    from skvmc.vm.agent import AgentLoop
+    model = ScriptedModel([json.dumps({"action": "exec", "language": "python",
+                                       "code": "print(flatten({}))"}),
+                           '{"action": "answer", "answer": "x"}'])
+    outcome = AgentLoop(SandboxHost(tmp_path, model)).run(
+        [{"role": "system", "content": SKILL}, {"role": "user", "content": "go"}], ACT_ALL, 3)
+    assert "NameError: name 'flatten' is not defined" in outcome.turns[0].result
