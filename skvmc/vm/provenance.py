@@ -16,7 +16,7 @@ import re
 import threading
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
-SMALL_OUTPUT = 200  # characters: a value or a short list, not a document
+SMALL_OUTPUT = 2000  # characters: a value, a list or a short report; longer files are not judged
 SEEN_CAP = 1 << 20  # characters of observations kept per run
 
 
