@@ -39,9 +39,7 @@ from skvmc.vm.sandbox import needs_network
 from skvmc.vm.skill_library import SkillLibrary
 from skvmc.vm.task_outputs import (
     output_problem,
-    required_header,
-    required_headings,
-    required_keys,
+    output_spec,
     task_outputs,
 )
 from skvmc.vm.trace import TraceWriter, now_iso
@@ -467,9 +465,7 @@ class VM:
                 continue  # a path the sandbox cannot see (/opt/...) is not asked for: unknown
             if len(text) > OUTPUT_CHECK_LIMIT:  # a bigger file is not judged: unknown
                 continue
-            problem = output_problem(path, text, required_keys(self.task, path),
-                                     required_header(self.task, path),
-                                     *required_headings(self.task, path))
+            problem = output_problem(path, text, output_spec(self.task, path))
             guessed = self.provenance.guessed(self.host.output_key(path), text,
                                               "\n".join([self.task or "", *fr.facts]))
             if problem:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 
+import attrs
+
 _WRITE = {"write", "writes", "save", "saves", "store", "create", "creates", "produce",
           "output", "export", "generate", "put", "emit", "dump", "record", "place", "to",
           "into", "as", "build", "builds", "make", "prepare", "compose", "draft", "render",
@@ -125,7 +127,52 @@ def required_headings(task: str, path: str) -> tuple[list[str], bool]:
     return headings, bool(headings) and _IN_ORDER.search(rest) is not None
 
 
-def heading_problem(path: str, text: str, headings: list[str], ordered: bool) -> str | None:
+# "Write the names, one per line in alphabetical order, to `out.txt`": a plain list of lines
+_ONE_PER_LINE = re.compile(r"\bone\s+per\s+line\b|\beach\s+on\s+(?:its|a)\s+own\s+line\b",
+                           re.IGNORECASE)
+_ALPHABETICAL = re.compile(r"\b(?:in\s+alphabetical\s+order|alphabetically|sorted\s+by\s+name)\b",
+                           re.IGNORECASE)
+
+
+def line_list_rules(task: str, path: str) -> tuple[bool, bool]:
+    """(whether the task asks for ``path`` as one item per line, whether in alphabetical
+    order), read from the one sentence that names ``path`` and no other output."""
+    if path.lower().endswith((".json", ".jsonl", ".csv", ".md", ".markdown")):
+        return False, False
+    outputs = task_outputs(task)
+    for sentence in _SENTENCE_OR_LIST.split(task or ""):
+        if path not in sentence:
+            continue
+        if any(other != path and other in sentence for other in outputs):
+            return False, False  # two outputs in one sentence: which one is meant is unknown
+        lines = _ONE_PER_LINE.search(sentence) is not None
+        return lines, lines and _ALPHABETICAL.search(sentence) is not None
+    return False, False
+
+
+_SENTENCE_OR_LIST = re.compile(r"(?<=[.!?])\s+(?=[A-Z`])|\n\s*\n")
+
+
+@attrs.frozen
+class OutputSpec:
+    """What the task says one output holds, beyond existing."""
+
+    keys: tuple[str, ...] = ()  # top-level keys of a JSON object
+    header: str | None = None  # the first line of a CSV
+    headings: tuple[str, ...] = ()  # Markdown heading lines
+    headings_ordered: bool = False
+    one_per_line: bool = False  # a plain list of lines, not a JSON document
+    alphabetical: bool = False  # ... in alphabetical order
+
+
+def output_spec(task: str, path: str) -> OutputSpec:
+    headings, ordered = required_headings(task, path)
+    lines, alphabetical = line_list_rules(task, path)
+    return OutputSpec(tuple(required_keys(task, path)), required_header(task, path),
+                      tuple(headings), ordered, lines, alphabetical)
+
+
+def heading_problem(path: str, text: str, headings, ordered: bool) -> str | None:
     """Which of the task's headings the Markdown output lacks, or their order, or None."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line.rstrip("#").rstrip() if line.startswith("#") else line for line in lines]
@@ -141,14 +188,34 @@ def heading_problem(path: str, text: str, headings: list[str], ordered: bool) ->
     return None
 
 
-def output_problem(path: str, text: str, keys: list[str],
-                   header: str | None = None, headings: list[str] = (),
-                   ordered: bool = False) -> str | None:
+def line_list_problem(path: str, text: str, alphabetical: bool) -> str | None:
+    """A one-per-line output that holds a JSON document instead, or lines out of order."""
+    stripped = text.strip()
+    if stripped[:1] in ("{", "[") and "\n" in stripped:
+        try:
+            json.loads(stripped)
+        except json.JSONDecodeError:
+            pass
+        else:
+            return (f"{path} holds a JSON document, but the task asks for one item per line: "
+                    "write just the items, each on its own line")
+    items = [line.strip() for line in text.splitlines() if line.strip()]
+    if alphabetical and items not in (sorted(items), sorted(items, key=str.casefold)):
+        return (f"{path} is not in alphabetical order; the task asks for it sorted: "
+                + ", ".join(sorted(items, key=str.casefold))[:300])
+    return None
+
+
+def output_problem(path: str, text: str, spec: OutputSpec) -> str | None:
     """What is wrong with an output file's content, or None: a ``.json`` output must parse,
     and an object must have the keys the task names; a CSV must start with the header the
-    task gives; a Markdown output must hold the headings the task gives."""
-    if headings:
-        return heading_problem(path, text, list(headings), ordered)
+    task gives; a Markdown output must hold the headings the task gives; a one-per-line list
+    must be plain lines (sorted when asked)."""
+    if spec.headings:
+        return heading_problem(path, text, spec.headings, spec.headings_ordered)
+    if spec.one_per_line:
+        return line_list_problem(path, text, spec.alphabetical)
+    header, keys = spec.header, spec.keys
     if header is not None:
         first = text.split("\n", 1)[0].rstrip("\r").strip()
         if first != header:

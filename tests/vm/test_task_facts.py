@@ -11,6 +11,8 @@ import pytest
 from skvmc.vm import SandboxHost
 from skvmc.vm.interp import describe_files
 from skvmc.vm.task_outputs import (
+    OutputSpec,
+    line_list_rules,
     output_problem,
     required_header,
     required_headings,
@@ -162,36 +164,71 @@ def test_required_headings(task, path, expected):
     assert required_headings(task, path) == expected
 
 
+def _md(headings, ordered):
+    return OutputSpec(headings=tuple(headings), headings_ordered=ordered)
+
+
 def test_output_problem_checks_markdown_headings():
     headings = ["## Overview", "## Top paths"]
     good = "# Report\n\n## Overview\ntext\n\n##  Top paths ##\n| a |\n"
-    assert output_problem("r.md", good, [], None, headings, True) is None
-    assert output_problem("r.md", "## Overview\n", [], None, headings, True) == (
+    assert output_problem("r.md", good, _md(headings, True)) is None
+    assert output_problem("r.md", "## Overview\n", _md(headings, True)) == (
         "r.md lacks the heading line(s) the task gives: `## Top paths`; add each as its own line")
     swapped = "## Top paths\n\n## Overview\n"
-    assert output_problem("r.md", swapped, [], None, headings, False) is None
-    assert output_problem("r.md", swapped, [], None, headings, True) == (
+    assert output_problem("r.md", swapped, _md(headings, False)) is None
+    assert output_problem("r.md", swapped, _md(headings, True)) == (
         "r.md has the headings out of order; the task asks for `## Overview`, `## Top paths` "
         "in this order")
     # a heading named only inside a line is not the heading line
-    assert "lacks" in output_problem("r.md", "See ## Overview and ## Top paths\n", [], None,
-                                     headings, False)
+    assert "lacks" in output_problem("r.md", "See ## Overview and ## Top paths\n",
+                                     _md(headings, False))
+
+
+@pytest.mark.parametrize("task,path,expected", [
+    ("Write the script names (for example `a.sh`), one per line in alphabetical order, to "
+     "`/app/jobs.txt`.", "/app/jobs.txt", (True, True)),
+    ("Write them to `top.txt`, one per line, the most requested first.", "top.txt",
+     (True, False)),
+    ("Sort them alphabetically and write them to `n.txt`.", "n.txt", (False, False)),
+    # two outputs in the sentence, or a structured format: unknown, nothing asked
+    ("Write `a.txt` and `b.txt`, one per line.", "a.txt", (False, False)),
+    ("Write `r.json`, one per line.", "r.json", (False, False)),
+])
+def test_line_list_rules(task, path, expected):
+    assert line_list_rules(task, path) == expected
+
+
+def test_output_problem_checks_a_line_list():
+    lines, sorted_lines = OutputSpec(one_per_line=True), OutputSpec(one_per_line=True,
+                                                                    alphabetical=True)
+    assert output_problem("t.txt", "/b\n/a\n", lines) is None
+    doc = '{\n  "top_paths": [["/a", 3]]\n}\n'
+    assert output_problem("t.txt", doc, lines) == (
+        "t.txt holds a JSON document, but the task asks for one item per line: write just "
+        "the items, each on its own line")
+    assert output_problem("t.txt", "[1]", lines) is None  # one line may be the one item
+    assert output_problem("t.txt", "A.sh\nb.sh\nC.sh\n", sorted_lines) is None  # case folded
+    assert output_problem("t.txt", "report.sh\nbackup.sh\n", sorted_lines) == (
+        "t.txt is not in alphabetical order; the task asks for it sorted: backup.sh, "
+        "report.sh")
 
 
 def test_output_problem_checks_a_csv_header():
-    assert output_problem("t.csv", "region,total\r\nA,1\n", [], "region,total") is None
-    problem = output_problem("t.csv", "Region;Total\nA,1\n", [], "region,total")
+    spec = OutputSpec(header="region,total")
+    assert output_problem("t.csv", "region,total\r\nA,1\n", spec) is None
+    problem = output_problem("t.csv", "Region;Total\nA,1\n", spec)
     assert problem == ("t.csv starts with the line `Region;Total`, but the task asks for the "
                        "header `region,total`; rewrite it")
 
 
 def test_output_problem():
-    assert output_problem("a.txt", "{", []) is None  # only .json outputs are parsed
-    assert "not valid JSON" in output_problem("a.json", "{'a': 1}", [])
-    assert output_problem("a.json", '{"a": 1, "b": 2}', ["a", "b"]) is None
-    assert output_problem("a.json", '{"a": 1}', ["a", "b"]) == (
+    assert output_problem("a.txt", "{", OutputSpec()) is None  # only .json outputs are parsed
+    assert "not valid JSON" in output_problem("a.json", "{'a': 1}", OutputSpec())
+    assert output_problem("a.json", '{"a": 1, "b": 2}', OutputSpec(keys=("a", "b"))) is None
+    assert output_problem("a.json", '{"a": 1}', OutputSpec(keys=("a", "b"))) == (
         "a.json lacks the key(s) the task names: b; add them")
-    assert output_problem("a.json", "[1, 2]", ["a"]) is None  # not an object: not judged
+    # not an object: not judged
+    assert output_problem("a.json", "[1, 2]", OutputSpec(keys=("a",))) is None
 
 
 def test_check_outputs_retries_on_a_broken_json_output(tmp_path):
