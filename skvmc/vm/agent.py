@@ -33,6 +33,7 @@ from skvmc.vm import code_repair
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
+INVALID_REPLY_KEPT = 300  # characters of a reply without an action kept in the history
 ONE_LINE_HINT = ("Your code is all on one line: put each statement on its own line, with \\n "
                  "between lines inside the JSON string, and indent blocks.")
 
@@ -235,6 +236,12 @@ class RepeatGuard:
         self._failures: dict[str, str] = {}
         self._results: dict[str, str] = {}
         self._in_a_row = 0
+        self._invalid_in_a_row = 0  # replies that held no action (cut off, broken JSON)
+
+    def invalid(self) -> None:
+        """A reply without an action: degenerate decoding repeats itself too (measured: the
+        1.5B cut off at the token budget 6 times in a row, until the run timed out)."""
+        self._invalid_in_a_row += 1
 
     @staticmethod
     def _key(action) -> str | None:
@@ -248,8 +255,10 @@ class RepeatGuard:
         key = self._key(action)
         earlier = self._failures.get(key) if key is not None else None
         if earlier is not None:
+            self._invalid_in_a_row = 0
             self._in_a_row += 1
             return False, None, repeat_observation(earlier)
+        self._invalid_in_a_row = 0
         done, value, observation = perform()
         if key is not None and failed(observation):
             self._failures[key] = observation
@@ -262,11 +271,18 @@ class RepeatGuard:
         return done, value, observation
 
     def temperature(self, base: float) -> float:
-        return max(base, self.RESAMPLE_TEMPERATURE) if self._in_a_row else base
+        again = self._in_a_row or self._invalid_in_a_row
+        return max(base, self.RESAMPLE_TEMPERATURE) if again else base
 
     @property
-    def stuck(self) -> bool:
-        return self._in_a_row >= self.stuck_after
+    def stuck(self) -> str:
+        """Why the step should end now, or ""."""
+        if self._in_a_row >= self.stuck_after:
+            return f"the model repeated the same action {self.stuck_after} times in a row"
+        if self._invalid_in_a_row >= self.stuck_after:
+            return (f"the model sent no valid action {self.stuck_after} times in a row "
+                    "(cut off, or not one JSON object)")
+        return ""
 
 
 class AgentLoop:
@@ -302,6 +318,7 @@ class AgentLoop:
             text = getattr(c, "text", "") or ""
             action = parse_action(text)
             if action is None:
+                repeats.invalid()
                 reply_error = invalid_reply(int(getattr(c, "completion_tokens", 0) or 0),
                                             self.max_tokens)
                 done, value, result = False, None, reply_error
@@ -319,10 +336,12 @@ class AgentLoop:
                 outcome.ok, outcome.value = True, value
                 return outcome
             if repeats.stuck:
-                outcome.error = (f"the model repeated the same action {repeats.stuck_after} "
-                                 "times in a row")
+                outcome.error = repeats.stuck
                 return outcome
-            messages = messages + [{"role": "assistant", "content": text},
+            # a reply without an action stays in the history as its head only: a degenerate
+            # one copied back in whole is continued by the model, and costs its tokens again
+            said = text if action is not None else _cap(text, INVALID_REPLY_KEPT)
+            messages = messages + [{"role": "assistant", "content": said},
                                    {"role": "user", "content": result}]
         outcome.error = f"no acceptable answer within {max(1, max_turns)} turns"
         return outcome

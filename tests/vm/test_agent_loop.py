@@ -182,3 +182,23 @@ def test_a_command_line_in_one_string_with_a_pipe_is_refused(tmp_path):
     literal = json.dumps({"action": "exec", "argv": ["echo", "|"]})  # a literal bar is fine
     model, outcome = _run(tmp_path, [literal, ANSWER])
     assert outcome.turns[0].result.startswith("exit code 0")
+
+
+def test_three_replies_without_an_action_end_the_step_and_stay_short_in_the_history(tmp_path):
+    degenerate = '{"action": "exec", "language": "python", "code": "' + "\\b" * 2000
+    model, outcome = _run(tmp_path, [degenerate] * 8)
+    assert not outcome.ok and len(outcome.turns) == 3
+    assert outcome.error == ("the model sent no valid action 3 times in a row (cut off, or "
+                             "not one JSON object)")
+    # the second and third calls saw the broken reply cut to its head, not all of it
+    kept = [m["content"] for m in model.calls[2].messages if m["role"] == "assistant"]
+    assert len(kept) == 2 and all(len(k) < 400 for k in kept)
+    assert kept[0].startswith('{"action": "exec"') and "more]" in kept[0]
+    # each retry after a broken reply samples warmer
+    assert [c.temperature for c in model.calls] == [0.0] + [RepeatGuard.RESAMPLE_TEMPERATURE] * 2
+
+
+def test_a_valid_action_resets_the_count_of_broken_replies(tmp_path):
+    broken = '{"action": "exec", "code": '
+    model, outcome = _run(tmp_path, [broken, broken, FIXED, broken, broken, ANSWER])
+    assert outcome.ok and outcome.value == "42"
