@@ -29,7 +29,7 @@ import jsonschema
 
 from skvmc.bytecode.isa import ACT_EXEC, ACT_READ, ACT_WRITE
 from skvmc.dialects import skill
-from skvmc.vm import code_repair
+from skvmc.vm.code_repair import SHELL_OPERATORS, repair_code, split_argv
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
@@ -406,7 +406,7 @@ class AgentLoop:
             lang = str(action.get("language", "python")).lower()
             lang = "bash" if skill.fence_kind(lang) == skill.SHELL else "python"
             code = action["code"]
-            fix = code_repair.repair(lang, code)
+            fix = repair_code(lang, code)
             if fix is not None:
                 lang, code, note = fix
             if lang == "python" and self.library:
@@ -425,11 +425,11 @@ class AgentLoop:
             # weak models run a command line, or an option and its value, into one item:
             # split them as words (never a shell); what needs a shell cannot be split
             try:
-                split, argv_note = code_repair.split_argv(argv, self._is_program)
+                split, argv_note = split_argv(argv, self._is_program)
             except ValueError:
                 return "error: argv must be a JSON list of strings"
             argv, was_split = split, split != argv
-            if was_split and any(w in code_repair.SHELL_OPERATORS for w in argv):
+            if was_split and any(w in SHELL_OPERATORS for w in argv):
                 return ("error: argv is run without a shell; for pipes or redirections use "
                         '{"action": "exec", "language": "bash", "code": "..."}')
             note = note or argv_note

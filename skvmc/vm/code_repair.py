@@ -39,7 +39,7 @@ _SHELLS = {"python", "python3", "bash", "sh"}
 REPAIR_LIMIT = 20_000  # characters: a one-liner longer than this is not a program to re-lay
 
 
-def repair(language: str, code: str) -> tuple[str, str, str] | None:
+def repair_code(language: str, code: str) -> tuple[str, str, str] | None:
     """(language, code, note for the model) to run instead of ``code``, or None."""
     if (language != "python" or not isinstance(code, str) or "\n" in code.strip()
             or len(code) > REPAIR_LIMIT):

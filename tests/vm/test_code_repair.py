@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skvmc.vm.code_repair import repair, split_argv, split_statements
+from skvmc.vm.code_repair import repair_code, split_argv, split_statements
 
 # one-liners taken from the 1.5B's bench traces (and the block forms a reader expects)
 SPLITS = [
@@ -36,7 +36,7 @@ SPLITS = [
 @pytest.mark.parametrize("code, expected", SPLITS)
 def test_one_liners_split_into_statements(code, expected):
     assert split_statements(code) == expected
-    language, fixed, note = repair("python", code)
+    language, fixed, note = repair_code("python", code)
     assert (language, fixed) == ("python", expected)
     assert note.startswith("note: your code was on one line") and note.endswith(expected)
 
@@ -51,19 +51,19 @@ def test_one_liners_split_into_statements(code, expected):
     "x = 1 " + "y = 2 " * 5000,                   # longer than REPAIR_LIMIT
 ])
 def test_code_that_compiles_or_cannot_be_split_is_left_alone(code):
-    assert repair("python", code) is None
+    assert repair_code("python", code) is None
 
 
 def test_multi_line_code_and_other_languages_are_left_alone():
-    assert repair("python", "x = 1\ny = 2 z = 3") is None  # only one-line programs
-    assert repair("bash", "echo a echo b") is None
+    assert repair_code("python", "x = 1\ny = 2 z = 3") is None  # only one-line programs
+    assert repair_code("bash", "echo a echo b") is None
 
 
 def test_a_command_line_is_run_as_one():
-    assert repair("python", "python3 scripts/slowreq.py a.log --min-ms 1500 --out s.csv") == (
+    assert repair_code("python", "python3 scripts/slowreq.py a.log --min-ms 1500 --out s.csv") == (
         "bash", "python3 scripts/slowreq.py a.log --min-ms 1500 --out s.csv",
         "note: that was a command line, not Python; it ran as one.")
-    assert repair("python", "for x in y") is None  # a keyword is not a program
+    assert repair_code("python", "for x in y") is None  # a keyword is not a program
 
 
 _ATOMS = st.sampled_from(["x = 1", "print(x)", "import os", "y = [1, 2]", "if x:", "else:",
@@ -76,7 +76,7 @@ _ATOMS = st.sampled_from(["x = 1", "print(x)", "import os", "y = [1, 2]", "if x:
 @given(st.lists(_ATOMS, min_size=1, max_size=8))
 def test_a_repair_is_either_none_or_code_that_compiles(parts):
     code = " ".join(parts)
-    fixed = repair("python", code)
+    fixed = repair_code("python", code)
     if fixed is None:
         return
     language, text, _ = fixed
