@@ -41,20 +41,73 @@ REPAIR_LIMIT = 20_000  # characters: a one-liner longer than this is not a progr
 
 def repair_code(language: str, code: str) -> tuple[str, str, str] | None:
     """(language, code, note for the model) to run instead of ``code``, or None."""
-    if (language != "python" or not isinstance(code, str) or "\n" in code.strip()
-            or len(code) > REPAIR_LIMIT):
+    if language != "python" or not isinstance(code, str) or len(code) > REPAIR_LIMIT:
         return None
     code = code.strip()
     if _compiles(code):
+        return None
+    escaped = escape_newlines_in_strings(code)
+    was_escaped = escaped != code
+    if was_escaped:
+        if _compiles(escaped):
+            return "python", escaped, ESCAPED_NOTE
+        code = escaped  # a one-liner now, perhaps with statements to split
+    if "\n" in code:
         return None
     command = _command_line(code)
     if command is not None:
         return "bash", command, "note: that was a command line, not Python; it ran as one."
     split = split_statements(code)
     if split is not None:
-        return "python", split, ("note: your code was on one line; it ran split into these "
-                                 "lines (next time put \\n between statements):\n" + split)
+        note = ("note: your code was on one line; it ran split into these lines (next time "
+                "put \\n between statements):\n" + split)
+        return "python", split, (ESCAPED_NOTE + "\n" + note) if was_escaped else note
     return None
+
+
+ESCAPED_NOTE = ("note: a line break inside a one-line string literal ('...') was taken as "
+                "\\n; in JSON write it as \\\\n.")
+
+
+def escape_newlines_in_strings(code: str) -> str:
+    """``code`` with each line break inside a one-line string literal written as ``\\n``: a
+    model's ``'\\n'`` in a JSON string decodes to a real line break, which ends the literal
+    (measured: the 1.5B, ``f.write(path + '\\n')``). Triple-quoted strings and comments are
+    left as they are."""
+    out: list[str] = []
+    i, n, quote = 0, len(code), ""
+    while i < n:
+        c = code[i]
+        if quote:
+            if c == "\\" and i + 1 < n:
+                out.append(code[i:i + 2])
+                i += 2
+                continue
+            if c == "\n":
+                out.append("\\n")
+            else:
+                out.append(c)
+                if c == quote:
+                    quote = ""
+            i += 1
+            continue
+        if c == "#":  # a comment runs to the end of its line
+            end = code.find("\n", i)
+            end = n if end < 0 else end
+            out.append(code[i:end])
+            i = end
+            continue
+        if c in "'\"":
+            if code.startswith(c * 3, i):  # a triple-quoted string may hold line breaks
+                end = code.find(c * 3, i + 3)
+                end = n if end < 0 else end + 3
+                out.append(code[i:end])
+                i = end
+                continue
+            quote = c
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 _OPTION_VALUE = re.compile(r"^(--?[A-Za-z][\w-]*) +([^\s-]\S*)$")

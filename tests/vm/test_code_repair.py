@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skvmc.vm.code_repair import repair_code, split_argv, split_statements
+from skvmc.vm.code_repair import (
+    escape_newlines_in_strings,
+    repair_code,
+    split_argv,
+    split_statements,
+)
 
 # one-liners taken from the 1.5B's bench traces (and the block forms a reader expects)
 SPLITS = [
@@ -55,7 +60,7 @@ def test_code_that_compiles_or_cannot_be_split_is_left_alone(code):
 
 
 def test_multi_line_code_and_other_languages_are_left_alone():
-    assert repair_code("python", "x = 1\ny = 2 z = 3") is None  # only one-line programs
+    assert repair_code("python", "x = 1\ny = 2 z = 3") is None  # only one-line programs split
     assert repair_code("bash", "echo a echo b") is None
 
 
@@ -116,3 +121,19 @@ def test_run_together_argv_items_are_split(argv, expected):
 def test_a_program_whose_path_has_a_space_is_kept():
     assert split_argv(["/opt/my tools/run", "x"], lambda w: w == "/opt/my tools/run") == (
         ["/opt/my tools/run", "x"], "")
+
+
+def test_a_line_break_inside_a_string_literal_is_written_as_an_escape():
+    code = "with open('t.txt', 'w') as f: for p in ['/a', '/b']: f.write(p + '\n')"
+    language, fixed, note = repair_code("python", code)
+    assert fixed == ("with open('t.txt', 'w') as f:\n    for p in ['/a', '/b']:\n"
+                     "        f.write(p + '\\n')\n")
+    assert note.startswith("note: a line break inside a one-line string literal")
+    assert "your code was on one line" in note
+    # a multi-line program whose only fault is such a break: escaped, lines kept
+    assert repair_code("python", "import csv\nprint('a\nb')\n")[1] == "import csv\nprint('a\\nb')"
+    # escapes, other quotes and comments are respected; triple-quoted text is left alone
+    assert escape_newlines_in_strings("s = 'it\\'s\n' # don't\nt = \"a'\nb\"") == (
+        "s = 'it\\'s\\n' # don't\nt = \"a'\\nb\"")
+    assert escape_newlines_in_strings("x = '''a\nb'''") == "x = '''a\nb'''"
+    assert repair_code("python", "x = '''a\nb'''\nprint(x") is None  # another fault: none
