@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import shutil
 import sys
@@ -33,6 +34,7 @@ from skvmc.vm.code_repair import SHELL_OPERATORS, repair_code, split_argv
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
+SCRIPT_RUNNERS = {"python", "python3", "bash", "sh", "node"}
 INVALID_REPLY_KEPT = 300  # characters of a reply without an action kept in the history
 ONE_LINE_HINT = ("Your code is all on one line: put each statement on its own line, with \\n "
                  "between lines inside the JSON string, and indent blocks.")
@@ -436,6 +438,9 @@ class AgentLoop:
         if not isinstance(argv, list) or not argv:
             return "error: exec needs a non-empty argv list or language+code"
         argv = [str(a) for a in argv]
+        missing = self._missing_script(argv)
+        if missing:
+            return missing
         r = self.host.run(argv, cancel=self.cancel, timeout=self._remaining(),
                           network=self.network)
         self.last_exit = r.exit_code
@@ -452,6 +457,22 @@ class AgentLoop:
             # not tell them why (measured: the 1.5B, 3 tasks, every retry the same one-liner)
             parts.append(ONE_LINE_HINT)
         return _cap("\n".join(parts))
+
+    def _missing_script(self, argv: list[str]) -> str:
+        """The error for an interpreter given a script that is not there (weak models run a
+        script they imagine: ``python count_unique_signups.py``), with what is there."""
+        if (len(argv) < 2 or os.path.basename(argv[0]) not in SCRIPT_RUNNERS
+                or argv[1].startswith("-") or os.path.isabs(argv[1])):
+            return ""
+        try:
+            if self.host.exists(argv[1]):
+                return ""
+            names = [name for name, _ in self.host.list_files(20)]
+        except (SandboxError, OSError):
+            return ""
+        return (f"error: there is no file {argv[1]} here, so nothing ran. The working "
+                f"directory holds: {', '.join(names) or 'no files'}. To run code of your own, "
+                'send {"action": "exec", "language": "python", "code": "..."}.')
 
     def _is_program(self, word: str) -> bool:
         if shutil.which(word) is not None:

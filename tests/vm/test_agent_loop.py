@@ -202,3 +202,14 @@ def test_a_valid_action_resets_the_count_of_broken_replies(tmp_path):
     broken = '{"action": "exec", "code": '
     model, outcome = _run(tmp_path, [broken, broken, FIXED, broken, broken, ANSWER])
     assert outcome.ok and outcome.value == "42"
+
+
+def test_a_script_that_is_not_there_is_not_run_and_the_files_are_listed(tmp_path):
+    (tmp_path / "signups.csv").write_text("email\na@x\n")
+    act = json.dumps({"action": "exec", "argv": ["python", "count_unique.py"]})
+    model, outcome = _run(tmp_path, [act, ANSWER])
+    assert outcome.turns[0].result == (
+        "error: there is no file count_unique.py here, so nothing ran. The working directory "
+        'holds: signups.csv. To run code of your own, send {"action": "exec", "language": '
+        '"python", "code": "..."}.')
+    assert failed(outcome.turns[0].result)
