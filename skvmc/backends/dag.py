@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 
 from skvmc.legal import LegalOps
-from skvmc.passes.analysis.dataflow import build_graph, is_schedulable
+from skvmc.passes.analysis.dataflow import _label, build_graph, dependences, is_schedulable
 
 TRANSPARENT = ("skill.section", "flow.parallel", "flow.branch", "flow.seq", "cap.split",
                "cap.serialize")
@@ -68,30 +68,42 @@ def mermaid_label(text: str) -> str:
     return text.translate(_MERMAID_ESCAPES)
 
 
-def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
-    """DOT text of a dependence graph (transitively reduced edges only)."""
-    reduced = _reduced(g)
+def _dot(labels, edges, name: str) -> str:
     lines = [f"digraph {name} {{"]
-    for n in g.nodes:
-        lines.append(f'  n{n} [label="{dot_label(g.nodes[n]["label"])}"];')
-    for a, b in reduced.edges:
-        lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
+    lines += [f'  n{n} [label="{dot_label(label)}"];' for n, label in enumerate(labels)]
+    lines += [f'  n{a} -> n{b} [label="{reason}"];' for a, b, reason in edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def to_mermaid(g: nx.DiGraph) -> str:
-    reduced = _reduced(g)
+def _mermaid(labels, edges) -> str:
     lines = ["flowchart TD"]
-    for n in g.nodes:
-        lines.append(f'  n{n}["{mermaid_label(g.nodes[n]["label"])}"]')
-    for a, b in reduced.edges:
-        lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
+    lines += [f'  n{n}["{mermaid_label(label)}"]' for n, label in enumerate(labels)]
+    lines += [f"  n{a} -->|{reason}| n{b}" for a, b, reason in edges]
     return "\n".join(lines) + "\n"
+
+
+def _graph_parts(g: nx.DiGraph):
+    reduced = _reduced(g)
+    return ([g.nodes[n]["label"] for n in g.nodes],
+            [(a, b, g.edges[a, b]["reason"]) for a, b in reduced.edges])
+
+
+def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
+    """DOT text of a dependence graph (transitively reduced edges only)."""
+    return _dot(*_graph_parts(g), name)
+
+
+def to_mermaid(g: nx.DiGraph) -> str:
+    return _mermaid(*_graph_parts(g))
 
 
 def emit(inp) -> dict[str, bytes]:
     LEGAL.check(inp.module, inp.diags)
-    g = graph(inp.module)
-    return {"dag.dot": to_dot(g, "skill").encode("utf-8"),
-            "dag.mmd": to_mermaid(g).encode("utf-8")}
+    # the dependences as plain data, not a networkx graph (the same nodes and edges, in the
+    # order the graph iterates them, at a fraction of the memory)
+    deps = dependences(instruction_ops(inp.module.body))
+    labels, edges = [_label(op) for op in deps.ops], deps.sorted_edges()
+    del deps
+    return {"dag.dot": _dot(labels, edges, "skill").encode("utf-8"),
+            "dag.mmd": _mermaid(labels, edges).encode("utf-8")}
