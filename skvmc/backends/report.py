@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 
 from skvmc.backends import BytecodeOutput, PromptOutput
+from skvmc.bytesink import ByteSink
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.passes.results import (
@@ -119,6 +120,17 @@ def build(inp) -> dict:
 
 
 def thaw_all(value):
+    """Pass records as JSON data: tuples and FrozenDicts thawed, keys as str. A list or dict
+    that is JSON data already is returned as it is, not copied (a record listing 55,000
+    removed steps is ~25 MB a copy; the report only reads it)."""
+    if type(value) is dict:
+        items = [(str(k), thaw_all(v)) for k, v in value.items()]
+        if all(k is k2 and v is v2 for (k, v), (k2, v2) in zip(value.items(), items)):
+            return value
+        return dict(items)
+    if type(value) is list:
+        items = [thaw_all(v) for v in value]
+        return value if all(a is b for a, b in zip(value, items)) else items
     if isinstance(value, dict):
         return {str(k): thaw_all(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -147,12 +159,13 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
     the standard library encodes indented JSON with its pure-Python encoder, a generator per
     container and a chunk per token, which was most of this backend's time (a report per
     target). Pieces are joined into UTF-8 chunks as they pile up: held as str until the end,
-    ~50 bytes each, a report listing 50,000 removed steps took 200 MB."""
+    ~50 bytes each, a report listing 50,000 removed steps took 200 MB; the chunks go into one
+    buffer (``ByteSink``), not a list joined at the end (two copies of the file at once)."""
     out: list[str] = []
-    chunks: list[bytes] = []
+    sink = ByteSink()
 
     def flush() -> None:
-        chunks.append("".join(out).encode("utf-8"))
+        sink.write("".join(out))
         out.clear()
     seen: set[int] = set()  # containers being encoded: a cycle is an error, as in json
 
@@ -226,4 +239,4 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
     encode(value, 0)
     out.append("\n")
     flush()
-    return b"".join(chunks)
+    return sink.getvalue()
