@@ -107,9 +107,16 @@ class Effects:
                        self.from_facts or other.from_facts)
 
 
+# compiled once (re.sub / fullmatch / split with a pattern string look it up on every call)
+_PLACEHOLDER = re.compile(r"<[^<>/]*>|\{[^{}/]*\}")
+_DOT_EXT = re.compile(r"\.[A-Za-z][\w]{0,7}")
+_NAME_EXT = re.compile(r"[\w*.-]+\.[A-Za-z][\w]{0,7}")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
 def normalize_path(path: str) -> str:
     path = path.strip().strip("'\"").rstrip(".,:;)")
-    path = re.sub(r"<[^<>/]*>|\{[^{}/]*\}", "*", path)  # out/<name>.json -> out/*.json
+    path = _PLACEHOLDER.sub("*", path)  # out/<name>.json -> out/*.json
     while path.startswith("./"):
         path = path[2:]
     if path.startswith(".") and "/" not in path and path.count(".") == 1 and len(path) > 1:
@@ -125,9 +132,9 @@ def _looks_like_path(token: str) -> bool:
         return False
     if "/" in token:
         return True
-    if re.fullmatch(r"\.[A-Za-z][\w]{0,7}", token):
+    if _DOT_EXT.fullmatch(token):
         return True
-    return bool(re.fullmatch(r"[\w*.-]+\.[A-Za-z][\w]{0,7}", token)) and not token[0].isdigit()
+    return bool(_NAME_EXT.fullmatch(token)) and not token[0].isdigit()
 
 
 def paths_in_text(text: str) -> list[str]:
@@ -145,7 +152,7 @@ def paths_in_text(text: str) -> list[str]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 _WRITE_SLOT = re.compile(
