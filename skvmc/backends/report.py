@@ -14,6 +14,7 @@ each pass, each backend), which is off by default so the file is deterministic.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from skvmc.backends import BytecodeOutput, PromptOutput
@@ -42,12 +43,25 @@ def body_of(markdown: str) -> str:
 
 
 def requirements(module) -> list[dict]:
-    out = []
+    return list(_requirements(module))
+
+
+def _requirements(module):
     for op in module.walk():
         for r in op.attr("requires", ()) or ():
-            out.append({"op": op.name, "line": op.loc.line, "primitive": r["primitive"],
-                        "level": r["level"], "status": r.get("status", "legal")})
-    return out
+            yield {"op": op.name, "line": op.loc.line, "primitive": r["primitive"],
+                   "level": r["level"], "status": r.get("status", "legal")}
+
+
+class Rows:
+    """A JSON array made as it is encoded (``dumps_bytes``): a 1 MB skill has ~100,000
+    requirement rows, ~40 MB as dicts held together, the encoder needs one at a time."""
+
+    def __init__(self, make, *args):
+        self.make, self.args = make, args
+
+    def __iter__(self):
+        return self.make(*self.args)
 
 
 def _gap(out: list, op) -> None:
@@ -87,7 +101,7 @@ def build(inp) -> dict:
         "harness": inp.harness.name,
         "mode": inp.mode,
         "pipeline": inp.pipeline,
-        "requirements": requirements(inp.module),
+        "requirements": Rows(_requirements, inp.module),
         "gaps": gaps(inp.module),
         "patterns": (lower.lowered if lower else None) or {},
         "removed": dse.removed if dse else [],
@@ -143,6 +157,7 @@ def emit(inp) -> dict[str, bytes]:
     return {"report.json": dumps_bytes(build(inp))}
 
 
+_END = object()  # an exhausted iterator
 _ESCAPE = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensure_ascii)
 
 
@@ -200,8 +215,10 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
         if text is not None:
             out.append(text)
             return
-        if isinstance(v, (list, tuple)):
-            if not v:
+        if isinstance(v, (list, tuple, Rows)):
+            items = iter(v)
+            first = next(items, _END)
+            if first is _END:
                 out.append("[]")
                 return
             if id(v) in seen:
@@ -209,7 +226,7 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
             seen.add(id(v))
             pad = "\n" + " " * (indent * (level + 1))
             out.append("[")
-            for i, item in enumerate(v):
+            for i, item in enumerate(itertools.chain((first,), items)):
                 out.append("," + pad if i else pad)
                 encode(item, level + 1)
                 if len(out) > 8192:
