@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from skvmc.bytesink import ByteSink
 from skvmc.legal import LegalOps
 from skvmc.passes.analysis.dataflow import _label, build_graph, dependences, is_schedulable
 
@@ -68,19 +69,44 @@ def mermaid_label(text: str) -> str:
     return text.translate(_MERMAID_ESCAPES)
 
 
+def _dot_lines(labels, edges, name: str):
+    yield f"digraph {name} {{"
+    for n, label in enumerate(labels):
+        yield f'  n{n} [label="{dot_label(label)}"];'
+    for a, b, reason in edges:
+        yield f'  n{a} -> n{b} [label="{reason}"];'
+    yield "}"
+
+
+def _mermaid_lines(labels, edges):
+    yield "flowchart TD"
+    for n, label in enumerate(labels):
+        yield f'  n{n}["{mermaid_label(label)}"]'
+    for a, b, reason in edges:
+        yield f"  n{a} -->|{reason}| n{b}"
+
+
 def _dot(labels, edges, name: str) -> str:
-    lines = [f"digraph {name} {{"]
-    lines += [f'  n{n} [label="{dot_label(label)}"];' for n, label in enumerate(labels)]
-    lines += [f'  n{a} -> n{b} [label="{reason}"];' for a, b, reason in edges]
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(_dot_lines(labels, edges, name)) + "\n"
 
 
 def _mermaid(labels, edges) -> str:
-    lines = ["flowchart TD"]
-    lines += [f'  n{n}["{mermaid_label(label)}"]' for n, label in enumerate(labels)]
-    lines += [f"  n{a} -->|{reason}| n{b}" for a, b, reason in edges]
-    return "\n".join(lines) + "\n"
+    return "\n".join(_mermaid_lines(labels, edges)) + "\n"
+
+
+def _encoded(lines) -> bytes:
+    """``("\\n".join(lines) + "\\n").encode()``, a few thousand lines at a time into one
+    buffer: 100,000 nodes were a list of line strings, the joined text and its bytes at once."""
+    sink, batch = ByteSink(), []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 4096:
+            batch.append("")
+            sink.write("\n".join(batch))
+            batch.clear()
+    batch.append("")
+    sink.write("\n".join(batch))
+    return sink.getvalue()
 
 
 def _graph_parts(g: nx.DiGraph):
@@ -105,5 +131,5 @@ def emit(inp) -> dict[str, bytes]:
     deps = dependences(instruction_ops(inp.module.body))
     labels, edges = [_label(op) for op in deps.ops], deps.sorted_edges()
     del deps
-    return {"dag.dot": _dot(labels, edges, "skill").encode("utf-8"),
-            "dag.mmd": _mermaid(labels, edges).encode("utf-8")}
+    return {"dag.dot": _encoded(_dot_lines(labels, edges, "skill")),
+            "dag.mmd": _encoded(_mermaid_lines(labels, edges))}
