@@ -105,7 +105,11 @@ def gc_paused():
     on after (the backends, which make cyclic garbage: networkx graphs, closures, run with it
     on). Building IR only allocates: it is immutable and acyclic, freed by reference
     counting; a 1 MB skill builds ~10^6 objects, and the full collections their growth
-    triggers (each a walk over every object alive) cost a third of the compile's CPU time."""
+    triggers (each a walk over every object alive) cost a third of the compile's CPU time.
+
+    What the pause built is then moved to the oldest generation (``_promote_young``) instead
+    of being scanned, as young objects, by the first young and middle collections after it
+    (~10% of a 1 MB compile's CPU time)."""
     global _gc_pauses, _gc_was_enabled
     with _gc_lock:
         if _gc_pauses == 0:
@@ -118,4 +122,18 @@ def gc_paused():
         with _gc_lock:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _gc_was_enabled:
+                _promote_young()
                 gc.enable()
+
+
+def _promote_young() -> None:
+    """Every tracked object into the oldest generation, without a collection: ``gc.freeze``
+    moves the generations to the permanent one, ``gc.unfreeze`` puts that back as the oldest.
+    When something froze objects already (a batch unit freezes its parsed module) that would
+    unfreeze them too, so the young join them instead, until the one who froze unfreezes
+    (freezing keeps nothing alive: reference counting still frees the acyclic IR)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+    else:
+        gc.freeze()

@@ -13,6 +13,7 @@ import json
 import math
 import re
 
+from skvmc.bytesink import ByteSink
 from skvmc.ir import FrozenDict, Operation
 from skvmc.memo import ByIdentity
 
@@ -226,26 +227,32 @@ def print_module(module: Operation, debuginfo: bool = False) -> str:
 
 
 class _EncodedLines:
-    """A sink for ``_print_into`` that keeps UTF-8 chunks of a few thousand lines instead of
-    every line as a str: a 1 MB skill prints ~10^5 lines, which as str objects, then as one
-    str, then as bytes, held three copies of the text at once."""
+    """A sink for ``_print_into`` that encodes every few thousand lines into one UTF-8 buffer
+    instead of keeping every line as a str: a 1 MB skill prints ~10^5 lines, which as str
+    objects, then as one str, then as bytes, held three copies of the text at once."""
 
     CHUNK = 4096
 
     def __init__(self):
         self.lines: list[str] = []
-        self.chunks: list[bytes] = []
+        self.sink = ByteSink()
+        self.started = False
+
+    def _flush(self) -> None:
+        text = "\n".join(self.lines)
+        self.sink.write("\n" + text if self.started else text)  # chunks joined by newlines
+        self.started = True
+        self.lines.clear()
 
     def append(self, line: str) -> None:
         self.lines.append(line)
         if len(self.lines) >= self.CHUNK:
-            self.chunks.append("\n".join(self.lines).encode("utf-8"))
-            self.lines.clear()
+            self._flush()
 
     def result(self) -> bytes:
         self.lines.append("")  # the final newline
-        self.chunks.append("\n".join(self.lines).encode("utf-8"))
-        return b"\n".join(self.chunks)
+        self._flush()
+        return self.sink.getvalue()
 
 
 def print_module_bytes(module: Operation, debuginfo: bool = False) -> bytes:

@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from skvmc.ir import Operation, Region
+from skvmc.memo import ByIdentity
 
 
 class PatternContractError(RuntimeError):
@@ -114,13 +115,27 @@ def check_creates(p: Pattern, matched: Iterable[Operation], produced: Iterable[O
 
 
 class _Sweep:
-    def __init__(self, patterns: PatternSet):
+    def __init__(self, patterns: PatternSet, fixed: ByIdentity | None = None):
         self.patterns = patterns
+        # ops a sweep of these (context-free) patterns left as they were, with all they hold:
+        # 1 = its regions, 2 = also the op itself among its siblings (see apply_patterns)
+        self.fixed = fixed
 
     def op(self, op: Operation) -> Operation:
         """``op`` with each of its regions rewritten (the same object when nothing changed)."""
         if not op.regions:
             return op
+        fixed = self.fixed
+        if fixed is not None:
+            if fixed.get(op):
+                return op
+            new = self._op(op)
+            if new is op:
+                fixed.put(op, 1)
+            return new
+        return self._op(op)
+
+    def _op(self, op: Operation) -> Operation:
         regions, changed = [], False
         for region in op.regions:
             ops = self.region(region.ops, op)
@@ -147,9 +162,14 @@ class _Sweep:
         state: dict = {}
         changed = False
         pre, post, descend = self.patterns.pre, self.patterns.post, self.op
+        fixed = self.fixed
         i, n = 0, len(ops)
         while i < n:
             op = ops[i]
+            if fixed is not None and fixed.get(op) == 2:  # nothing here matches: as it was
+                out.append(op)
+                i += 1
+                continue
             if not pre and not post:  # only region patterns: no site to show
                 new_op = descend(op)
                 out.append(new_op)
@@ -164,6 +184,8 @@ class _Sweep:
             if hit is None:
                 out.append(site.op)
                 changed |= site.op is not op
+                if fixed is not None and site.op is op:
+                    fixed.put(op, 2)
                 i += 1
                 continue
             new, k = hit[1].all_ops, max(1, hit[1].consumed)
@@ -180,10 +202,13 @@ class _Sweep:
         return result
 
 
-def walk_patterns(root: Operation, patterns: PatternSet) -> Operation:
+def walk_patterns(root: Operation, patterns: PatternSet,
+                  fixed: ByIdentity | None = None) -> Operation:
     """One bottom-up sweep of ``patterns`` over every region below ``root``. Returns ``root``
-    itself when nothing changed."""
-    new = _Sweep(patterns).op(root)
+    itself when nothing changed. ``fixed``: a memo of the ops such a sweep left unchanged,
+    for patterns that read nothing but the op or the sibling list they are given (then a
+    subtree's sweep is a function of the subtree alone)."""
+    new = _Sweep(patterns, fixed).op(root)
     return root if new is root or new == root else new
 
 
@@ -221,13 +246,35 @@ def apply_patterns(module: Operation, op_patterns: Sequence[OpPattern] = (),
     not converge (a bug)."""
     patterns = PatternSet(post=tuple(_as_site_pattern(p) for p in op_patterns),
                           region=tuple(_as_region_pattern(p) for p in region_patterns))
+    fixed = _fixed_memo(tuple(op_patterns), tuple(region_patterns))
     current = module
     for _ in range(max_iterations):
-        new = walk_patterns(current, patterns)
+        new = walk_patterns(current, patterns, fixed)
         if new is current:
             return current
         current = new
     raise RuntimeError(f"rewrite patterns did not converge in {max_iterations} iterations")
+
+
+# Per set of plain pattern functions: the ops a sweep of them left as they were. These
+# patterns see only the op (``fn(op)``) or the sibling list (``fn(ops)``), so an op left
+# unchanged (by identity: the IR is immutable) stays so in every later sweep: the sweep
+# that confirms the fixed point, and a later run of the same pass (canonicalize runs first
+# and last), walk only what was rebuilt since. Pattern objects (which see a whole Site) get
+# no memo.
+_FIXED: dict[tuple, ByIdentity] = {}
+
+
+def _fixed_memo(op_patterns: tuple, region_patterns: tuple) -> ByIdentity | None:
+    if any(isinstance(p, Pattern) for p in op_patterns + region_patterns):
+        return None
+    key = (op_patterns, region_patterns)
+    memo = _FIXED.get(key)
+    if memo is None:
+        if len(_FIXED) >= 64:
+            _FIXED.clear()
+        memo = _FIXED[key] = ByIdentity(None)
+    return memo
 
 
 # -- the conversion driver (lower-capabilities) -------------------------------------------------

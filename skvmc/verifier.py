@@ -32,7 +32,8 @@ class _Summary:
     immutable, and a pass keeps most ops of its input): ``ok`` when nothing inside is wrong by
     itself (an op's own problems, a nested module, a use of a value defined inside with another
     type, a value defined twice inside); ``free``: the (name, type) of each use not defined
-    before it inside; ``defs``: every value name defined inside, ``count`` with repeats.
+    before it inside; ``defs``: every value name defined inside (a frozenset, or a 1-tuple
+    for one name), ``count`` with repeats.
 
     A module is valid when its summary is ``ok`` with nothing ``free``: each use is then
     defined by an earlier sibling at some enclosing level (what ``_verify_op``'s ``visible``
@@ -52,7 +53,11 @@ _NO_DEFS: frozenset = frozenset()
 def _summarize(op: Operation) -> _Summary:
     ok = not _local_problems(op)
     free = [(v.name, v.type) for v in op.operands]
-    defs = [frozenset(v.name for v in op.results)] if op.results else []
+    results = op.results
+    # one result (most ops): its name as a 1-tuple, a fifth of a frozenset's bytes, kept on
+    # every op verified; several may repeat a name, which the set's size then shows
+    defs = [(results[0].name,)] if len(results) == 1 else \
+        [frozenset(v.name for v in results)] if results else []
     count = len(op.results)
     for region in op.regions:
         local: dict = {}  # the results of the siblings so far: name -> type

@@ -111,14 +111,43 @@ def prose_files(text: str) -> list[Finding]:
             out += [Finding("read", target=path), Finding("write", target=path), act("edit", path)]
     if reads or edits:
         level, why = 1, f"reads file {', '.join(reads + edits)}"
-        if re.search(r"\b(large|in (chunks|pieces|parts)|page through)\b", text, re.IGNORECASE):
+        if _LARGE_RE.search(text):
             level, why = 3, why + " (large, in pieces)"
-        elif len(reads) > 1 and re.search(r"\b(missing|if (it|they) exists?|absent)\b", text, re.IGNORECASE):
+        elif len(reads) > 1 and _MISSING_RE.search(text):
             level, why = 2, why + " (several, some may be missing)"
         out.append(req("tool.file.read", level, why))
     if writes or edits:
         out.append(req("tool.file.write", 1, f"writes file {', '.join(writes + edits)}"))
     return out
+
+
+# The detectors' patterns, compiled once: ``re.search(pattern, text, re.I)`` looks each up in
+# re's cache (and reads the flag's enum value) on every call, ~20 calls per instruction.
+_LARGE_RE = re.compile(r"\b(large|in (chunks|pieces|parts)|page through)\b", re.IGNORECASE)
+_MISSING_RE = re.compile(r"\b(missing|if (it|they) exists?|absent)\b", re.IGNORECASE)
+_KEY_SPAN_RE = re.compile(r"`(\w+)`")
+_NESTED_RE = re.compile(r"\b(nested|mapping|map(s|ping)? \w+ to|per[- ]\w+|by_\w+|object of)\b",
+                        re.IGNORECASE)
+_KEYS_RE = re.compile(r"\bkeys?\b|\bfields?\b|\bschema\b", re.IGNORECASE)
+_REGEX_RE = re.compile(r"\b(regex|regular expression|pattern matching)\b", re.IGNORECASE)
+_REGEX_L3_RE = re.compile(r"\(\?[<=!P]|lookahead|lookbehind|named group", re.IGNORECASE)
+_REGEX_L2_RE = re.compile(r"\b(group|alternation|anchor|capture)\b|\(|\|", re.IGNORECASE)
+_RULE_RE = re.compile(r"\b(must not|do not|don't|never|always|must)\b", re.IGNORECASE)
+_IF_RE = re.compile(r"\s*(if|when|unless)\b", re.IGNORECASE)
+_ELSE_RE = re.compile(r"\b(otherwise|else)\b", re.IGNORECASE)
+_SCRIPT_RE = re.compile(r"\b(write|use|run) (a|the|an?) (\w+ )?(script|helper)\b|instead of computing",
+                        re.IGNORECASE)
+_PROSE_RE = re.compile(r"\b(write|draft|compose)\b[^.]*\b(summary|report|paragraph|announcement|email|"
+                       r"description|essay|article|post|newsletter)\b(?!\.\w)", re.IGNORECASE)
+_PROSE_L2_RE = re.compile(r"\b(sections?|tone|paragraphs)\b", re.IGNORECASE)
+_LONG_RE = re.compile(r"\b(at least|over|more than) (\d[\d,]*) (words|lines|pages)\b",
+                      re.IGNORECASE)
+_EMPHASIS_RE = re.compile(r"\*\*|__")
+_QUOTED_RE = re.compile(r"\"[^\"]{20,}\"|\u201c[^\u201d]{20,}\u201d")
+_MODAL_RE = re.compile(r"\b(must|should|never|always|do not|don't|make sure|ensure)\b",
+                       re.IGNORECASE)
+_CLAUSE_RE = re.compile(r"(?<=[.!?])\s+|,\s+")
+_WORDS_RE = re.compile(r"[A-Za-z']+")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,15 +184,14 @@ def structured_text(text: str) -> list[Finding]:
     if not m or skill.fence_kind(m.group(1)) != skill.STRUCTURED:
         return []
     fmt = m.group(1).lower()
-    keys = re.findall(r"`(\w+)`", text)
-    nested = re.search(r"\b(nested|mapping|map(s|ping)? \w+ to|per[- ]\w+|by_\w+|object of)\b", text,
-                       re.IGNORECASE)
+    keys = _KEY_SPAN_RE.findall(text)
+    nested = _NESTED_RE.search(text)
     out = []
     if nested:
         out.append(req("gen.text.structured", 2, f"asks for {fmt.upper()} output with nested values"))
     else:
         out.append(req("gen.text.structured", 1, f"asks for {fmt.upper()} output"))
-    if re.search(r"\bkeys?\b|\bfields?\b|\bschema\b", text, re.IGNORECASE) and keys:
+    if _KEYS_RE.search(text) and keys:
         out.append(req("follow.format", 2, f"names the keys {', '.join(keys[:6])}"))
     else:
         out.append(req("follow.format", 1, f"names the format {fmt.upper()}"))
@@ -201,17 +229,17 @@ def _depth(value) -> int:
 
 
 def regex_text(text: str) -> list[Finding]:
-    if not re.search(r"\b(regex|regular expression|pattern matching)\b", text, re.IGNORECASE):
+    if not _REGEX_RE.search(text):
         return []
-    if re.search(r"\(\?[<=!P]|lookahead|lookbehind|named group", text, re.IGNORECASE):
+    if _REGEX_L3_RE.search(text):
         return [req("gen.regex", 3, "regex with lookaround / named groups")]
-    if re.search(r"\b(group|alternation|anchor|capture)\b|\(|\|", text, re.IGNORECASE):
+    if _REGEX_L2_RE.search(text):
         return [req("gen.regex", 2, "regex with groups or alternation")]
     return [req("gen.regex", 1, "asks for a regular expression")]
 
 
 def constraints(text: str) -> list[Finding]:
-    rules = re.findall(r"\b(must not|do not|don't|never|always|must)\b", text, re.IGNORECASE)
+    rules = _RULE_RE.findall(text)
     if not rules:
         return []
     level = 2 if len(rules) >= 3 else 1
@@ -219,7 +247,7 @@ def constraints(text: str) -> list[Finding]:
 
 
 def branching(text: str) -> list[Finding]:
-    if re.match(r"\s*(if|when|unless)\b", text, re.IGNORECASE) or re.search(r"\b(otherwise|else)\b", text, re.IGNORECASE):
+    if _IF_RE.match(text) or _ELSE_RE.search(text):
         return [req("reason.logic", 1, f"conditional: '{_short(text, 40)}'")]
     return []
 
@@ -268,18 +296,17 @@ def inline_commands(text: str) -> list[Finding]:
     m = re.search(r"\b(?:list|ls)\b(?: all)? (?:the )?files in `([^`]+)`", text, re.IGNORECASE)
     if m and not negated(text, m.start()):
         out += [act("list", m.group(1)), req("tool.exec", 1, "lists files")]
-    if re.search(r"\b(write|use|run) (a|the|an?) (\w+ )?(script|helper)\b|instead of computing", text, re.IGNORECASE):
+    if _SCRIPT_RE.search(text):
         out.append(req("follow.delegation", 1, "told to use a script"))
     return out
 
 
 def prose_text(text: str) -> list[Finding]:
     out = []
-    if re.search(r"\b(write|draft|compose)\b[^.]*\b(summary|report|paragraph|announcement|email|"
-                 r"description|essay|article|post|newsletter)\b(?!\.\w)", text, re.IGNORECASE):
-        level = 2 if re.search(r"\b(sections?|tone|paragraphs)\b", text, re.IGNORECASE) else 1
+    if _PROSE_RE.search(text):
+        level = 2 if _PROSE_L2_RE.search(text) else 1
         out.append(req("gen.text.prose", level, f"writes prose: '{_short(text, 40)}'"))
-    m = re.search(r"\b(at least|over|more than) (\d[\d,]*) (words|lines|pages)\b", text, re.IGNORECASE)
+    m = _LONG_RE.search(text)
     if m:
         n = int(m.group(2).replace(",", ""))
         size = n * (6 if m.group(3).lower() == "words" else 60 if m.group(3).lower() == "lines" else 3000)
@@ -293,10 +320,10 @@ PROSE_DETECTORS = (prose_files, arithmetic, structured_text, regex_text, constra
 
 
 def analyze_prose(text: str) -> list[Finding]:
-    text = re.sub(r"\*\*|__", "", text)  # emphasis markers split a verb from its object
+    text = _EMPHASIS_RE.sub("", text)  # emphasis markers split a verb from its object
     # quoted speech ("Tell the user: \"I've opened the results in your browser\"") is words
     # to say, not instructions to carry out
-    text = re.sub(r"\"[^\"]{20,}\"|\u201c[^\u201d]{20,}\u201d", '""', text)
+    text = _QUOTED_RE.sub('""', text)
     out: list[Finding] = []
     for detect in PROSE_DETECTORS:
         out.extend(detect(text))
@@ -315,10 +342,10 @@ _IMPERATIVE_VERBS = {
 
 
 def is_imperative(text: str) -> bool:
-    if re.search(r"\b(must|should|never|always|do not|don't|make sure|ensure)\b", text, re.IGNORECASE):
+    if _MODAL_RE.search(text):
         return True
-    for clause in re.split(r"(?<=[.!?])\s+|,\s+", text):
-        words = re.findall(r"[A-Za-z']+", clause)
+    for clause in _CLAUSE_RE.split(text):
+        words = _WORDS_RE.findall(clause)
         if words and words[0].lower() in _IMPERATIVE_VERBS:
             return True
     return False

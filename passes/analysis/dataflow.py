@@ -7,9 +7,9 @@ conservative: an instruction with no file it reads or writes is *opaque* (ordere
 everything), and wording such as "then", "using the result" or "the output" pins an op after
 its predecessors.
 
-:func:`build_graph` turns a list of sibling ops into a ``networkx.DiGraph`` whose edges are the
-orderings that must be kept (RAW, WAR, WAW, opaque, text order); the backend emits FORK/JOIN
-and DOT/Mermaid from it.
+:func:`dependences` finds, for a list of sibling ops, the orderings that must be kept (RAW,
+WAR, WAW, opaque, text order); the dag backend renders DOT/Mermaid from them, and
+:func:`build_graph` makes a ``networkx.DiGraph`` of them.
 """
 
 from __future__ import annotations
@@ -107,9 +107,16 @@ class Effects:
                        self.from_facts or other.from_facts)
 
 
+# compiled once (re.sub / fullmatch / split with a pattern string look it up on every call)
+_PLACEHOLDER = re.compile(r"<[^<>/]*>|\{[^{}/]*\}")
+_DOT_EXT = re.compile(r"\.[A-Za-z][\w]{0,7}")
+_NAME_EXT = re.compile(r"[\w*.-]+\.[A-Za-z][\w]{0,7}")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
 def normalize_path(path: str) -> str:
     path = path.strip().strip("'\"").rstrip(".,:;)")
-    path = re.sub(r"<[^<>/]*>|\{[^{}/]*\}", "*", path)  # out/<name>.json -> out/*.json
+    path = _PLACEHOLDER.sub("*", path)  # out/<name>.json -> out/*.json
     while path.startswith("./"):
         path = path[2:]
     if path.startswith(".") and "/" not in path and path.count(".") == 1 and len(path) > 1:
@@ -125,9 +132,9 @@ def _looks_like_path(token: str) -> bool:
         return False
     if "/" in token:
         return True
-    if re.fullmatch(r"\.[A-Za-z][\w]{0,7}", token):
+    if _DOT_EXT.fullmatch(token):
         return True
-    return bool(re.fullmatch(r"[\w*.-]+\.[A-Za-z][\w]{0,7}", token)) and not token[0].isdigit()
+    return bool(_NAME_EXT.fullmatch(token)) and not token[0].isdigit()
 
 
 def paths_in_text(text: str) -> list[str]:
@@ -145,7 +152,7 @@ def paths_in_text(text: str) -> list[str]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 _WRITE_SLOT = re.compile(
@@ -317,35 +324,49 @@ def _reason(a_sched: bool, b_sched: bool, ea: Effects, eb: Effects) -> str | Non
     return dependence(ea, eb)
 
 
-def build_graph(region_ops) -> nx.DiGraph:
-    """The dependence graph over sibling ops: node i is ``region_ops[i]``.
+@attrs.frozen
+class Dependences:
+    """:func:`dependences` of sibling ops: ``edges`` (a, b, reason) in the order they were
+    found (b ascending, then a descending); ``ancestors`` None for a chain (``limited``)."""
 
-    Node attributes: ``op``, ``effects``, ``weight`` (sequential steps inside). Edge a->b
-    (a before b) carries ``reason``: raw / war / waw (file dependences), opaque (unknown
-    effects), context (a only read files b reads too, so b may build on a's findings),
-    input (b names no file it reads, so it may use a's result), order (wording
+    ops: list
+    effects: list
+    edges: list
+    ancestors: list | None
+    limited: bool
+
+    def sorted_edges(self) -> list:
+        """By (a, b): the order a networkx graph built from ``edges`` iterates them in."""
+        return sorted(self.edges, key=lambda e: (e[0], e[1]))
+
+
+def dependences(region_ops) -> Dependences:
+    """The dependence edges over sibling ops, node i being ``region_ops[i]``, as plain data:
+    what :func:`build_graph` puts into a ``networkx.DiGraph`` and the dag backend renders
+    directly (a graph's per-node and per-edge dicts cost ~1 KB a node, ~50 MB for a 1 MB
+    skill's 52,000 steps, and live until the cyclic collector runs: networkx graphs are
+    cyclic through their cached views).
+
+    Edge a->b (a before b) carries a reason: raw / war / waw (file dependences), opaque
+    (unknown effects), context (a only read files b reads too, so b may build on a's
+    findings), input (b names no file it reads, so it may use a's result), order (wording
     like "then"), barrier (a non-instruction op, e.g. a paragraph or a flow.parallel).
     Operands (``skill.ref`` values) are shared read-only inputs and add no edge.
 
-    The graph is built transitively reduced: an ordering already implied by a path is not
-    added (so it holds O(n) edges, not O(n^2), and ``to_dot`` needs no reduction pass).
-    ``g.graph["ancestors"][j]`` is the bitset of the nodes that must run before node j.
+    The edges are transitively reduced as they are found: an ordering already implied by a
+    path is not added (so there are O(n) edges, not O(n^2), and rendering needs no reduction
+    pass). ``ancestors[j]`` is the bitset of the nodes that must run before node j.
     Candidate predecessors come from indexes of the paths each node reads and writes, so ops
     that cannot conflict are never compared pairwise unless one names a glob or a folder.
     Past MAX_GRAPH_NODES ops or MAX_PAIR_CHECKS comparisons the rest is kept in order.
     """
     ops = list(region_ops)
-    g = nx.DiGraph(reduced=True)
     effs = [effects(op) for op in ops]
+    if len(ops) > MAX_GRAPH_NODES:  # a chain orders everything
+        return Dependences(ops, effs, [(i - 1, i, "order") for i in range(1, len(ops))],
+                           None, True)
     sched = [is_schedulable(op) for op in ops]
-    for i, op in enumerate(ops):
-        g.add_node(i, op=op, effects=effs[i], weight=step_weight(op), label=_label(op))
-    if len(ops) > MAX_GRAPH_NODES:
-        for i in range(1, len(ops)):
-            g.add_edge(i - 1, i, reason="order")
-        g.graph["ancestors"] = None  # not kept: a chain orders everything
-        g.graph["limited"] = True
-        return g
+    edges: list[tuple[int, int, str]] = []
     anc: list[int] = []
     always = 0  # nodes every later node depends on: barriers, opaque, globs/folders
     # path -> bitset of the nodes that write it / read it / read it and write nothing: the
@@ -358,7 +379,7 @@ def build_graph(region_ops) -> nx.DiGraph:
         every = (1 << j) - 1
         patterned = any(_is_pattern(p) for p in eb.reads | eb.writes)
         if checks > MAX_PAIR_CHECKS and j:
-            g.add_edge(j - 1, j, reason="limit")
+            edges.append((j - 1, j, "limit"))
             anc.append(every)
             continue
         if not sched[j] or eb.after_previous or eb.opaque or not eb.reads or patterned:
@@ -376,7 +397,7 @@ def build_graph(region_ops) -> nx.DiGraph:
             checks += 1
             reason = _reason(sched[i], sched[j], effs[i], eb)
             if reason:
-                g.add_edge(i, j, reason=reason)
+                edges.append((i, j, reason))
                 reach |= anc[i] | (1 << i)
                 cand &= ~reach
         anc.append(reach)
@@ -389,7 +410,22 @@ def build_graph(region_ops) -> nx.DiGraph:
             readers[p] = readers.get(p, 0) | bit
             if not eb.writes:
                 pure_readers[p] = pure_readers.get(p, 0) | bit
-    g.graph["ancestors"] = anc
+    return Dependences(ops, effs, edges, anc, False)
+
+
+def build_graph(region_ops) -> nx.DiGraph:
+    """:func:`dependences` as a reduced ``networkx.DiGraph``: node i has ``op``, ``effects``,
+    ``weight`` (sequential steps inside) and ``label``, each edge its ``reason``;
+    ``g.graph["ancestors"]`` as in :class:`Dependences` (None for a chain: ``limited``)."""
+    d = dependences(region_ops)
+    g = nx.DiGraph(reduced=True)
+    for i, op in enumerate(d.ops):
+        g.add_node(i, op=op, effects=d.effects[i], weight=step_weight(op), label=_label(op))
+    for a, b, reason in d.edges:
+        g.add_edge(a, b, reason=reason)
+    g.graph["ancestors"] = d.ancestors
+    if d.limited:
+        g.graph["limited"] = True
     return g
 
 

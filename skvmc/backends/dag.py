@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import networkx as nx
 
+from skvmc.bytesink import ByteSink
 from skvmc.legal import LegalOps
-from skvmc.passes.analysis.dataflow import build_graph, is_schedulable
+from skvmc.passes.analysis.dataflow import _label, build_graph, dependences, is_schedulable
 
 TRANSPARENT = ("skill.section", "flow.parallel", "flow.branch", "flow.seq", "cap.split",
                "cap.serialize")
@@ -68,30 +69,67 @@ def mermaid_label(text: str) -> str:
     return text.translate(_MERMAID_ESCAPES)
 
 
+def _dot_lines(labels, edges, name: str):
+    yield f"digraph {name} {{"
+    for n, label in enumerate(labels):
+        yield f'  n{n} [label="{dot_label(label)}"];'
+    for a, b, reason in edges:
+        yield f'  n{a} -> n{b} [label="{reason}"];'
+    yield "}"
+
+
+def _mermaid_lines(labels, edges):
+    yield "flowchart TD"
+    for n, label in enumerate(labels):
+        yield f'  n{n}["{mermaid_label(label)}"]'
+    for a, b, reason in edges:
+        yield f"  n{a} -->|{reason}| n{b}"
+
+
+def _dot(labels, edges, name: str) -> str:
+    return "\n".join(_dot_lines(labels, edges, name)) + "\n"
+
+
+def _mermaid(labels, edges) -> str:
+    return "\n".join(_mermaid_lines(labels, edges)) + "\n"
+
+
+def _encoded(lines) -> bytes:
+    """``("\\n".join(lines) + "\\n").encode()``, a few thousand lines at a time into one
+    buffer: 100,000 nodes were a list of line strings, the joined text and its bytes at once."""
+    sink, batch = ByteSink(), []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 4096:
+            batch.append("")
+            sink.write("\n".join(batch))
+            batch.clear()
+    batch.append("")
+    sink.write("\n".join(batch))
+    return sink.getvalue()
+
+
+def _graph_parts(g: nx.DiGraph):
+    reduced = _reduced(g)
+    return ([g.nodes[n]["label"] for n in g.nodes],
+            [(a, b, g.edges[a, b]["reason"]) for a, b in reduced.edges])
+
+
 def to_dot(g: nx.DiGraph, name: str = "dataflow") -> str:
     """DOT text of a dependence graph (transitively reduced edges only)."""
-    reduced = _reduced(g)
-    lines = [f"digraph {name} {{"]
-    for n in g.nodes:
-        lines.append(f'  n{n} [label="{dot_label(g.nodes[n]["label"])}"];')
-    for a, b in reduced.edges:
-        lines.append(f'  n{a} -> n{b} [label="{g.edges[a, b]["reason"]}"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return _dot(*_graph_parts(g), name)
 
 
 def to_mermaid(g: nx.DiGraph) -> str:
-    reduced = _reduced(g)
-    lines = ["flowchart TD"]
-    for n in g.nodes:
-        lines.append(f'  n{n}["{mermaid_label(g.nodes[n]["label"])}"]')
-    for a, b in reduced.edges:
-        lines.append(f"  n{a} -->|{g.edges[a, b]['reason']}| n{b}")
-    return "\n".join(lines) + "\n"
+    return _mermaid(*_graph_parts(g))
 
 
 def emit(inp) -> dict[str, bytes]:
     LEGAL.check(inp.module, inp.diags)
-    g = graph(inp.module)
-    return {"dag.dot": to_dot(g, "skill").encode("utf-8"),
-            "dag.mmd": to_mermaid(g).encode("utf-8")}
+    # the dependences as plain data, not a networkx graph (the same nodes and edges, in the
+    # order the graph iterates them, at a fraction of the memory)
+    deps = dependences(instruction_ops(inp.module.body))
+    labels, edges = [_label(op) for op in deps.ops], deps.sorted_edges()
+    del deps
+    return {"dag.dot": _encoded(_dot_lines(labels, edges, "skill")),
+            "dag.mmd": _encoded(_mermaid_lines(labels, edges))}

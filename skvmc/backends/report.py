@@ -14,9 +14,11 @@ each pass, each backend), which is off by default so the file is deterministic.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from skvmc.backends import BytecodeOutput, PromptOutput
+from skvmc.bytesink import ByteSink
 from skvmc.ir import thaw
 from skvmc.legal import LegalOps
 from skvmc.passes.results import (
@@ -41,12 +43,25 @@ def body_of(markdown: str) -> str:
 
 
 def requirements(module) -> list[dict]:
-    out = []
+    return list(_requirements(module))
+
+
+def _requirements(module):
     for op in module.walk():
         for r in op.attr("requires", ()) or ():
-            out.append({"op": op.name, "line": op.loc.line, "primitive": r["primitive"],
-                        "level": r["level"], "status": r.get("status", "legal")})
-    return out
+            yield {"op": op.name, "line": op.loc.line, "primitive": r["primitive"],
+                   "level": r["level"], "status": r.get("status", "legal")}
+
+
+class Rows:
+    """A JSON array made as it is encoded (``dumps_bytes``): a 1 MB skill has ~100,000
+    requirement rows, ~40 MB as dicts held together, the encoder needs one at a time."""
+
+    def __init__(self, make, *args):
+        self.make, self.args = make, args
+
+    def __iter__(self):
+        return self.make(*self.args)
 
 
 def _gap(out: list, op) -> None:
@@ -86,7 +101,7 @@ def build(inp) -> dict:
         "harness": inp.harness.name,
         "mode": inp.mode,
         "pipeline": inp.pipeline,
-        "requirements": requirements(inp.module),
+        "requirements": Rows(_requirements, inp.module),
         "gaps": gaps(inp.module),
         "patterns": (lower.lowered if lower else None) or {},
         "removed": dse.removed if dse else [],
@@ -119,6 +134,17 @@ def build(inp) -> dict:
 
 
 def thaw_all(value):
+    """Pass records as JSON data: tuples and FrozenDicts thawed, keys as str. A list or dict
+    that is JSON data already is returned as it is, not copied (a record listing 55,000
+    removed steps is ~25 MB a copy; the report only reads it)."""
+    if type(value) is dict:
+        items = [(str(k), thaw_all(v)) for k, v in value.items()]
+        if all(k is k2 and v is v2 for (k, v), (k2, v2) in zip(value.items(), items)):
+            return value
+        return dict(items)
+    if type(value) is list:
+        items = [thaw_all(v) for v in value]
+        return value if all(a is b for a, b in zip(value, items)) else items
     if isinstance(value, dict):
         return {str(k): thaw_all(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -131,6 +157,7 @@ def emit(inp) -> dict[str, bytes]:
     return {"report.json": dumps_bytes(build(inp))}
 
 
+_END = object()  # an exhausted iterator
 _ESCAPE = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensure_ascii)
 
 
@@ -147,12 +174,13 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
     the standard library encodes indented JSON with its pure-Python encoder, a generator per
     container and a chunk per token, which was most of this backend's time (a report per
     target). Pieces are joined into UTF-8 chunks as they pile up: held as str until the end,
-    ~50 bytes each, a report listing 50,000 removed steps took 200 MB."""
+    ~50 bytes each, a report listing 50,000 removed steps took 200 MB; the chunks go into one
+    buffer (``ByteSink``), not a list joined at the end (two copies of the file at once)."""
     out: list[str] = []
-    chunks: list[bytes] = []
+    sink = ByteSink()
 
     def flush() -> None:
-        chunks.append("".join(out).encode("utf-8"))
+        sink.write("".join(out))
         out.clear()
     seen: set[int] = set()  # containers being encoded: a cycle is an error, as in json
 
@@ -187,8 +215,10 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
         if text is not None:
             out.append(text)
             return
-        if isinstance(v, (list, tuple)):
-            if not v:
+        if isinstance(v, (list, tuple, Rows)):
+            items = iter(v)
+            first = next(items, _END)
+            if first is _END:
                 out.append("[]")
                 return
             if id(v) in seen:
@@ -196,7 +226,7 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
             seen.add(id(v))
             pad = "\n" + " " * (indent * (level + 1))
             out.append("[")
-            for i, item in enumerate(v):
+            for i, item in enumerate(itertools.chain((first,), items)):
                 out.append("," + pad if i else pad)
                 encode(item, level + 1)
                 if len(out) > 8192:
@@ -226,4 +256,4 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
     encode(value, 0)
     out.append("\n")
     flush()
-    return b"".join(chunks)
+    return sink.getvalue()
