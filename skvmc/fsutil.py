@@ -3,6 +3,7 @@ the checks that keep every output path inside the folder it is written to."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -36,16 +37,26 @@ class UnsafePath(ValueError):
     """An output path that would leave its folder (or cannot be a file name at all)."""
 
 
+_DRIVE = re.compile(r"[A-Za-z]:")
+
+
+@functools.lru_cache(maxsize=4096)
+def _component_problem(name: str) -> str | None:
+    # the same few hundred names (targets, harness folders, file names) recur in thousands of
+    # output paths
+    return path_component_problem(name)
+
+
 def relative_parts(rel: str) -> list[str]:
     """The components of a relative POSIX output path; UnsafePath when it is absolute, has
     '..', empty or '.' parts, or a component no file system takes."""
     if not isinstance(rel, str) or not rel:
         raise UnsafePath("empty output path")
-    if rel.startswith("/") or re.match(r"[A-Za-z]:", rel):
+    if rel.startswith("/") or _DRIVE.match(rel):
         raise UnsafePath(f"output path {rel!r} is absolute")
     parts = rel.split("/")
     for part in parts:
-        problem = path_component_problem(part)
+        problem = _component_problem(part)
         if problem:
             raise UnsafePath(f"output path {rel!r} leaves the output folder or is not a file "
                              f"name: component {part!r}: {problem}")
@@ -70,12 +81,17 @@ def check_tree(files) -> list[tuple[str, str]]:
     good = []
     for rel in files:
         try:
-            parts = relative_parts(rel)
+            relative_parts(rel)
         except UnsafePath as err:
             problems.append((rel, str(err)))
             continue
         good.append(rel)
-        dirs.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        folder = rel
+        while "/" in folder:  # its folders, up to the first one already known
+            folder = folder.rsplit("/", 1)[0]
+            if folder in dirs:
+                break
+            dirs.add(folder)
     problems += [(rel, f"output path {rel!r} is both a file and a folder")
                  for rel in good if rel in dirs]
     return problems
