@@ -140,3 +140,16 @@ def test_warm_cache_recompile_rewrites_nothing_and_matches_cold(tmp_path, capsys
     assert main([skill, targets, "-o", str(warm), *cache]) == 0
     assert _tree(warm) == _tree(cold)
     capsys.readouterr()
+
+
+def test_atomic_dir_resolves_a_folder_it_did_not_make(tmp_path):
+    from skvmc.fsutil import UnsafePath
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = AtomicDir(str(tmp_path / "out"))
+    with pytest.raises(UnsafePath), folder:
+        folder.write("made/a", b"1")  # made by write: no realpath needed
+        os.symlink(outside, os.path.join(folder.tmp, "planted"))  # made by someone else
+        folder.write("planted/x", b"2")
+    assert not list(outside.iterdir()) and not (tmp_path / "out").exists()
