@@ -4,8 +4,8 @@ Without --target: print the skill IR (after --pipeline / -O when given). With ta
 (skill, target) through ``skvmc.batch`` (parse once per skill, target-independent prefix once,
 ``-j N`` worker processes, ``--cache-dir``), diagnostics printed in input order, then
 ``--emit=KIND`` prints one artifact per (skill, target) to stdout or the output folder is
-written atomically (``AtomicDir``): complete or not at all; a failed compile leaves an
-existing folder untouched.
+written (``skvmc.outdir``: a new one atomically, complete or not at all; an existing one by
+rewriting only the files that differ); a failed compile leaves an existing folder untouched.
 
 Layout of the output folder (default ``./out``, see docs/backends.md): one skill and one target
 -> the artifacts directly in OUT; several -> ``OUT/<skill>/<model>+<harness>/``.
@@ -140,13 +140,15 @@ def _origin(skill_path: str | None):
 
 
 def write_tree(out_dir: str, files: dict, diags=None) -> bool:
-    """Write the output folder atomically. Every path must stay inside ``out_dir``: a path that
+    """Write the output folder (``skvmc.outdir``: a new one atomically, an existing one by
+    rewriting only the files that differ). Every path must stay inside ``out_dir``: a path that
     would leave it (or that no file system takes) is a located error and nothing is written.
     ``files``: relative POSIX path -> bytes, or -> (bytes, skill path) as :func:`layout`
     gives. Returns False (after reporting to ``diags``) when nothing was written."""
     from skvmc.diagnostics import DiagnosticEngine
-    from skvmc.fsutil import AtomicDir, UnsafePath, check_tree
+    from skvmc.fsutil import UnsafePath, check_tree
     from skvmc.ir import Location
+    from skvmc.outdir import write_output
 
     diags = diags if diags is not None else DiagnosticEngine()
     entries = {rel: (v if isinstance(v, tuple) else (v, None)) for rel, v in files.items()}
@@ -157,15 +159,12 @@ def write_tree(out_dir: str, files: dict, diags=None) -> bool:
                     _origin(entries[rel][1]) or where, code="output-path")
     if problems:
         return False
-    folder = AtomicDir(out_dir)
-    current = None
     try:
-        with folder:
-            for rel, (data, origin) in entries.items():
-                current = origin
-                folder.write(rel, data, 0o755 if rel.endswith("env-setup.sh") else None)
+        write_output(out_dir, {rel: (data, 0o755 if rel.endswith("env-setup.sh") else None)
+                               for rel, (data, _) in entries.items()})
     except UnsafePath as err:
-        diags.error(f"{err}; nothing was written to '{out_dir}'", _origin(current) or where,
+        origin = entries.get(getattr(err, "rel", None), (None, None))[1]
+        diags.error(f"{err}; nothing was written to '{out_dir}'", _origin(origin) or where,
                     code="output-path")
         return False
     except OSError as err:
@@ -176,8 +175,8 @@ def write_tree(out_dir: str, files: dict, diags=None) -> bool:
 
 
 def output_spares_inputs(out_dir: str, skill_dirs, diags) -> bool:
-    """The output folder is replaced as a whole, so it must not hold a skill being compiled
-    (``-o myskill`` or ``-o .`` would delete the sources) nor the working directory."""
+    """The output folder ends up holding the artifacts only, so it must not hold a skill being
+    compiled (``-o myskill`` or ``-o .`` would delete the sources) nor the working directory."""
     from skvmc.ir import Location
 
     out = os.path.realpath(out_dir)

@@ -210,8 +210,12 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
             return _ESCAPE(int.__repr__(k))
         raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
 
+    fast = {str: _ESCAPE, int: int.__repr__, bool: lambda b: "true" if b else "false",
+            type(None): lambda _: "null", float: _float}  # exact types: most of a report
+
     def encode(v, level: int) -> None:
-        text = scalar(v)
+        leaf = fast.get(type(v))
+        text = leaf(v) if leaf is not None else scalar(v)
         if text is not None:
             out.append(text)
             return
@@ -226,9 +230,15 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
             seen.add(id(v))
             pad = "\n" + " " * (indent * (level + 1))
             out.append("[")
-            for i, item in enumerate(itertools.chain((first,), items)):
-                out.append("," + pad if i else pad)
-                encode(item, level + 1)
+            sep = pad
+            for item in itertools.chain((first,), items):  # Rows are made as they are read
+                leaf = fast.get(type(item))
+                if leaf is not None:  # a leaf in one piece, without a call to encode
+                    out.append(sep + leaf(item))
+                else:
+                    out.append(sep)
+                    encode(item, level + 1)
+                sep = "," + pad
                 if len(out) > 8192:
                     flush()
             out.append("\n" + " " * (indent * level) + "]")
@@ -243,9 +253,16 @@ def dumps_bytes(value, indent: int = 2) -> bytes:
             seen.add(id(v))
             pad = "\n" + " " * (indent * (level + 1))
             out.append("{")
-            for i, (k, item) in enumerate(v.items()):
-                out.append(("," + pad if i else pad) + key_text(k) + ": ")
-                encode(item, level + 1)
+            sep = pad
+            for k, item in v.items():
+                key = _ESCAPE(k) if type(k) is str else key_text(k)
+                leaf = fast.get(type(item))
+                if leaf is not None:
+                    out.append(sep + key + ": " + leaf(item))
+                else:
+                    out.append(sep + key + ": ")
+                    encode(item, level + 1)
+                sep = "," + pad
                 if len(out) > 8192:
                     flush()
             out.append("\n" + " " * (indent * level) + "}")
