@@ -9,8 +9,10 @@ so constrained-decoding servers enforce it)::
     {"action": "write", "path": "out.txt", "content": "..."}
     {"action": "answer", "answer": ...}                          finish the step ("done" too)
 
-Weak models are met halfway: the first JSON object in the text is used; a fenced code block
-is run as code; plain text is taken as the answer.
+Weak models are met halfway: the first JSON object in the text is used (raw newlines in its
+strings accepted); a fenced code block is run as code; plain text is taken as the answer, but
+text that starts as an action and does not parse is not. Code and argv are repaired where a
+measured habit broke them (skvmc/vm/code_repair.py), and the observation says what ran.
 """
 
 from __future__ import annotations
