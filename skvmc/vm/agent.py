@@ -207,6 +207,19 @@ def failed(observation: str) -> bool:
     return observation.startswith("error:") or (m is not None and m.group(1) != "0")
 
 
+SHOWN_WRITE = 120  # characters of a one-line write echoed back in its observation
+
+
+def wrote_observation(path: str, content: str) -> str:
+    """What a write tells the model. A short one-line file is echoed back; a count of
+    characters is not given, because weak models copy it into the next write (measured: the
+    0.5B wrote "12", was told "wrote 2 characters", wrote "2", then "1")."""
+    if "\n" not in content.strip() and len(content) <= SHOWN_WRITE:
+        return f"wrote {path}; it now holds: {content.strip()}"
+    lines = len(content.splitlines())
+    return f"wrote {path} ({lines} lines)"
+
+
 def repeat_observation(earlier: str) -> str:
     return ("error: you already did exactly this, and it failed:\n" + _cap(earlier, 800)
             + "\nDoing it again gives the same result. Read the error and change the "
@@ -377,7 +390,7 @@ class AgentLoop:
                 self.host.write_file(path, content)
                 if self.provenance is not None:
                     self.provenance.typed(self.host.output_key(path), content)
-                return False, None, f"wrote {len(content)} characters to {action.get('path')}"
+                return False, None, wrote_observation(path, content)
         except SandboxError as exc:
             return False, None, f"error: {exc}"
         return False, None, (f"error: action {kind!r} is not allowed in this step; allowed: "

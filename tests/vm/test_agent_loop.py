@@ -213,3 +213,10 @@ def test_a_script_that_is_not_there_is_not_run_and_the_files_are_listed(tmp_path
         'holds: signups.csv. To run code of your own, send {"action": "exec", "language": '
         '"python", "code": "..."}.')
     assert failed(outcome.turns[0].result)
+
+
+def test_a_write_echoes_a_short_file_and_gives_no_character_count():
+    from skvmc.vm.agent import wrote_observation
+    assert wrote_observation("n.txt", "12\n") == "wrote n.txt; it now holds: 12"
+    assert wrote_observation("r.md", "# R\n\n- a\n") == "wrote r.md (3 lines)"
+    assert wrote_observation("big.txt", "x" * 500) == "wrote big.txt (1 lines)"

@@ -174,7 +174,7 @@ def test_ask_runs_exec_read_write_actions(tmp_path):
     r = run_asm('ask "work", $out, none, 7, 8, 0\nhalt 0\n', tmp_path, model)
     assert r.outputs["out"] == "finished"
     observations = [c["messages"][-1]["content"] for c in model.calls[1:]]
-    assert observations[0] == "wrote 3 characters to a.txt"
+    assert observations[0] == "wrote a.txt; it now holds: abc"
     assert observations[1] == "abc"
     assert "exit code 0" in observations[2] and "42" in observations[2]
     assert "from code" in observations[3]
