@@ -65,7 +65,7 @@ def test_failure_is_read_from_the_observation():
     assert failed("exit code 1\nstderr:\nboom")
     assert failed("error: no such file")
     assert not failed("exit code 0\nstdout:\n42")
-    assert not failed("wrote 2 characters to a.txt")
+    assert not failed("wrote a.txt; it now holds: 2")
 
 
 READ = json.dumps({"action": "read", "path": "data.txt"})
