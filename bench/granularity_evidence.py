@@ -18,6 +18,8 @@ import json
 import sys
 from pathlib import Path
 
+from skvmc.targets.jsonload import write_measurement
+
 
 def _graded(results: dict) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
@@ -76,9 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    dest = Path(args.out) / f"{rec['model']}--{rec['harness']}.json"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(rec, indent=2) + "\n", encoding="utf-8")
+    dest = write_measurement(args.out, rec)
     print(f"{dest}: {json.dumps(rec['modes'])}")
     return 0
 

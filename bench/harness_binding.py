@@ -16,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 
+from skvmc.targets.jsonload import write_measurement
+
 
 def measure(results: dict, source: str) -> dict:
     meta = results["meta"]
@@ -58,9 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path}: error: not the results of a --harness bench", file=sys.stderr)
         return 1
     rec = measure(results, str(path.parent))
-    dest = Path(args.out) / f"{rec['model']}--{rec['harness']}.json"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(rec, indent=2) + "\n", encoding="utf-8")
+    dest = write_measurement(args.out, rec)
     print(f"{dest}: {json.dumps({k: rec[k] for k in rec if k in ('skillLoading', 'routes')})}")
     return 0
 

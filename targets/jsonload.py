@@ -146,3 +146,12 @@ def measurement_for(folder: str, schema_name: str, model, harness) -> dict | Non
         if (name, harness.name) in records:
             return records[(name, harness.name)]
     return None
+
+
+def write_measurement(folder: str | Path, record: dict) -> Path:
+    """Write ``record`` as ``folder/<model>--<harness>.json``, the name the shipped files
+    have (the bench scripts that measure a target write them)."""
+    dest = Path(folder) / f"{record['model']}--{record['harness']}.json"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return dest

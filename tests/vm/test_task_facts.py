@@ -35,33 +35,38 @@ def test_task_outputs(task, outputs):
     assert task_outputs(task) == outputs
 
 
-def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
-    model = ScriptedModel(['{"action": "answer", "answer": "done"}',
-                           '{"action": "exec", "argv": ["echo", "1"]}',
-                           '{"action": "write", "path": "out.txt", "content": "1"}',
-                           '{"action": "answer", "answer": "done"}'])
-    r = run_asm("""
-        ask "Do it", $s, none, 7, 4, 1
+def _ask_then_check(tmp_path, replies, task, turns=4, retries=1):
+    """One ASK of a scripted model, then CHECK.OUTPUTS, which re-asks it on failure."""
+    model = ScriptedModel(replies)
+    r = run_asm(f"""
+        ask "Do it", $s, none, 7, {turns}, {retries}
         check.outputs retry
         halt 0
-    """, tmp_path, model, task="Write the count to `out.txt`.")
+    """, tmp_path, model, task=task)
+    return model, r
+
+
+def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "answer", "answer": "done"}',
+        '{"action": "exec", "argv": ["echo", "1"]}',
+        '{"action": "write", "path": "out.txt", "content": "1"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="Write the count to `out.txt`.")
     assert r.status == "ok", r.error
     assert "out.txt, which was not written" in model.calls[1]["messages"][1]["content"]
     assert (tmp_path / "out.txt").read_text() == "1"  # typed, and printed by a command first
 
 
 def test_a_retry_says_what_the_failed_attempt_did(tmp_path):
-    model = ScriptedModel(['{"action": "exec", "argv": ["cat", "missing.txt"]}',
-                           '{"action": "read", "path": "in.txt"}',
-                           '{"action": "answer", "answer": {"error": "not found"}}',
-                           '{"action": "write", "path": "out.txt", "content": "1"}',
-                           '{"action": "answer", "answer": "done"}'])
     (tmp_path / "in.txt").write_text("a\n", encoding="utf-8")
-    r = run_asm("""
-        ask "Do it", $s, none, 7, 8, 1
-        check.outputs retry
-        halt 0
-    """, tmp_path, model, task="Write the count to `out.txt`.")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "exec", "argv": ["cat", "missing.txt"]}',
+        '{"action": "read", "path": "in.txt"}',
+        '{"action": "answer", "answer": {"error": "not found"}}',
+        '{"action": "write", "path": "out.txt", "content": "1"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="Write the count to `out.txt`.", turns=8)
     assert r.status == "ok", r.error
     first_user = model.calls[0]["messages"][1]["content"]
     retry_user = model.calls[3]["messages"][1]["content"]
@@ -107,12 +112,9 @@ def test_check_outputs_asks_for_code_when_a_typed_number_is_a_guess(tmp_path, ac
 
 
 def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
-    model = ScriptedModel(['{"action": "answer", "answer": "done"}'])
-    r = run_asm("""
-        ask "Do it", $s, none, 7, 2, 0
-        check.outputs retry
-        halt 0
-    """, tmp_path, model, task="Write the count to `out.txt`.")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "answer", "answer": "done"}',
+    ], task="Write the count to `out.txt`.", turns=2, retries=0)
     assert r.status == "failed" and "out.txt" in r.error
 
 
@@ -232,15 +234,12 @@ def test_output_problem():
 
 
 def test_check_outputs_retries_on_a_broken_json_output(tmp_path):
-    model = ScriptedModel(['{"action": "write", "path": "s.json", "content": "{\'n\': 1"}',
-                           '{"action": "answer", "answer": "done"}',
-                           '{"action": "write", "path": "s.json", "content": "{\\"n\\": 1}"}',
-                           '{"action": "answer", "answer": "done"}'])
-    r = run_asm("""
-        ask "Do it", $s, none, 7, 4, 1
-        check.outputs retry
-        halt 0
-    """, tmp_path, model, task="Write `s.json`: a JSON object with the keys `n` and `m`.")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "write", "path": "s.json", "content": "{\'n\': 1"}',
+        '{"action": "answer", "answer": "done"}',
+        '{"action": "write", "path": "s.json", "content": "{\\"n\\": 1}"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="Write `s.json`: a JSON object with the keys `n` and `m`.")
     retry_prompt = model.calls[2]["messages"][1]["content"]
     assert "s.json is not valid JSON" in retry_prompt
     # the second write parses but still lacks `m`, and no retry is left: the run fails
@@ -249,15 +248,12 @@ def test_check_outputs_retries_on_a_broken_json_output(tmp_path):
 
 
 def test_check_outputs_retries_until_the_markdown_headings_are_there(tmp_path):
-    model = ScriptedModel(['{"action": "write", "path": "r.md", "content": "Overview: fine"}',
-                           '{"action": "answer", "answer": "done"}',
-                           '{"action": "write", "path": "r.md", "content": "## Overview\\nfine"}',
-                           '{"action": "answer", "answer": "done"}'])
-    r = run_asm("""
-        ask "Do it", $s, none, 7, 4, 1
-        check.outputs retry
-        halt 0
-    """, tmp_path, model, task="Write `r.md` with the section `## Overview`.")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "write", "path": "r.md", "content": "Overview: fine"}',
+        '{"action": "answer", "answer": "done"}',
+        '{"action": "write", "path": "r.md", "content": "## Overview\\nfine"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="Write `r.md` with the section `## Overview`.")
     assert r.status == "ok", r.error
     retry_prompt = model.calls[2]["messages"][1]["content"]
     assert "r.md lacks the heading line(s) the task gives: `## Overview`" in retry_prompt
