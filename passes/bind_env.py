@@ -26,7 +26,7 @@ import attrs
 from skvmc.dialects import env, skill
 from skvmc.frontend.refs import CONVENTIONAL_DIRS
 from skvmc.ir import Operation, map_ops
-from skvmc.memo import by_text
+from skvmc.memo import Bounded, by_text
 from skvmc.passes.analysis import shell_words
 from skvmc.passes.analysis.pydeps import (
     distribution_for,
@@ -358,8 +358,7 @@ class _Rejected:
 
 # The facts of a bundled file, by (file identity and version, local module names): every
 # target of a skill reads the same bundle, and the facts are a function of the file's text.
-_FILE_FACTS: dict[tuple, _Recorded] = {}
-_FILE_FACTS_LIMIT = 4096
+_FILE_FACTS: Bounded = Bounded(4096)
 
 
 def _bundle_facts(skill_path: str, local: set[str], facts: Facts, reader=None) -> None:
@@ -387,9 +386,7 @@ def _bundle_facts(skill_path: str, local: set[str], facts: Facts, reader=None) -
                 continue
             recorded = _Recorded()
             _file_facts(rel, text, local, recorded)
-            if len(_FILE_FACTS) >= _FILE_FACTS_LIMIT:
-                _FILE_FACTS.clear()
-            _FILE_FACTS[key] = recorded
+            _FILE_FACTS.put(key, recorded)
         recorded.replay(facts)
 
 

@@ -16,12 +16,29 @@ import hashlib
 import threading
 
 
+class Bounded(dict):
+    """A memo dict that empties itself when full: it stays small whatever the corpus, and a
+    miss costs one recomputation."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def put(self, key, value):
+        """Store ``value`` under ``key`` (emptying the memo first when it is full); returns
+        ``value``."""
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+
 def by_text(limit: int = 4096):
     """Decorator: ``fn(text, *args)`` memoized on (digest of text, args); ``fn`` returns a
     list, and each caller gets its own copy of it."""
 
     def wrap(fn):
-        memo: dict = {}
+        memo = Bounded(limit)
 
         @functools.wraps(fn)
         def call(text: str, *args):
@@ -29,9 +46,7 @@ def by_text(limit: int = 4096):
                                    digest_size=16).digest(), args)
             hit = memo.get(key)
             if hit is None:
-                if len(memo) >= limit:
-                    memo.clear()
-                hit = memo[key] = tuple(fn(text, *args))
+                hit = memo.put(key, tuple(fn(text, *args)))
             return list(hit)
 
         call.cache_clear = memo.clear

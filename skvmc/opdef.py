@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from skvmc.ir import UNKNOWN_LOC, FrozenDict, Location, Operation, Region, Type, freeze
-from skvmc.memo import ByIdentity
+from skvmc.memo import Bounded, ByIdentity
 
 
 # What is wrong with an op by itself (its declaration, its declared facts), as (attribute key
@@ -217,8 +217,7 @@ def declared_facts(scope: str) -> dict[str, Fact]:
 # both: a pass that rebuilds an op keeps the values of the attributes it did not change, so
 # an op rebuilt for another target's tools re-checks only those. Entries hold their value
 # and spec (an id is not reused while its object lives); emptied when full.
-_CHECKED: dict[tuple[int, int, str], tuple] = {}
-_CHECKED_LIMIT = 20000
+_CHECKED: Bounded = Bounded(20000)
 
 
 def _value_problems(spec: AttrSpec, value, path: str) -> list[str]:
@@ -229,9 +228,7 @@ def _value_problems(spec: AttrSpec, value, path: str) -> list[str]:
     if hit is not None and hit[0] is spec and hit[1] is value:
         return list(hit[2])
     problems = [] if spec.ok(value) else spec.problems(value, path)
-    if len(_CHECKED) >= _CHECKED_LIMIT:
-        _CHECKED.clear()
-    _CHECKED[key] = (spec, value, tuple(problems))
+    _CHECKED.put(key, (spec, value, tuple(problems)))
     return problems
 
 

@@ -15,7 +15,7 @@ import re
 
 from skvmc.bytesink import ByteSink
 from skvmc.ir import FrozenDict, Operation
-from skvmc.memo import ByIdentity
+from skvmc.memo import Bounded, ByIdentity
 
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _KEYWORDS = {"true", "false", "none", "loc"}
@@ -137,16 +137,14 @@ def format_attr_block(value, pad: str, used: int) -> str:
         else:
             lines = [inner + format_attr_block(v, inner, len(inner)) for v in value]
             text = "[\n" + ",\n".join(lines) + "\n" + pad + "]"
-    if len(_BLOCKS) >= 20000:
-        _BLOCKS.clear()
-    _BLOCKS[key] = (value, text)
+    _BLOCKS.put(key, (value, text))
     return text
 
 
 # The text of an array or dictionary value at a place (indent, column), by the value's
 # identity: an op a pass rebuilt (another target's tools, a requirement's status) keeps the
 # value objects of what it did not change. An entry holds its value, so the id stays its own.
-_BLOCKS: dict[tuple, tuple] = {}
+_BLOCKS: Bounded = Bounded(20000)
 
 
 def _types(values) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from skvmc.ir import Operation, Region
-from skvmc.memo import ByIdentity
+from skvmc.memo import Bounded, ByIdentity
 
 
 class PatternContractError(RuntimeError):
@@ -262,7 +262,7 @@ def apply_patterns(module: Operation, op_patterns: Sequence[OpPattern] = (),
 # that confirms the fixed point, and a later run of the same pass (canonicalize runs first
 # and last), walk only what was rebuilt since. Pattern objects (which see a whole Site) get
 # no memo.
-_FIXED: dict[tuple, ByIdentity] = {}
+_FIXED: Bounded = Bounded(64)  # (op patterns, region patterns) -> memo
 
 
 def _fixed_memo(op_patterns: tuple, region_patterns: tuple) -> ByIdentity | None:
@@ -270,11 +270,7 @@ def _fixed_memo(op_patterns: tuple, region_patterns: tuple) -> ByIdentity | None
         return None
     key = (op_patterns, region_patterns)
     memo = _FIXED.get(key)
-    if memo is None:
-        if len(_FIXED) >= 64:
-            _FIXED.clear()
-        memo = _FIXED[key] = ByIdentity(None)
-    return memo
+    return memo if memo is not None else _FIXED.put(key, ByIdentity(None))
 
 
 # -- the conversion driver (lower-capabilities) -------------------------------------------------

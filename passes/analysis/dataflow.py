@@ -23,7 +23,7 @@ import networkx as nx
 
 from skvmc.dialects import skill
 from skvmc.ir import Operation
-from skvmc.memo import ByIdentity
+from skvmc.memo import Bounded, ByIdentity
 
 # Ops that carry instructions; everything else (frontmatter, refs, tables, rules, html, flow
 # wrappers from an earlier run) is "inert" for scheduling and acts as a barrier.
@@ -221,7 +221,7 @@ def fact_effects(op: Operation) -> Effects | None:
 
 
 _OWN_KEYS = ("reads", "writes", "actions", "text", "body", "lang")
-_OWN: dict[tuple, Effects] = {}  # what own_effects reads of an op -> its effects
+_OWN: Bounded = Bounded(16384)  # what own_effects reads of an op -> its effects
 
 
 def own_effects(op: Operation) -> Effects:
@@ -231,11 +231,7 @@ def own_effects(op: Operation) -> Effects:
     attributes = op.attributes
     key = (op.name, *(attributes.get(k, _ABSENT) for k in _OWN_KEYS))
     hit = _OWN.get(key)
-    if hit is None:
-        if len(_OWN) >= 16384:
-            _OWN.clear()
-        hit = _OWN[key] = _own_effects(op)
-    return hit
+    return hit if hit is not None else _OWN.put(key, _own_effects(op))
 
 
 _ABSENT = object()
