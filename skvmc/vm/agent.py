@@ -32,11 +32,10 @@ import jsonschema
 
 from skvmc.bytecode.isa import ACT_EXEC, ACT_READ, ACT_WRITE
 from skvmc.dialects import skill
-from skvmc.vm.code_repair import SHELL_OPERATORS, repair_code, split_argv
+from skvmc.vm.code_repair import INTERPRETERS, SHELL_OPERATORS, repair_code, split_argv
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
-SCRIPT_RUNNERS = {"python", "python3", "bash", "sh", "node"}
 INVALID_REPLY_KEPT = 300  # characters of a reply without an action kept in the history
 ONE_LINE_HINT = ("Your code is all on one line: put each statement on its own line, with \\n "
                  "between lines inside the JSON string, and indent blocks.")
@@ -269,13 +268,12 @@ class RepeatGuard:
     def step(self, action, perform) -> tuple[bool, Any, str]:
         """(finished, answer, observation) for ``action``: ``perform()`` runs it unless it
         repeats a failure."""
+        self._invalid_in_a_row = 0  # an action, even a repeated one, breaks a broken run
         key = self._key(action)
         earlier = self._failures.get(key) if key is not None else None
         if earlier is not None:
-            self._invalid_in_a_row = 0
             self._in_a_row += 1
             return False, None, repeat_observation(earlier)
-        self._invalid_in_a_row = 0
         done, value, observation = perform()
         if key is not None and failed(observation):
             self._failures[key] = observation
@@ -476,7 +474,7 @@ class AgentLoop:
     def _missing_script(self, argv: list[str]) -> str:
         """The error for an interpreter given a script that is not there (weak models run a
         script they imagine: ``python count_unique_signups.py``), with what is there."""
-        if (len(argv) < 2 or os.path.basename(argv[0]) not in SCRIPT_RUNNERS
+        if (len(argv) < 2 or os.path.basename(argv[0]) not in INTERPRETERS
                 or argv[1].startswith("-") or os.path.isabs(argv[1])):
             return ""
         try:

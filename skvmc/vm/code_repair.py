@@ -35,7 +35,8 @@ _CLAUSE_OF = {"elif": {"if", "elif"}, "else": {"if", "elif", "for", "while", "tr
               "except": {"try", "except"}, "finally": {"try", "except", "else"}}
 _CLOSES = {"return", "raise", "break", "continue"}
 _OPEN, _CLOSE = "([{", ")]}"
-_SHELLS = {"python", "python3", "bash", "sh"}
+# programs that run a script file: a command line when they start "code", even off PATH
+INTERPRETERS = {"python", "python3", "bash", "sh", "node"}
 REPAIR_LIMIT = 20_000  # characters: a one-liner longer than this is not a program to re-lay
 
 
@@ -144,7 +145,7 @@ def _command_line(code: str) -> str | None:
         words = shlex.split(code)
     except ValueError:
         return None
-    if words and (words[0] in _SHELLS or (shutil.which(words[0]) is not None
+    if words and (words[0] in INTERPRETERS or (shutil.which(words[0]) is not None
                                           and not keyword.iskeyword(words[0]))):
         return code
     return None

@@ -36,7 +36,7 @@ from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, failed, system_pro
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.provenance import Provenance
 from skvmc.vm.sandbox import needs_network
-from skvmc.vm.skill_library import SkillLibrary
+from skvmc.vm.skill_library import library_of
 from skvmc.vm.task_outputs import (
     output_problem,
     output_spec,
@@ -199,7 +199,6 @@ class VM:
         self.deadline = None
         self.trace: TraceWriter | None = None
         self._totals_lock = threading.Lock()
-        self._libraries: dict[str, SkillLibrary] = {}
         self.totals = {"instructions": 0, "model_calls": 0, "prompt_tokens": 0,
                        "completion_tokens": 0, "cost": None, "wall_s": 0.0}
         handlers = {d: getattr(self, "op_" + d.replace(".", "_")) for d in
@@ -576,7 +575,7 @@ class VM:
         step_key = f"{fr.branch or 'main'}/{pc}"
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
                          on_turn, step_key, network=self.needs_network(pc),
-                         provenance=self.provenance, library=self._library(prompt))
+                         provenance=self.provenance, library=library_of(prompt))
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:
@@ -598,14 +597,6 @@ class VM:
             raise StepFailed(outcome.error, pc)
         self.set_slot(fr, out, outcome.value)
         return pc + 1
-
-    def _library(self, prompt: str) -> SkillLibrary:
-        """The helper functions the step's prompt (the skill's text) defines, parsed once."""
-        with self._totals_lock:
-            lib = self._libraries.get(prompt)
-            if lib is None:
-                lib = self._libraries[prompt] = SkillLibrary.from_text(prompt)
-        return lib
 
     # parallel branches
     def op_endbranch(self, fr, ops, pc):

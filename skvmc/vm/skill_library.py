@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 import textwrap
 
@@ -71,6 +72,13 @@ class SkillLibrary:
         return ("\n\n".join(f.rstrip() for f in fences) + "\n\n" + code,
                 f"note: your code uses {shown} without defining it; the skill's definition "
                 "was put before your code.")
+
+
+@functools.lru_cache(maxsize=64)
+def library_of(text: str) -> SkillLibrary:
+    """The library of a step's prompt, parsed once per prompt (every ASK of a program
+    repeats it)."""
+    return SkillLibrary.from_text(text)
 
 
 def free_names(module: ast.Module) -> set[str]:

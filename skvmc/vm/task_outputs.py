@@ -140,7 +140,7 @@ def line_list_rules(task: str, path: str) -> tuple[bool, bool]:
     if path.lower().endswith((".json", ".jsonl", ".csv", ".md", ".markdown")):
         return False, False
     outputs = task_outputs(task)
-    for sentence in _SENTENCE_OR_LIST.split(task or ""):
+    for sentence in _SENTENCE.split(task or ""):
         if path not in sentence:
             continue
         if any(other != path and other in sentence for other in outputs):
@@ -148,9 +148,6 @@ def line_list_rules(task: str, path: str) -> tuple[bool, bool]:
         lines = _ONE_PER_LINE.search(sentence) is not None
         return lines, lines and _ALPHABETICAL.search(sentence) is not None
     return False, False
-
-
-_SENTENCE_OR_LIST = re.compile(r"(?<=[.!?])\s+(?=[A-Z`])|\n\s*\n")
 
 
 @attrs.frozen
