@@ -24,6 +24,7 @@ import re
 import shlex
 import shutil
 import tokenize
+import warnings
 
 # names that continue an expression rather than start a statement
 _CONTINUES = {"and", "or", "not", "in", "is", "as", "if", "else", "lambda", "from", "await"}
@@ -134,7 +135,9 @@ def split_argv(argv: list[str], is_program) -> tuple[list[str], str]:
 
 def _compiles(code: str) -> bool:
     try:
-        compile(code, "<action>", "exec")
+        with warnings.catch_warnings():  # the model's code is not ours to warn about
+            warnings.simplefilter("ignore")
+            compile(code, "<action>", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # deep nesting too
         return False
     return True
@@ -171,21 +174,24 @@ def _ends_expression(t: tokenize.TokenInfo) -> bool:
     return t.type in (tokenize.NUMBER, tokenize.STRING) or t.string in _CLOSE
 
 
-def _if_statement(toks: list[tokenize.TokenInfo], i: int) -> bool:
-    """Whether the ``if`` at ``toks[i]`` opens a statement (its colon comes before any
-    ``else``) rather than a conditional expression."""
-    depth = 0
-    for t in toks[i + 1:]:
-        if t.string in _OPEN:
-            depth += 1
-        elif t.string in _CLOSE:
-            depth -= 1
-        elif depth == 0 and t.string in (":", "else"):
-            return t.string == ":"
-    return False
+def _next_markers(toks: list[tokenize.TokenInfo]) -> list[str | None]:
+    """For each token, the first ``:`` or ``else`` after it outside brackets (one pass
+    from the end): an ``if`` whose next marker is its colon opens a statement, one followed
+    by ``else`` first is a conditional expression."""
+    depths, depth = [], 0
+    for t in toks:
+        depth += (t.string in _OPEN) - (t.string in _CLOSE)
+        depths.append(depth)
+    markers: list[str | None] = [None] * len(toks)
+    following = None
+    for j in range(len(toks) - 1, -1, -1):
+        markers[j] = following
+        if depths[j] == 0 and toks[j].string in (":", "else"):
+            following = toks[j].string
+    return markers
 
 
-def _starts_statement(toks, i: int, run) -> bool:
+def _starts_statement(toks, i: int, run, markers) -> bool:
     t, first = toks[i], run[0].string
     if t.type != tokenize.NAME:
         return False
@@ -195,7 +201,7 @@ def _starts_statement(toks, i: int, run) -> bool:
     if not _ends_expression(run[-1]):
         return False
     if t.string == "if":
-        return _if_statement(toks, i)
+        return markers[i] == ":"
     if t.string == "from":
         return first not in ("raise", "yield")
     if t.string == "import":  # ``from x import y``: the first import continues the from
@@ -223,6 +229,7 @@ def _statements(toks: list[tokenize.TokenInfo]) -> list[list[tokenize.TokenInfo]
     colon; its body is the next run)."""
     runs: list[list[tokenize.TokenInfo]] = [[]]
     depth = 0
+    markers = _next_markers(toks)
     for i, t in enumerate(toks):
         run = runs[-1]
         if t.string in _OPEN:
@@ -235,7 +242,7 @@ def _statements(toks: list[tokenize.TokenInfo]) -> list[list[tokenize.TokenInfo]
             if t.string == ";":
                 runs.append([])
                 continue
-            if _starts_statement(toks, i, run):
+            if _starts_statement(toks, i, run, markers):
                 runs.append([t])
                 continue
             if (t.string == ":" and run[0].string in _RUN_ON | _ONE

@@ -16,6 +16,7 @@ import builtins
 import functools
 import re
 import textwrap
+import warnings
 
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*(?:python3?|py)[ \t]*\n(.*?)^\1\2[ \t]*$",
                     re.MULTILINE | re.DOTALL | re.IGNORECASE)
@@ -27,7 +28,9 @@ SOURCE_LIMIT = 200_000  # characters of model code analysed; longer code is left
 
 def _parse(source: str) -> ast.Module | None:
     try:
-        return ast.parse(source)
+        with warnings.catch_warnings():  # a skill's or model's code is not ours to warn about
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

@@ -137,3 +137,11 @@ def test_a_line_break_inside_a_string_literal_is_written_as_an_escape():
         "s = 'it\\'s\\n' # don't\nt = \"a'\\nb\"")
     assert escape_newlines_in_strings("x = '''a\nb'''") == "x = '''a\nb'''"
     assert repair_code("python", "x = '''a\nb'''\nprint(x") is None  # another fault: none
+
+
+def test_the_model_code_s_syntax_warnings_do_not_reach_the_user():
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert repair_code("python", "x = 1(2) y = 3") is not None  # 1(2) warns when compiled
+    assert not [w for w in caught if issubclass(w.category, SyntaxWarning)]
