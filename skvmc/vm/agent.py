@@ -416,7 +416,7 @@ class AgentLoop:
 
     def _exec(self, action, tag) -> str:
         argv = action.get("argv")
-        note, code = "", None
+        note, code, library_lines = "", None, 0
         if argv is None and isinstance(action.get("code"), str):
             lang = str(action.get("language", "python")).lower()
             lang = "bash" if skill.fence_kind(lang) == skill.SHELL else "python"
@@ -425,7 +425,8 @@ class AgentLoop:
             if fix is not None:
                 lang, code, note = fix
             if lang == "python" and self.library:
-                code, uses = self.library.complete(code)
+                own = code
+                code, uses, library_lines = self.library.complete_at(code)
                 note = "\n".join(n for n in (note, uses) if n)
             with self._lock:
                 self._code_counter += 1
@@ -462,6 +463,8 @@ class AgentLoop:
             parts.append(note)
         if r.stdout:
             parts.append("stdout:\n" + r.stdout)
+        if library_lines and r.exit_code != 0:  # before the output, which the cap may cut
+            parts.append(self.library.explain_error(own, library_lines, r.stderr or ""))
         if r.stderr:
             parts.append("stderr:\n" + r.stderr)
         if (r.exit_code != 0 and isinstance(code, str) and "\n" not in code.strip()
@@ -469,7 +472,7 @@ class AgentLoop:
             # weak models flatten a program into one JSON line; the traceback alone does
             # not tell them why (measured: the 1.5B, 3 tasks, every retry the same one-liner)
             parts.append(ONE_LINE_HINT)
-        return _cap("\n".join(parts))
+        return _cap("\n".join(p for p in parts if p))
 
     def _missing_script(self, argv: list[str]) -> str:
         """The error for an interpreter given a script that is not there (weak models run a

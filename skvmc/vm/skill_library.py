@@ -62,19 +62,57 @@ class SkillLibrary:
 
     def complete(self, code: str) -> tuple[str, str]:
         """(``code`` with the library fences it needs put before it, a note or "")."""
+        completed, note, _ = self.complete_at(code)
+        return completed, note
+
+    def complete_at(self, code: str) -> tuple[str, str, int]:
+        """``complete``, and the number of lines put before ``code`` (0 when none)."""
         if not self.definitions or len(code) > SOURCE_LIMIT:
-            return code, ""
+            return code, "", 0
         module = _parse(code)
         if module is None:
-            return code, ""
+            return code, "", 0
         names = [n for n in sorted(free_names(module)) if n in self.definitions]
         if not names:
-            return code, ""
+            return code, "", 0
         fences = list(dict.fromkeys(self.definitions[n] for n in names))
         shown = ", ".join(f"`{n}`" for n in names)
-        return ("\n\n".join(f.rstrip() for f in fences) + "\n\n" + code,
+        prefix = "\n\n".join(f.rstrip() for f in fences) + "\n\n"
+        return (prefix + code,
                 f"note: your code uses {shown} without defining it; the skill's definition "
-                "was put before your code.")
+                "was put before your code.", prefix.count("\n"))
+
+
+    def explain_error(self, code: str, start: int, stderr: str) -> str:
+        """A note for a traceback raised inside a library function that ``complete_at`` put
+        before the model's code (``code`` is the model's own code, ``start`` the lines put
+        before it): the model never saw those lines, so the traceback's last frames point at
+        code it did not write, with line numbers it cannot map (the 1.5B resent the same
+        ``flatten(users)`` on a list, each time an AttributeError in the helper's
+        ``obj.items()``). The note names the helper, its signature, and the model's own line
+        that called it, in the model's numbering."""
+        if not start or "Traceback" not in (stderr or ""):
+            return ""
+        frames = [(int(m.group("line")), m.group("func")) for m in _FRAME.finditer(stderr)
+                  if "/.skvm/" in m.group("path") or m.group("path").startswith(".skvm/")]
+        last_own = max((i for i, (n, _) in enumerate(frames) if n > start), default=None)
+        if last_own is None:
+            return ""
+        inside = [f for n, f in frames[last_own + 1:] if n <= start and f in self.definitions]
+        if not inside:
+            return ""
+        name, line_no = inside[0], frames[last_own][0] - start
+        lines = code.split("\n")
+        own = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
+        head = re.compile(rf"\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+        signature = next((ln.strip().rstrip(":") for ln in self.definitions[name].split("\n")
+                          if head.match(ln)), name)
+        return (f"note: the error is raised inside the skill's `{name}` (`{signature}`), "
+                f"called by line {line_no} of your code: `{own[:160]}`. Check what that "
+                f"line passes to `{name}`.")
+
+
+_FRAME = re.compile(r'File "(?P<path>[^"\n]*)", line (?P<line>\d+), in (?P<func>\S+)')
 
 
 @functools.lru_cache(maxsize=64)

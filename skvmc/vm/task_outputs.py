@@ -46,6 +46,22 @@ def task_outputs(task: str) -> list[str]:
     return found
 
 
+def task_inputs(task: str) -> list[str]:
+    """The other files ``task`` names (its data, in order, each once): every file name that
+    is not an output. The caller keeps those that exist."""
+    outputs = set(task_outputs(task))
+    found: list[str] = []
+    for m in _INPUT.finditer(task or ""):
+        path = m.group("code") or m.group("bare") or m.group("dir")
+        if path and path not in outputs and path not in found:
+            found.append(path)
+    return found
+
+
+# a file name as in _TOKEN, or a quoted path without an extension (`/app/crontab`)
+_INPUT = re.compile(rf"`(?P<code>{_FILE})`|(?P<bare>(?<![\w/.-]){_FILE})(?![\w/-])"
+                    r"|`(?P<dir>/?(?:[\w.-]+/)+[\w.-]+)`")
+
 
 # "a JSON object with the keys `a` (...), `b` and `c`": the output itself is one object, so
 # the keys listed are its top-level keys. Plural or nested phrasings ("whose values are

@@ -94,3 +94,33 @@ def test_the_baseline_loop_has_no_library(tmp_path):
     outcome = AgentLoop(SandboxHost(tmp_path, model)).run(
         [{"role": "system", "content": SKILL}, {"role": "user", "content": "go"}], ACT_ALL, 3)
     assert "NameError: name 'flatten' is not defined" in outcome.turns[0].result
+
+
+def test_an_error_inside_the_skill_helper_names_it_and_the_callers_own_line(tmp_path):
+    (tmp_path / "u.json").write_text(json.dumps([{"id": 1, "a": {"b": 2}}]))
+    code = "import json\nusers = json.load(open('u.json'))\nrows = flatten(users)\nprint(rows)\n"
+    model = ScriptedModel([json.dumps({"action": "exec", "language": "python", "code": code}),
+                           '{"action": "answer", "answer": "done"}'])
+    r = run_asm(f"""
+        ask {json.dumps(SKILL)}, $s, none, 7, 4, 0
+        halt 0
+    """, tmp_path, model, task="Flatten u.json.")
+    assert r.status == "ok", r.error
+    observation = model.calls[1].messages[-1]["content"]
+    assert ("note: the error is raised inside the skill's `flatten` (`def flatten(obj, "
+            'prefix="")`), called by line 3 of your code: `rows = flatten(users)`. Check what '
+            "that line passes to `flatten`.") in observation
+    # the note comes before the traceback, so the output cap never cuts it off
+    assert observation.index("note: the error is raised") < observation.index("Traceback")
+    assert "AttributeError: 'list' object has no attribute 'items'" in observation
+
+
+def test_an_error_in_the_models_own_code_gets_no_helper_note():
+    lib = SkillLibrary.from_text(SKILL)
+    own = "x = flatten({})\nprint(1 / 0)\n"
+    completed, _, start = lib.complete_at(own)
+    assert start == completed[:completed.index(own)].count("\n") > 0
+    stderr = ('Traceback (most recent call last):\n  File "/w/.skvm/step-1.py", line '
+              f'{start + 2}, in <module>\nZeroDivisionError: division by zero\n')
+    assert lib.explain_error(own, start, stderr) == ""
+    assert lib.explain_error(own, 0, stderr) == ""  # nothing was put before the code

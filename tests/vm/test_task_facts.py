@@ -17,6 +17,7 @@ from skvmc.vm.task_outputs import (
     required_header,
     required_headings,
     required_keys,
+    task_inputs,
     task_outputs,
 )
 from tests.vm.vm_helpers import ScriptedModel, run_asm
@@ -44,6 +45,33 @@ def _ask_then_check(tmp_path, replies, task, turns=4, retries=1):
         halt 0
     """, tmp_path, model, task=task)
     return model, r
+
+
+@pytest.mark.parametrize("task,inputs", [
+    ("From `sales.csv` build `monthly.json`: keys are months.", ["sales.csv"]),
+    ("Read `a.csv` and `b.csv`, then save the merged rows as merged.csv.", ["a.csv", "b.csv"]),
+    ("Which jobs in `/app/crontab` run? Write them to `/app/jobs.txt`.", ["/app/crontab"]),
+    ("Write the count to `out.txt`.", []),
+    ("Write `notes` and the count to `out.txt`.", []),  # a word in backticks is no path
+])
+def test_task_inputs(task, inputs):
+    assert task_inputs(task) == inputs
+
+
+def test_a_missing_output_is_asked_of_code_when_the_task_data_is_here(tmp_path):
+    (tmp_path / "signups.csv").write_text("email\na@x.org\n", encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "answer", "answer": "done"}',
+        '{"action": "exec", "language": "python", "code": "open(\'n.txt\', \'w\').write(\'1\')"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="`signups.csv` lists signups (`example.csv` shows one). Write the count to `n.txt`.")
+    assert r.status == "ok", r.error
+    retry = model.calls[1]["messages"][1]["content"]
+    # the data file that exists is named; the example the task only mentions is not
+    assert ("the task asks for n.txt, which was not written. Its data is in signups.csv: "
+            "write code that reads it and writes n.txt, and run it with "
+            '{"action": "exec", "language": "python", "code": "..."}') in retry
+    assert '"action": "write"' not in retry
 
 
 def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
