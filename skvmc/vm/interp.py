@@ -468,8 +468,8 @@ class VM:
             problem = output_problem(path, text, output_spec(self.task, path))
             guessed = self.provenance.guessed(self.host.output_key(path), text,
                                               "\n".join([self.task or "", *fr.facts]))
-            if problem:
-                problems.append(problem)
+            if problem:  # with the file's head: the retry starts over and must fix what is there
+                problems.append(f"{problem} (it now holds: {_head(text)})")
             elif guessed:
                 problems.append(
                     f"{path} holds {', '.join(guessed)}, which no command printed and no file "
@@ -679,6 +679,14 @@ class VM:
 
 
 FACT_CAP = 2000  # characters of one FACT shown to the model
+PROBLEM_HEAD = 300  # characters of a rejected output quoted in the check's message
+
+
+def _head(text: str) -> str:
+    """A rejected output's first characters, quoted on one line as JSON would."""
+    head = json.dumps(text[:PROBLEM_HEAD], ensure_ascii=False)
+    return head + (f" ... [{len(text) - PROBLEM_HEAD} more characters]"
+                   if len(text) > PROBLEM_HEAD else "")
 
 
 def describe_files(host, limit: int = 40) -> str:

@@ -270,6 +270,8 @@ def test_check_outputs_retries_on_a_broken_json_output(tmp_path):
     ], task="Write `s.json`: a JSON object with the keys `n` and `m`.")
     retry_prompt = model.calls[2]["messages"][1]["content"]
     assert "s.json is not valid JSON" in retry_prompt
+    # the retry starts over, so it is shown what the rejected file holds
+    assert "(it now holds: \"{'n': 1\")" in retry_prompt
     # the second write parses but still lacks `m`, and no retry is left: the run fails
     assert r.status == "failed"
     assert "s.json lacks the key(s) the task names: m" in r.error
@@ -373,3 +375,16 @@ def test_check_outputs_does_not_demand_a_path_outside_the_sandbox(tmp_path):
     """, tmp_path, model,
                 task="Save the script as /opt/jobs/cleanup.sh and write the list to `done.txt`.")
     assert r.status == "ok", r.error
+
+
+def test_a_rejected_output_is_quoted_only_by_its_head(tmp_path):
+    big = "x" * 1000
+    model, r = _ask_then_check(tmp_path, [
+        json.dumps({"action": "write", "path": "r.md", "content": big}),
+        '{"action": "answer", "answer": "done"}',
+        '{"action": "write", "path": "r.md", "content": "## Overview\\nfine"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="Write `r.md` with the section `## Overview`.")
+    assert r.status == "ok", r.error
+    retry_prompt = model.calls[2]["messages"][1]["content"]
+    assert f'(it now holds: "{"x" * 300}" ... [700 more characters])' in retry_prompt
