@@ -36,6 +36,8 @@ from skvmc.vm.code_repair import INTERPRETERS, SHELL_OPERATORS, repair_code, spl
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
+WRITTEN_SHOWN = 3  # files a command wrote, quoted in its observation (compiled steps only)
+WRITTEN_HEAD = 400  # characters of each
 INVALID_REPLY_KEPT = 300  # characters of a reply without an action kept in the history
 ONE_LINE_HINT = ("Your code is all on one line: put each statement on its own line, with \\n "
                  "between lines inside the JSON string, and indent blocks.")
@@ -306,9 +308,10 @@ class AgentLoop:
     def __init__(self, host: Host, max_tokens: int = 1024, temperature: float = 0.0,
                  deadline: float | None = None, cancel: threading.Event | None = None,
                  on_turn=None, step_key: str | None = None, network: bool = False,
-                 provenance=None, library=None):
+                 provenance=None, library=None, show_written: bool = False):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
+        self.show_written = show_written  # an exec's observation quotes the files it wrote
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
         self.host = host
@@ -455,12 +458,15 @@ class AgentLoop:
         missing = self._missing_script(argv)
         if missing:
             return missing
+        before = self.host.file_stamps() if self.show_written else None
         r = self.host.run(argv, cancel=self.cancel, timeout=self._remaining(),
                           network=self.network)
         self.last_exit = r.exit_code
         parts = [f"exit code {r.exit_code}" + (" (timed out)" if r.timed_out else "")]
         if note:
             parts.append(note)
+        if before is not None:
+            parts.append(self._written_since(before))
         if r.stdout:
             parts.append("stdout:\n" + r.stdout)
         if library_lines and r.exit_code != 0:  # before the output, which the cap may cut
@@ -473,6 +479,28 @@ class AgentLoop:
             # not tell them why (measured: the 1.5B, 3 tasks, every retry the same one-liner)
             parts.append(ONE_LINE_HINT)
         return _cap("\n".join(p for p in parts if p))
+
+    def _written_since(self, before: dict) -> str:
+        """The files a command created or changed, each with its head: the next step of a
+        skill is mostly "read the output and use it", and the 1.5B skipped that read and
+        typed invented numbers (weblog-error-report, after both scripts had run)."""
+        after = self.host.file_stamps()
+        changed = [p for p, stamp in after.items() if before.get(p) != stamp]
+        lines = []
+        for path in changed[:WRITTEN_SHOWN]:
+            try:
+                head = self.host.read_head(path, WRITTEN_HEAD + 1)
+            except SandboxError:
+                continue
+            if "\x00" in head:
+                lines.append(f"- {path} ({after[path][0]} bytes, not text)")
+                continue
+            more = " ..." if len(head) > WRITTEN_HEAD else ""
+            lines.append(f"- {path} ({after[path][0]} bytes): "
+                         + json.dumps(head[:WRITTEN_HEAD], ensure_ascii=False) + more)
+        if len(changed) > WRITTEN_SHOWN:
+            lines.append(f"- and {len(changed) - WRITTEN_SHOWN} more")
+        return "files the command wrote:\n" + "\n".join(lines) if lines else ""
 
     def _missing_script(self, argv: list[str]) -> str:
         """The error for an interpreter given a script that is not there (weak models run a

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import selectors
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -77,6 +78,11 @@ class Host:
     def list_files(self, limit: int = 40) -> list[tuple[str, int]]:
         """(workdir-relative path, size) of the workdir's files, hidden ones left out."""
         return []
+
+    def file_stamps(self, limit: int = 200) -> dict[str, tuple[int, int]]:
+        """workdir-relative path -> (size, mtime in ns), for the files ``list_files`` lists:
+        what a command changed is what differs before and after it."""
+        return {}
 
     def read_head(self, path: str, limit: int = 4096) -> str:
         """The first ``limit`` characters of a workdir file."""
@@ -193,18 +199,30 @@ class SandboxHost(Host):
     def exists(self, path: str) -> bool:
         return self.resolve(path).exists()
 
-    def list_files(self, limit: int = 40) -> list[tuple[str, int]]:
-        out = []
+    def _files(self, limit: int):
+        """(workdir-relative path, lstat) of up to ``limit`` regular files, hidden ones and
+        symlinks left out, in sorted walk order."""
+        n = 0
         for root, dirs, files in os.walk(self.workdir):  # never follows links out
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(f for f in files if not f.startswith(".")):
                 path = Path(root) / name
-                if path.is_symlink() or not path.is_file():
+                try:
+                    st = path.lstat()
+                except OSError:
                     continue
-                out.append((path.relative_to(self.workdir).as_posix(), path.stat().st_size))
-                if len(out) >= limit:
-                    return out
-        return out
+                if not stat.S_ISREG(st.st_mode):
+                    continue
+                yield path.relative_to(self.workdir).as_posix(), st
+                n += 1
+                if n >= limit:
+                    return
+
+    def list_files(self, limit: int = 40) -> list[tuple[str, int]]:
+        return [(rel, st.st_size) for rel, st in self._files(limit)]
+
+    def file_stamps(self, limit: int = 200) -> dict[str, tuple[int, int]]:
+        return {rel: (st.st_size, st.st_mtime_ns) for rel, st in self._files(limit)}
 
     def expose(self, folder: str) -> None:
         real = os.path.realpath(folder)

@@ -220,3 +220,23 @@ def test_a_write_echoes_a_short_file_and_gives_no_character_count():
     assert wrote_observation("n.txt", "12\n") == "wrote n.txt; it now holds: 12"
     assert wrote_observation("r.md", "# R\n\n- a\n") == "wrote r.md (3 lines)"
     assert wrote_observation("big.txt", "x" * 500) == "wrote big.txt (1 lines)"
+
+
+def test_a_compiled_step_sees_the_head_of_each_file_a_command_wrote(tmp_path):
+    (tmp_path / "old.txt").write_text("unchanged", encoding="utf-8")
+    code = ("import json\njson.dump({'requests': 320, 'top': [['/a', 9]]}, open('s.json', 'w'))\n"
+            "open('big.txt', 'w').write('x' * 1000)\nopen('b.bin', 'wb').write(b'\\0\\1')\n")
+    write = json.dumps({"action": "exec", "language": "python", "code": code})
+    model = ScriptedModel([write, ANSWER])
+    loop = AgentLoop(SandboxHost(tmp_path, model), show_written=True)
+    loop.run([{"role": "user", "content": "go"}], ACT_ALL, 4)
+    seen = model.calls[1].messages[-1]["content"]  # what the model was shown
+    assert seen.splitlines()[:5] == [
+        "exit code 0", "files the command wrote:", "- b.bin (2 bytes, not text)",
+        f'- big.txt (1000 bytes): "{"x" * 400}" ...',
+        '- s.json (37 bytes): "{\\"requests\\": 320, \\"top\\": [[\\"/a\\", 9]]}"']
+    assert "old.txt" not in seen  # not changed by the command
+    # the baseline loop (a harness stand-in) shows no such list
+    model = ScriptedModel([write, ANSWER])
+    AgentLoop(SandboxHost(tmp_path, model)).run([{"role": "user", "content": "go"}], ACT_ALL, 4)
+    assert "files the command wrote" not in model.calls[1].messages[-1]["content"]
