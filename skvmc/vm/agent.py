@@ -36,6 +36,7 @@ from skvmc.vm.code_repair import INTERPRETERS, SHELL_OPERATORS, repair_code, spl
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
+READ_HEAD_LINES = 15  # lines of a big file a compiled step's read shows
 WRITTEN_SHOWN = 3  # files a command wrote, quoted in its observation (compiled steps only)
 WRITTEN_HEAD = 400  # characters of each
 INVALID_REPLY_KEPT = 300  # characters of a reply without an action kept in the history
@@ -308,10 +309,12 @@ class AgentLoop:
     def __init__(self, host: Host, max_tokens: int = 1024, temperature: float = 0.0,
                  deadline: float | None = None, cancel: threading.Event | None = None,
                  on_turn=None, step_key: str | None = None, network: bool = False,
-                 provenance=None, library=None, show_written: bool = False):
+                 provenance=None, library=None, file_views: bool = False):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
-        self.show_written = show_written  # an exec's observation quotes the files it wrote
+        # compiled steps: an exec's observation quotes the files it wrote, a big file is read
+        # as its head (the baseline loop stands for a harness, which does neither)
+        self.file_views = file_views
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
         self.host = host
@@ -381,7 +384,8 @@ class AgentLoop:
             if kind == "exec" and mask & ACT_EXEC:
                 return False, None, self._saw(self._exec(action, tag))
             if kind == "read" and mask & ACT_READ:
-                text = _cap(self.host.read_file(str(action.get("path", ""))))
+                text = self.host.read_file(str(action.get("path", "")))
+                text = read_head(text) if self.file_views else _cap(text)
                 return False, None, self._saw(text)
             if kind == "write" and mask & ACT_WRITE:
                 content = action.get("content", "")
@@ -458,7 +462,7 @@ class AgentLoop:
         missing = self._missing_script(argv)
         if missing:
             return missing
-        before = self.host.file_stamps() if self.show_written else None
+        before = self.host.file_stamps() if self.file_views else None
         r = self.host.run(argv, cancel=self.cancel, timeout=self._remaining(),
                           network=self.network)
         self.last_exit = r.exit_code
@@ -536,6 +540,21 @@ def _allowed_names(mask):
     names = [n for n, b in (("exec", ACT_EXEC), ("read", ACT_READ), ("write", ACT_WRITE))
              if mask & b]
     return names + ["answer"]
+
+
+def read_head(text: str, lines: int = READ_HEAD_LINES) -> str:
+    """A read of a file longer than the observation cap, as its first ``lines`` lines and
+    what the rest is: the 1.5B read a 50 KB log as 4,000 characters of it, then sent
+    512-token replies that never closed (weblog-slow-requests, where the skill's script did
+    the work). A short file is shown whole."""
+    if len(text) <= OBSERVATION_CAP:
+        return text
+    head = text.split("\n", lines)[:lines]
+    shown = "\n".join(head)[:OBSERVATION_CAP // 2]
+    total = text.count("\n") + (not text.endswith("\n"))
+    return (f"{shown}\n... [{len(text):,} characters, {total:,} lines in all; only the first "
+            f"{len(head)} are shown. Work on the whole file with code (exec), or with the "
+            "skill's scripts if it ships some.]")
 
 
 def _cap_ends(text: str, limit: int) -> str:

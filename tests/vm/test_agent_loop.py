@@ -228,7 +228,7 @@ def test_a_compiled_step_sees_the_head_of_each_file_a_command_wrote(tmp_path):
             "open('big.txt', 'w').write('x' * 1000)\nopen('b.bin', 'wb').write(b'\\0\\1')\n")
     write = json.dumps({"action": "exec", "language": "python", "code": code})
     model = ScriptedModel([write, ANSWER])
-    loop = AgentLoop(SandboxHost(tmp_path, model), show_written=True)
+    loop = AgentLoop(SandboxHost(tmp_path, model), file_views=True)
     loop.run([{"role": "user", "content": "go"}], ACT_ALL, 4)
     seen = model.calls[1].messages[-1]["content"]  # what the model was shown
     assert seen.splitlines()[:5] == [
@@ -240,3 +240,23 @@ def test_a_compiled_step_sees_the_head_of_each_file_a_command_wrote(tmp_path):
     model = ScriptedModel([write, ANSWER])
     AgentLoop(SandboxHost(tmp_path, model)).run([{"role": "user", "content": "go"}], ACT_ALL, 4)
     assert "files the command wrote" not in model.calls[1].messages[-1]["content"]
+
+
+def test_a_compiled_step_reads_a_big_file_as_its_head(tmp_path):
+    log = "".join(f"10.0.0.{i} GET /p{i} 200\n" for i in range(400))
+    (tmp_path / "access.log").write_text(log, encoding="utf-8")
+    (tmp_path / "small.txt").write_text("a\nb\n", encoding="utf-8")
+    reads = [json.dumps({"action": "read", "path": p}) for p in ("access.log", "small.txt")]
+    model = ScriptedModel(reads + [ANSWER])
+    AgentLoop(SandboxHost(tmp_path, model), file_views=True).run(
+        [{"role": "user", "content": "go"}], ACT_ALL, 4)
+    big = model.calls[1].messages[-1]["content"]
+    assert big.splitlines()[:15] == log.splitlines()[:15]
+    assert big.splitlines()[15] == (
+        f"... [{len(log):,} characters, 400 lines in all; only the first 15 are shown. Work "
+        "on the whole file with code (exec), or with the skill's scripts if it ships some.]")
+    assert model.calls[2].messages[-1]["content"] == "a\nb\n"  # a short file is shown whole
+    # the baseline loop reads the same file up to its plain cap
+    model = ScriptedModel(reads[:1] + [ANSWER])
+    AgentLoop(SandboxHost(tmp_path, model)).run([{"role": "user", "content": "go"}], ACT_ALL, 4)
+    assert model.calls[1].messages[-1]["content"].startswith(log[:4000] + "\n... [")
