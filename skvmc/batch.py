@@ -11,10 +11,10 @@ result be printed by the parent in input order, whatever order units finished in
 from __future__ import annotations
 
 import contextlib
-import gc
 
 import attrs
 
+from skvmc import memo
 from skvmc.compile import CompileOptions
 from skvmc.diagnostics import CompileError, DiagnosticEngine
 
@@ -93,7 +93,7 @@ def compile_unit(unit: Unit, _model=None) -> SkillResult:
         return _compile_unit(unit, froze)
     finally:
         if froze:
-            gc.unfreeze()  # what _parse froze: collectable again once the unit is done
+            memo.unfreeze()  # what _parse froze: collectable again once the unit is done
 
 
 def _parse(api, path: str, diags: DiagnosticEngine, froze: list[bool]):
@@ -102,8 +102,7 @@ def _parse(api, path: str, diags: DiagnosticEngine, froze: list[bool]):
     backends walk only what was built after it, not the source module again and again. Not
     when something else froze objects already (a unit on another thread, or the caller)."""
     parsed = api.parse(path, diags)
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
+    if memo.freeze():
         froze.append(True)
     return parsed
 

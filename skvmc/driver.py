@@ -139,12 +139,18 @@ def _origin(skill_path: str | None):
     return Location(path, 1, 1)
 
 
-def write_tree(out_dir: str, files: dict, diags=None) -> bool:
+def _mode(rel: str) -> int | None:
+    return 0o755 if rel.endswith("env-setup.sh") else None
+
+
+def write_tree(out_dir: str, files: dict, diags=None, streamed=None) -> bool:
     """Write the output folder (``skvmc.outdir``: a new one atomically, an existing one by
     rewriting only the files that differ). Every path must stay inside ``out_dir``: a path that
     would leave it (or that no file system takes) is a located error and nothing is written.
     ``files``: relative POSIX path -> bytes, or -> (bytes, skill path) as :func:`layout`
-    gives. Returns False (after reporting to ``diags``) when nothing was written."""
+    gives. Returns False (after reporting to ``diags``) when nothing was written.
+    ``streamed``: an ``outdir.Streamed`` that wrote the files already (renamed into place
+    when it holds exactly these, else discarded and the files written here)."""
     from skvmc.diagnostics import DiagnosticEngine
     from skvmc.fsutil import UnsafePath, check_tree
     from skvmc.ir import Location
@@ -158,10 +164,13 @@ def write_tree(out_dir: str, files: dict, diags=None) -> bool:
         diags.error(f"{problem}; nothing was written to '{out_dir}'",
                     _origin(entries[rel][1]) or where, code="output-path")
     if problems:
+        if streamed is not None:
+            streamed.discard()
         return False
+    moded = {rel: (data, _mode(rel)) for rel, (data, _) in entries.items()}
     try:
-        write_output(out_dir, {rel: (data, 0o755 if rel.endswith("env-setup.sh") else None)
-                               for rel, (data, _) in entries.items()})
+        if streamed is None or not streamed.finish(moded):
+            write_output(out_dir, moded)
     except UnsafePath as err:
         origin = entries.get(getattr(err, "rel", None), (None, None))[1]
         diags.error(f"{err}; nothing was written to '{out_dir}'", _origin(origin) or where,
@@ -212,7 +221,7 @@ def _usage(message: str) -> int:
 
 
 def compile_targets(args: argparse.Namespace) -> int:
-    from skvmc.batch import Unit, run_units
+    from skvmc.batch import Unit
 
     specs = parse_targets(args.target)
     if isinstance(specs, str):
@@ -229,7 +238,50 @@ def compile_targets(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     units = [Unit(i, path, tuple(specs), options, args.cache_dir)
              for i, path in enumerate(args.skills)]
-    skills = run_units(units, jobs=args.jobs)
+    nested = len(units) * len(specs) > 1  # OUT/<skill>/<target>/ (when all compile)
+    streamed = _streamed(args, nested)
+    try:
+        return _compile_and_write(args, units, nested, streamed)
+    finally:
+        if streamed is not None:
+            streamed.discard()  # when it was not renamed into place: its temporary folder
+
+
+def _streamed(args, nested: bool):
+    """With ``-j N`` (N > 1) into a new output folder: an ``outdir.Streamed`` that writes each
+    skill's files as its worker hands them over (the parent is idle meanwhile), else None.
+    With -j 1 the compile itself runs in this process and holds the interpreter: a writer
+    thread would only wait for it."""
+    if args.jobs < 2 or len(args.skills) < 2 or args.emit or not nested:
+        return None
+    out_dir = args.output or DEFAULT_OUT
+    dirs = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in args.skills]
+    from skvmc.diagnostics import DiagnosticEngine
+
+    if os.path.lexists(out_dir) or not output_spares_inputs(out_dir, dirs, DiagnosticEngine()):
+        return None  # an existing folder is updated in place (mostly reading it back)
+    from skvmc.outdir import Streamed
+
+    try:
+        return Streamed(out_dir)
+    except OSError:
+        return None  # the usual write reports it
+
+
+def _compile_and_write(args, units, nested: bool, streamed) -> int:
+    from skvmc.batch import run_units
+
+    emit = args.emit
+
+    def on_done(skill) -> None:
+        if skill.usage or not skill.ok or skill.counts[0] or not all(
+                t.ok for t in skill.targets):
+            streamed.spoil()  # nothing will be written: no point in writing ahead
+            return
+        files = layout([(skill, t) for t in skill.targets], nested)
+        streamed.add({rel: (data, _mode(rel)) for rel, (data, _) in files.items()})
+
+    skills = run_units(units, jobs=args.jobs, on_done=on_done if streamed else None)
     usage = [s.usage for s in skills if s.usage]
     if usage:
         return _usage(usage[0])
@@ -260,7 +312,7 @@ def compile_targets(args: argparse.Namespace) -> int:
     out_dir, diags = args.output or DEFAULT_OUT, DiagnosticEngine()
     dirs = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in args.skills]
     if not (output_spares_inputs(out_dir, dirs, diags)
-            and write_tree(out_dir, layout(pairs, nested=len(pairs) > 1), diags)):
+            and write_tree(out_dir, layout(pairs, nested=len(pairs) > 1), diags, streamed)):
         sys.stderr.write(diags.render_all())
         return EXIT_ERROR
     return EXIT_OK

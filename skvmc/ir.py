@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from skvmc.memo import ByIdentity
+
 
 class FrozenDict(Mapping):
     """An insertion-ordered, hashable, read-only mapping used for dictionary attributes."""
@@ -266,6 +268,25 @@ class Operation:
 
     def walk(self) -> Iterator[Operation]:
         """Pre-order walk over this op and every op nested in its regions."""
+        if self.name != MODULE_OP:
+            return self._walk()
+        kept = _module_walk.get(self)  # the passes and each backend walk one module again
+        return iter(kept) if kept is not None else self._walk_and_keep()
+
+    def _walk_and_keep(self) -> Iterator[Operation]:
+        """The walk, kept on the module when it ran to the end and is small (a 1 MB skill's
+        module is walked by fewer passes, and its peak memory has a budget)."""
+        seen: list | None = []
+        for op in self._walk():
+            if seen is not None:
+                seen.append(op)
+                if len(seen) > WALK_KEEP_MAX:
+                    seen = None
+            yield op
+        if seen is not None:
+            _module_walk.put(self, tuple(seen))
+
+    def _walk(self) -> Iterator[Operation]:
         # an explicit stack: nested generators (``yield from``) cost every op its depth
         stack = [self]
         while stack:
@@ -276,6 +297,12 @@ class Operation:
 
 
 MODULE_OP = "builtin.module"
+
+# A module's walk as a tuple, kept on the module object (it dies with it): each target's
+# passes and its six backends walked the same module ~10 times. Only modules (not every
+# nested op a pass walks) and only up to WALK_KEEP_MAX ops keep one.
+_module_walk = ByIdentity(None)
+WALK_KEEP_MAX = 20_000
 
 
 def module(ops=(), attributes: Mapping | None = None, loc: Location = UNKNOWN_LOC) -> Operation:

@@ -179,3 +179,79 @@ def _update(out_dir: str, files: dict[str, tuple[bytes, int | None]]) -> Written
         for rel, want in chmods:
             os.chmod(os.path.join(out_dir, rel), want)
     return Written(written=len(changed), removed=len(stale) + len(top), kept=kept + len(chmods))
+
+
+class Streamed:
+    """A new output folder written while the compile still runs.
+
+    With ``-j N`` the parent process only waits for its workers, yet it wrote the whole folder
+    after the last result (~5,000 files for the corpus x 9 targets: 0.2-2 s of system time, a
+    serial tail that capped the speedup). Here one thread writes each result's files as it
+    arrives (``add``) into an ``AtomicDir``'s temporary folder. ``finish(files)`` renames it
+    into place only when it holds exactly ``files``, the complete folder the usual write would
+    make (same paths, same bytes objects, same modes); otherwise (a failed compile, two
+    results claiming one path, a path that cannot be written) it is discarded and False says
+    the caller writes the usual way, which also reports what went wrong."""
+
+    def __init__(self, out_dir: str):
+        import queue
+        import threading
+
+        self.folder = AtomicDir(out_dir)
+        self.folder.__enter__()
+        self.written: dict[str, tuple[bytes, int | None]] = {}
+        self.spoiled = False
+        self._closed = False
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="skvmc-output", daemon=True)
+        self._thread.start()
+
+    def add(self, files: dict[str, tuple[bytes, int | None]]) -> None:
+        self._queue.put(files)
+
+    def spoil(self) -> None:
+        """Nothing more is worth writing (a result failed): ``finish`` will discard."""
+        self.spoiled = True
+
+    def _run(self) -> None:
+        while (files := self._queue.get()) is not None:
+            for rel, (data, mode) in files.items():
+                if self.spoiled:
+                    break
+                if rel in self.written:  # the usual write decides which one wins
+                    self.spoiled = True
+                    break
+                try:
+                    self.folder.write(rel, data, mode)
+                except (OSError, ValueError):  # UnsafePath is a ValueError
+                    self.spoiled = True
+                    break
+                self.written[rel] = (data, mode)
+
+    def _stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def finish(self, files: dict[str, tuple[bytes, int | None]]) -> bool:
+        """Rename the folder into place if it holds exactly ``files``; else discard it."""
+        if self._closed:
+            return False
+        self._closed = True
+        self._stop()
+        done = self.written
+        complete = not self.spoiled and len(done) == len(files) and all(
+            (got := done.get(rel)) is not None and got[0] is data and got[1] == mode
+            for rel, (data, mode) in files.items())
+        if not complete:
+            self.folder.__exit__(RuntimeError, None, None)  # removes the temporary folder
+            return False
+        self.folder.__exit__(None, None, None)
+        return True
+
+    def discard(self) -> None:
+        """Remove the temporary folder (a no-op once finished or discarded)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop()
+        self.folder.__exit__(RuntimeError, None, None)

@@ -12,7 +12,14 @@ import networkx as nx
 
 from skvmc.bytesink import ByteSink
 from skvmc.legal import LegalOps
-from skvmc.passes.analysis.dataflow import _label, build_graph, dependences, is_schedulable
+from skvmc.memo import Bounded
+from skvmc.passes.analysis.dataflow import (
+    _label,
+    build_graph,
+    dependences,
+    effects,
+    is_schedulable,
+)
 
 TRANSPARENT = ("skill.section", "flow.parallel", "flow.branch", "flow.seq", "cap.split",
                "cap.serialize")
@@ -124,12 +131,33 @@ def to_mermaid(g: nx.DiGraph) -> str:
     return _mermaid(*_graph_parts(g))
 
 
+# What the files are made of -> the files. The files read of each node only its name (is it
+# schedulable), its label and its effects: every target of a skill rebuilds the ops (its own
+# tool names, requirement statuses) but most keep those three, so the graph is made once per
+# skill, not once per target. Small graphs only: a 1 MB skill's key and files would stay in
+# memory after its one compile.
+_MADE: Bounded = Bounded(64)
+MEMO_MAX_NODES = 2000
+
+
 def emit(inp) -> dict[str, bytes]:
     LEGAL.check(inp.module, inp.diags)
+    ops = instruction_ops(inp.module.body)
+    key = tuple((op.name, _label(op), effects(op)) for op in ops) \
+        if len(ops) <= MEMO_MAX_NODES else None
+    made = _MADE.get(key) if key is not None else None
+    if made is None:
+        made = _make(ops)
+        if key is not None:
+            _MADE.put(key, made)
+    return {"dag.dot": made[0], "dag.mmd": made[1]}
+
+
+def _make(ops) -> tuple[bytes, bytes]:
     # the dependences as plain data, not a networkx graph (the same nodes and edges, in the
     # order the graph iterates them, at a fraction of the memory)
-    deps = dependences(instruction_ops(inp.module.body))
+    deps = dependences(ops)
     labels, edges = [_label(op) for op in deps.ops], deps.sorted_edges()
     del deps
-    return {"dag.dot": _encoded(_dot_lines(labels, edges, "skill")),
-            "dag.mmd": _encoded(_mermaid_lines(labels, edges))}
+    return (_encoded(_dot_lines(labels, edges, "skill")),
+            _encoded(_mermaid_lines(labels, edges)))

@@ -108,3 +108,33 @@ def test_print_ir_escapes_and_roundtrips_awkward_strings():
     printed = print_module(m)
     assert '"weird key" = "v"' in printed and '"true" = 1' in printed
     assert parse_module(printed) == m
+
+
+def test_module_walk_is_kept_on_the_module_and_follows_rebuilds():
+    """A module's walk is computed once per module object (each backend walks it again); a
+    rebuilt module is a new object with its own walk."""
+    from skvmc import ir
+
+    inner = ir.Operation("skill.text", attributes={"text": "a"})
+    step = ir.Operation("skill.step", regions=(ir.Region((inner,)),))
+    m = ir.module([step, ir.Operation("skill.rule")])
+    first = [op.name for op in m.walk()]
+    assert first == ["builtin.module", "skill.step", "skill.text", "skill.rule"]
+    kept = ir._module_walk.get(m)
+    assert kept is not None and list(m.walk()) == list(kept)
+    assert ir._module_walk.get(m) is kept  # not walked again
+    rebuilt = m.with_ops([step])
+    assert [op.name for op in rebuilt.walk()] == ["builtin.module", "skill.step", "skill.text"]
+    assert [op.name for op in step.walk()] == ["skill.step", "skill.text"]  # not a module
+    assert ir._module_walk.get(step) is None
+
+
+def test_large_or_unfinished_module_walks_are_not_kept(monkeypatch):
+    from skvmc import ir
+
+    m = ir.module([ir.Operation("skill.rule"), ir.Operation("skill.rule")])
+    next(m.walk())  # stopped early: nothing kept
+    assert ir._module_walk.get(m) is None
+    monkeypatch.setattr(ir, "WALK_KEEP_MAX", 2)
+    assert len(list(m.walk())) == 3
+    assert ir._module_walk.get(m) is None
