@@ -55,15 +55,41 @@ def repair_code(language: str, code: str) -> tuple[str, str, str] | None:
             return "python", escaped, ESCAPED_NOTE
         code = escaped  # a one-liner now, perhaps with statements to split
     if "\n" in code:
-        return None
+        return _without_json_tail(code)
     command = _command_line(code)
     if command is not None:
         return "bash", command, "note: that was a command line, not Python; it ran as one."
     split = split_statements(code)
     if split is not None:
-        note = ("note: your code was on one line; it ran split into these lines (next time "
-                "put \\n between statements):\n" + split)
+        note = _split_note(split)
         return "python", split, (ESCAPED_NOTE + "\n" + note) if was_escaped else note
+    return _without_json_tail(code)
+
+
+def _split_note(split: str) -> str:
+    return ("note: your code was on one line; it ran split into these lines (next time put "
+            "\\n between statements):\n" + split)
+
+
+JSON_TAIL_NOTE = ("note: your code ended in a stray '}' or ']' (the JSON object closed inside "
+                  "the code string); it ran without it.")
+
+
+def _without_json_tail(code: str) -> tuple[str, str, str] | None:
+    """``code`` without one or two closing braces or brackets after its end, when the rest
+    compiles (split into statements if it is one line): the 1.5B closed its JSON action
+    inside the code string (``... file.write(name)}``) and resent it unchanged 4 times."""
+    trimmed = code
+    for _ in range(2):
+        if not trimmed or trimmed[-1] not in "}]":
+            return None
+        trimmed = trimmed[:-1].rstrip()
+        if _compiles(trimmed):
+            return "python", trimmed, JSON_TAIL_NOTE
+        if "\n" not in trimmed:
+            split = split_statements(trimmed)
+            if split is not None:
+                return "python", split, JSON_TAIL_NOTE + "\n" + _split_note(split)
     return None
 
 

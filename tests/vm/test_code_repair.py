@@ -48,7 +48,7 @@ def test_one_liners_split_into_statements(code, expected):
 
 @pytest.mark.parametrize("code", [
     "print(1)",                                   # compiles: left alone
-    "print(sum(x for x in [1]))}",                # a stray brace: no split compiles
+    "print({1)",                                  # a brace that does not close: no fix
     "import json # then with open('a') as f: x",  # a comment hides what follows
     "x = (1 2",                                   # unbalanced
     "with open('a') as",                          # cut off
@@ -62,6 +62,23 @@ def test_code_that_compiles_or_cannot_be_split_is_left_alone(code):
 def test_multi_line_code_and_other_languages_are_left_alone():
     assert repair_code("python", "x = 1\ny = 2 z = 3") is None  # only one-line programs split
     assert repair_code("bash", "echo a echo b") is None
+
+
+def test_a_json_closer_left_at_the_end_of_the_code_is_dropped():
+    # the 1.5B's cron one-liner (trace of cron-sunday-jobs), resent 4 times unchanged
+    code = ("with open('c') as f: lines = f.readlines() for line in lines: "
+            "if line.startswith('0'): name = line.split()[5]}")
+    lang, fixed, note = repair_code("python", code)
+    assert fixed == ("with open('c') as f:\n    lines = f.readlines()\n    for line in lines:\n"
+                     "        if line.startswith('0'):\n            name = line.split()[5]\n")
+    assert note.startswith("note: your code ended in a stray '}' or ']'")
+    assert repair_code("python", "import json\nprint(json.dumps([1]))]") == (
+        "python", "import json\nprint(json.dumps([1]))",
+        "note: your code ended in a stray '}' or ']' (the JSON object closed inside the code "
+        "string); it ran without it.")
+    # a closer that belongs to the code, or more than two stray ones, are left alone
+    assert repair_code("python", "x = {'a': 1}") is None
+    assert repair_code("python", "print(1)]]]") is None
 
 
 def test_a_command_line_is_run_as_one():
