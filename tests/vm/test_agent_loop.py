@@ -118,7 +118,7 @@ def test_the_same_write_again_says_the_file_holds_it_already(tmp_path):
 def test_one_line_code_that_cannot_be_split_gets_a_hint(tmp_path):
     from skvmc.vm.agent import ONE_LINE_HINT
     flat = json.dumps({"action": "exec", "language": "python",
-                       "code": "print(sum(x for x in [1, 2]))}"})  # a stray brace: no split
+                       "code": "x = 1 print({x)"})  # an unclosed brace: no split compiles
     model, outcome = _run(tmp_path, [flat, BROKEN, ANSWER])
     assert outcome.turns[0].result.endswith(ONE_LINE_HINT)
     assert "\\n between lines" in ONE_LINE_HINT
