@@ -260,3 +260,33 @@ def test_a_compiled_step_reads_a_big_file_as_its_head(tmp_path):
     model = ScriptedModel(reads[:1] + [ANSWER])
     AgentLoop(SandboxHost(tmp_path, model)).run([{"role": "user", "content": "go"}], ACT_ALL, 4)
     assert model.calls[1].messages[-1]["content"].startswith(log[:4000] + "\n... [")
+
+
+def test_a_compiled_step_does_not_end_on_its_first_error_report(tmp_path):
+    give_up = json.dumps({"action": "answer", "answer": {"error": "File not found"}})
+    model = ScriptedModel([BROKEN, give_up, FIXED, ANSWER])
+    outcome = AgentLoop(SandboxHost(tmp_path, model), refuse_give_up=True).run(
+        [{"role": "user", "content": "print 42"}], ACT_ALL, 8)
+    assert outcome.ok and outcome.value == "42"
+    assert model.calls[2].messages[-1]["content"].startswith(
+        "error: an answer that reports an error does not finish the step")
+    # a second error report is taken as the answer: the step is not held for ever
+    model = ScriptedModel([give_up, give_up])
+    outcome = AgentLoop(SandboxHost(tmp_path, model), refuse_give_up=True).run(
+        [{"role": "user", "content": "go"}], ACT_ALL, 8)
+    assert outcome.ok and outcome.value == {"error": "File not found"}
+    # the baseline loop (a harness stand-in) takes the first one
+    model = ScriptedModel([give_up])
+    outcome = AgentLoop(SandboxHost(tmp_path, model)).run(
+        [{"role": "user", "content": "go"}], ACT_ALL, 8)
+    assert outcome.ok and len(model.calls) == 1
+
+
+def test_error_reports():
+    from skvmc.vm.agent import error_report
+    assert error_report({"error": "File not found"})
+    assert error_report("Error: cannot parse the log")
+    assert not error_report({"error": "x", "count": 3})  # a result that carries an error field
+    assert not error_report("errors: 3")                  # an answer about errors
+    assert not error_report({"errors": 3})
+    assert not error_report(42)

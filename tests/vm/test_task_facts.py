@@ -91,7 +91,7 @@ def test_a_retry_says_what_the_failed_attempt_did(tmp_path):
     model, r = _ask_then_check(tmp_path, [
         '{"action": "exec", "argv": ["cat", "missing.txt"]}',
         '{"action": "read", "path": "in.txt"}',
-        '{"action": "answer", "answer": {"error": "not found"}}',
+        '{"action": "answer", "answer": "not found"}',
         '{"action": "write", "path": "out.txt", "content": "1"}',
         '{"action": "answer", "answer": "done"}',
     ], task="Write the count to `out.txt`.", turns=8)
@@ -104,7 +104,7 @@ def test_a_retry_says_what_the_failed_attempt_did(tmp_path):
     assert did.splitlines()[1:4] == [
         "1. cat missing.txt -> exit code 1: cat: missing.txt: No such file or directory",
         "2. read in.txt",
-        '3. answered {"error": "not found"}']
+        '3. answered not found']
     assert ('out.txt, which was not written; write it (with {"action": "write", "path": '
             '"out.txt", "content": "..."}, or with code that writes it)') in retry_user
     assert retry_user.endswith("Do not repeat it; fix it.")
