@@ -107,11 +107,17 @@ class SkillLibrary:
         head = re.compile(rf"\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
         signature = next((ln.strip().rstrip(":") for ln in self.definitions[name].split("\n")
                           if head.match(ln)), name)
-        return (f"note: the error is raised inside the skill's `{name}` (`{signature}`), "
+        note = (f"note: the error is raised inside the skill's `{name}` (`{signature}`), "
                 f"called by line {line_no} of your code: `{own[:160]}`. Check what that "
                 f"line passes to `{name}`.")
+        if _LIST_GIVEN.search(stderr.rstrip().rsplit("\n", 1)[-1]):
+            # a helper written for one record, given the whole list of them
+            note += f" It was given a list: call `{name}` on each item of it."
+        return note
 
 
+_LIST_GIVEN = re.compile(r"^(?:AttributeError|TypeError): 'list' object (?:has no attribute|"
+                         r"is not a mapping|cannot be interpreted)")
 _FRAME = re.compile(r'File "(?P<path>[^"\n]*)", line (?P<line>\d+), in (?P<func>\S+)')
 
 

@@ -109,7 +109,8 @@ def test_an_error_inside_the_skill_helper_names_it_and_the_callers_own_line(tmp_
     observation = model.calls[1].messages[-1]["content"]
     assert ("note: the error is raised inside the skill's `flatten` (`def flatten(obj, "
             'prefix="")`), called by line 3 of your code: `rows = flatten(users)`. Check what '
-            "that line passes to `flatten`.") in observation
+            "that line passes to `flatten`. It was given a list: call `flatten` on each item "
+            "of it.") in observation
     # the note comes before the traceback, so the output cap never cuts it off
     assert observation.index("note: the error is raised") < observation.index("Traceback")
     assert "AttributeError: 'list' object has no attribute 'items'" in observation
