@@ -180,6 +180,7 @@ class VM:
                  jit=None):
         self.program = program
         self.host = host
+        self.start_files: dict | None = None  # the workdir's files when the run started
         self.task = task
         self.inputs = dict(inputs or {})
         if isinstance(self.inputs.get("skill_dir"), str):  # bundled scripts run from there
@@ -218,6 +219,7 @@ class VM:
                               "model": self.model_name, "start": now_iso(),
                               "instructions": len(self.code),
                               "workdir": str(getattr(self.host, "workdir", ""))})
+        self.start_files = self.host.file_stamps()  # what the run found, for CHECK.OUTPUTS
         frame = Frame([None] * len(self.program.slots))
         for name, value in {"task": self.task, **self.inputs}.items():
             if name in self.program.slots:
@@ -481,13 +483,34 @@ class VM:
             return pc + 1
         return self._check_failed(fr, ops[0], pc, "; ".join(problems))
 
+    def _trace_in_workdir(self) -> str | None:
+        """The trace file's workdir-relative path when it is written there (not the task's)."""
+        workdir = getattr(self.host, "workdir", None)
+        if not self.trace_path or workdir is None:
+            return None
+        try:
+            return Path(self.trace_path).resolve().relative_to(workdir).as_posix()
+        except ValueError:
+            return None
+
     def _missing_outputs(self, missing: list[str]) -> str:
-        """What the retry is told about outputs not written. When the task's own data files
-        are here, the route offered is code that reads them: after a bare "write it", the 1.5B
-        typed a guess (200 for 14 unique contacts; 2 of 9 cron jobs) on every retry seen."""
+        """What the retry is told about outputs not written. Files made during the run (a
+        skill script's output) come first: told to read the task's raw log instead, the 1.5B
+        parsed it by hand after its script had summarized it. Else, when the task's own data
+        files are here, the route offered is code that reads them: after a bare "write it",
+        the 1.5B typed a guess (200 for 14 unique contacts; 2 of 9 cron jobs) on every retry
+        seen."""
         one = len(missing) == 1
         head = "the task asks for " + ", ".join(missing) + (
             ", which was not written" if one else ", which were not written")
+        start, trace = self.start_files, self._trace_in_workdir()
+        made = [] if start is None else [p for p, stamp in self.host.file_stamps().items()
+                                         if start.get(p) != stamp and p != trace][:3]
+        if made:  # e.g. a skill's script ran: its output, not the raw input, is the data now
+            return (f"{head}. Files made during the run: {', '.join(made)}. Write "
+                    f"{', '.join(missing)} from what they hold: with code that reads them "
+                    '({"action": "exec", "language": "python", "code": "..."}), or with a '
+                    "write action of values copied from them")
         data = []
         for path in task_inputs(self.task):
             try:

@@ -388,3 +388,19 @@ def test_a_rejected_output_is_quoted_only_by_its_head(tmp_path):
     assert r.status == "ok", r.error
     retry_prompt = model.calls[2]["messages"][1]["content"]
     assert f'(it now holds: "{"x" * 300}" ... [700 more characters])' in retry_prompt
+
+
+def test_a_missing_output_is_asked_from_the_files_the_run_made(tmp_path):
+    (tmp_path / "access.log").write_text("GET /\n", encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "exec", "argv": ["sh", "-c", "echo 1 > summary.json"]}',
+        '{"action": "answer", "answer": "done"}',
+        '{"action": "write", "path": "report.md", "content": "1 request"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="Write `report.md` about `access.log`.")
+    assert r.status == "ok", r.error
+    retry = model.calls[2]["messages"][1]["content"]
+    # the script's output is the data now, not the raw log it read
+    assert ("the task asks for report.md, which was not written. Files made during the run: "
+            "summary.json. Write report.md from what they hold") in retry
+    assert "Its data is in access.log" not in retry
