@@ -17,6 +17,7 @@ import attrs
 from skvmc import memo
 from skvmc.compile import CompileOptions
 from skvmc.diagnostics import CompileError, DiagnosticEngine
+from skvmc.memo import last_compile
 
 
 @attrs.frozen
@@ -153,8 +154,10 @@ def _compile_unit(unit: Unit, froze: list[bool]) -> SkillResult:
                 break
             if len(prepared) == 1:  # the first prefix's diagnostics belong to the skill
                 pre_end = start = len(diags.diagnostics)
+        last = i == len(unit.targets) - 1  # no later compile meets these modules
         try:
-            c = api.compile(prepared[pkey], spec, unit.options, diags=diags)
+            with last_compile() if last else contextlib.nullcontext():
+                c = api.compile(prepared[pkey], spec, unit.options, diags=diags)
         except CompileError:
             text, errors, warnings = _segment(diags, start)
             results.append(TargetResult(spec, spec, False, {}, "", text, errors, warnings))

@@ -76,11 +76,13 @@ def source_spans(module: Operation, lines: list[str]) -> dict:
     if hit is not None and hit[0] == lines:
         return dict(hit[1])
     spans = _source_spans(module, lines)
+    if not _SPANS.stores:
+        return spans
     _SPANS.put(module, (list(lines), spans))
     return dict(spans)
 
 
-_SPANS = ByIdentity(None)
+_SPANS = ByIdentity(None, for_later_compiles=True)
 
 
 def _source_spans(module: Operation, lines: list[str]) -> dict:

@@ -10,6 +10,7 @@ when full, so it stays small whatever the corpus.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import gc
 import hashlib
@@ -69,10 +70,18 @@ class ByIdentity:
     old module is kept alive, and there is no table to bound or to clean up (a weak reference
     per entry cost ~200 bytes and a callback when the op was freed)."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, for_later_compiles: bool = False):
         self.fn = fn
         self.key = object()  # a new one empties the memo (``cache_clear``)
+        # True: the value only pays off when a later compile (another target of the skill)
+        # meets the same op, so nothing is stored under ``last_compile()``
+        self.for_later_compiles = for_later_compiles
         functools.update_wrapper(self, fn)
+
+    @property
+    def stores(self) -> bool:
+        """Whether ``put`` keeps a value now."""
+        return not (self.for_later_compiles and _LAST_COMPILE.get())
 
     def __call__(self, op):
         value = self.get(op, _MISSING)
@@ -92,6 +101,8 @@ class ByIdentity:
         return default
 
     def put(self, op, value) -> None:
+        if not self.stores:
+            return
         memo = op._memo
         key = self.key
         if memo is None:
@@ -107,6 +118,21 @@ class ByIdentity:
 
     def cache_clear(self) -> None:
         self.key = object()  # entries under the old key are never read again
+
+
+_LAST_COMPILE = contextvars.ContextVar("skvmc_last_compile", default=False)
+
+
+@contextlib.contextmanager
+def last_compile():
+    """No compile after this one reads its modules (the last target of a skill): memos kept
+    for later compiles only (a printed line, the source's spans) would be dead weight, up to
+    a third of a 1 MB skill's peak memory. Per thread (a context variable)."""
+    token = _LAST_COMPILE.set(True)
+    try:
+        yield
+    finally:
+        _LAST_COMPILE.reset(token)
 
 
 _gc_lock = threading.Lock()

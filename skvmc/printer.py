@@ -165,7 +165,7 @@ def print_op(op: Operation, debuginfo: bool = False, indent: int = 0) -> str:
 
 # The printed line of an op without regions, by op object: every target of a skill prints
 # its module, and the ops no per-target pass rebuilt are the same objects in each.
-_LEAVES = ByIdentity(None)
+_LEAVES = ByIdentity(None, for_later_compiles=True)
 
 
 def _print_into(op: Operation, out: list[str], debuginfo: bool, indent: int) -> None:
