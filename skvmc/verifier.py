@@ -48,6 +48,7 @@ class _Summary:
 
 
 _NO_DEFS: frozenset = frozenset()
+_CLEAN = _Summary(True, (), _NO_DEFS, 0)  # nothing wrong, used or defined inside
 
 
 def _summarize(op: Operation) -> _Summary:
@@ -74,6 +75,8 @@ def _summarize(op: Operation) -> _Summary:
             if s.count:
                 defs.append(s.defs)
                 count += s.count
+    if ok and not free and not count:
+        return _CLEAN  # most ops: one shared summary instead of one kept on each
     names = frozenset().union(*defs) if len(defs) > 1 else (defs[0] if defs else _NO_DEFS)
     return _Summary(ok and len(names) == count, tuple(free), names, count)
 
