@@ -13,7 +13,9 @@ driver looks at ``engine.has_errors`` at the end and picks the exit code.
 from __future__ import annotations
 
 import os
+import re
 import sys
+from array import array
 from collections.abc import Iterable
 
 import attrs
@@ -35,17 +37,44 @@ class Diagnostic:
         return attrs.evolve(self, severity=severity)
 
 
+class _Lines:
+    """A text's lines, found on demand: the text and where each line starts (an array of
+    ints, ~8 bytes a line, made on the first look-up) instead of a str per line (a 1 MB skill
+    has ~10^5 lines, kept for the whole compile in case a diagnostic quotes one)."""
+
+    __slots__ = ("text", "starts")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts: array | None = None
+
+    def _starts(self) -> array:
+        if self.starts is None:
+            self.starts = array("q", [0])
+            self.starts.extend(m.end() for m in re.finditer("\n", self.text))
+        return self.starts
+
+    def __len__(self) -> int:
+        return len(self._starts())
+
+    def __getitem__(self, i: int) -> str:
+        """Line ``i`` (0 <= i < len): what ``text.split("\n")[i]`` is."""
+        starts = self._starts()
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(self.text)
+        return self.text[starts[i]:end]
+
+
 class SourceManager:
     """Maps a location's file (as the IR names it) to the path shown to the user and its text."""
 
     def __init__(self):
         self._display: dict[str, str] = {}
-        self._text: dict[str, list[str]] = {}
+        self._text: dict[str, _Lines | tuple] = {}
 
     def add(self, file: str, display_path: str, text: str | None = None) -> None:
         self._display[file] = display_path
         if text is not None:
-            self._text[file] = text.split("\n")
+            self._text[file] = _Lines(text)
 
     def display(self, file: str) -> str:
         return self._display.get(file, file)
@@ -58,9 +87,9 @@ class SourceManager:
                 from skvmc.fsutil import read_limited
 
                 data = read_limited(path, 64 << 20, "source").decode("utf-8", "replace")
-                lines = data.replace("\r\n", "\n").lstrip("\ufeff").split("\n")
+                lines = _Lines(data.replace("\r\n", "\n").lstrip("\ufeff"))
             except (OSError, ValueError):
-                lines = []
+                lines = ()  # no lines to quote
             self._text[file] = lines
         if 1 <= line <= len(lines):
             return lines[line - 1]
