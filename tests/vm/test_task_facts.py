@@ -47,6 +47,11 @@ def _ask_then_check(tmp_path, replies, task, turns=4, retries=1):
     return model, r
 
 
+def _user_message(model, call: int) -> str:
+    """The user message (task, facts, retry feedback) of the model's ``call``-th ASK turn."""
+    return model.calls[call]["messages"][1]["content"]
+
+
 @pytest.mark.parametrize("task,inputs", [
     ("From `sales.csv` build `monthly.json`: keys are months.", ["sales.csv"]),
     ("Read `a.csv` and `b.csv`, then save the merged rows as merged.csv.", ["a.csv", "b.csv"]),
@@ -66,7 +71,7 @@ def test_a_missing_output_is_asked_of_code_when_the_task_data_is_here(tmp_path):
         '{"action": "answer", "answer": "done"}',
     ], task="`signups.csv` lists signups (`example.csv` shows one). Write the count to `n.txt`.")
     assert r.status == "ok", r.error
-    retry = model.calls[1]["messages"][1]["content"]
+    retry = _user_message(model, 1)
     # the data file that exists is named; the example the task only mentions is not
     assert ("the task asks for n.txt, which was not written. Its data is in signups.csv: "
             "write code that reads it and writes n.txt, and run it with "
@@ -82,7 +87,7 @@ def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
         '{"action": "answer", "answer": "done"}',
     ], task="Write the count to `out.txt`.")
     assert r.status == "ok", r.error
-    assert "out.txt, which was not written" in model.calls[1]["messages"][1]["content"]
+    assert "out.txt, which was not written" in _user_message(model, 1)
     assert (tmp_path / "out.txt").read_text() == "1"  # typed, and printed by a command first
 
 
@@ -96,8 +101,8 @@ def test_a_retry_says_what_the_failed_attempt_did(tmp_path):
         '{"action": "answer", "answer": "done"}',
     ], task="Write the count to `out.txt`.", turns=8)
     assert r.status == "ok", r.error
-    first_user = model.calls[0]["messages"][1]["content"]
-    retry_user = model.calls[3]["messages"][1]["content"]
+    first_user = _user_message(model, 0)
+    retry_user = _user_message(model, 3)
     assert "previous attempt" not in first_user
     assert retry_user.startswith("Write the count to `out.txt`.")
     did = retry_user[retry_user.index("Your previous attempt did:"):]
@@ -268,7 +273,7 @@ def test_check_outputs_retries_on_a_broken_json_output(tmp_path):
         '{"action": "write", "path": "s.json", "content": "{\\"n\\": 1}"}',
         '{"action": "answer", "answer": "done"}',
     ], task="Write `s.json`: a JSON object with the keys `n` and `m`.")
-    retry_prompt = model.calls[2]["messages"][1]["content"]
+    retry_prompt = _user_message(model, 2)
     assert "s.json is not valid JSON" in retry_prompt
     # the retry starts over, so it is shown what the rejected file holds
     assert "(it now holds: \"{'n': 1\")" in retry_prompt
@@ -285,7 +290,7 @@ def test_check_outputs_retries_until_the_markdown_headings_are_there(tmp_path):
         '{"action": "answer", "answer": "done"}',
     ], task="Write `r.md` with the section `## Overview`.")
     assert r.status == "ok", r.error
-    retry_prompt = model.calls[2]["messages"][1]["content"]
+    retry_prompt = _user_message(model, 2)
     assert "r.md lacks the heading line(s) the task gives: `## Overview`" in retry_prompt
     assert (tmp_path / "r.md").read_text() == "## Overview\nfine"
 
@@ -316,7 +321,7 @@ def test_facts_reach_the_user_message(tmp_path):
         halt 0
     """, tmp_path, model, task="sum it")
     assert r.status == "ok"
-    user = model.calls[0]["messages"][1]["content"]
+    user = _user_message(model, 0)
     assert user.startswith("sum it") and "Already known:\n\nthe header is id,amount" in user
 
 
@@ -360,7 +365,7 @@ def test_a_fact_is_capped(tmp_path):
         halt 0
     """, tmp_path, model, task="t")
     assert r.status == "ok"
-    user = model.calls[0]["messages"][1]["content"]
+    user = _user_message(model, 0)
     assert "x" * FACT_CAP in user and "[50 more characters]" in user
 
 
@@ -386,7 +391,7 @@ def test_a_rejected_output_is_quoted_only_by_its_head(tmp_path):
         '{"action": "answer", "answer": "done"}',
     ], task="Write `r.md` with the section `## Overview`.")
     assert r.status == "ok", r.error
-    retry_prompt = model.calls[2]["messages"][1]["content"]
+    retry_prompt = _user_message(model, 2)
     assert f'(it now holds: "{"x" * 300}" ... [700 more characters])' in retry_prompt
 
 
@@ -399,7 +404,7 @@ def test_a_missing_output_is_asked_from_the_files_the_run_made(tmp_path):
         '{"action": "answer", "answer": "done"}',
     ], task="Write `report.md` about `access.log`.")
     assert r.status == "ok", r.error
-    retry = model.calls[2]["messages"][1]["content"]
+    retry = _user_message(model, 2)
     # the script's output is the data now, not the raw log it read
     assert ("the task asks for report.md, which was not written. Files made during the run: "
             "summary.json. Write report.md from what they hold") in retry
