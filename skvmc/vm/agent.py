@@ -493,6 +493,8 @@ class AgentLoop:
         r = self.host.run(argv, cancel=self.cancel, timeout=self._remaining(),
                           network=self.network)
         self.last_exit = r.exit_code
+        if self.provenance is not None:
+            self.provenance.ran(r.exit_code, r.stdout)
         parts = [f"exit code {r.exit_code}" + (" (timed out)" if r.timed_out else "")]
         if note:
             parts.append(note)

@@ -499,7 +499,9 @@ class VM:
         parsed it by hand after its script had summarized it. Else, when the task's own data
         files are here, the route offered is code that reads them: after a bare "write it",
         the 1.5B typed a guess (200 for 14 unique contacts; 2 of 9 cron jobs) on every retry
-        seen."""
+        seen. A one-line value a command printed is offered as the write route first: told only
+        to write code, the 0.5B left `grep -c`'s correct count and wrote a broken script
+        (log-count-errors)."""
         one = len(missing) == 1
         head = "the task asks for " + ", ".join(missing) + (
             ", which was not written" if one else ", which were not written")
@@ -518,6 +520,14 @@ class VM:
                     data.append(path)
             except SandboxError:
                 continue
+        value = self.provenance.printed()
+        if one and value is not None:  # offer both routes: the value a command printed ...
+            code = (f"write code that reads {', '.join(data[:3])} and writes {missing[0]}"
+                    if data else f"write code that writes {missing[0]}")
+            return (f"{head}. Your last command printed {json.dumps(value)}. If that is what "
+                    f'{missing[0]} should hold, write it with {{"action": "write", "path": '
+                    f'"{missing[0]}", "content": "..."}}; if not, {code} and run it with '
+                    '{"action": "exec", "language": "python", "code": "..."}')
         if data:
             return (f"{head}. Its data is in {', '.join(data[:3])}: write code that reads "
                     f"{'it' if len(data) == 1 else 'them'} and writes {', '.join(missing)}, "

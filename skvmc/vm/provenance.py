@@ -18,6 +18,7 @@ import threading
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 SMALL_OUTPUT = 2000  # characters: a value, a list or a short report; longer files are not judged
 SEEN_CAP = 1 << 20  # characters of observations kept per run
+PRINTED_VALUE = 80  # characters: a one-line stdout this short is a value (a count, a total)
 
 
 def _numbers(text: str) -> list[str]:
@@ -39,6 +40,7 @@ class Provenance:
         self._seen: list[str] = []
         self._size = 0
         self._typed: dict[str, str] = {}
+        self._printed: str | None = None
         self._lock = threading.Lock()
 
     def saw(self, text: str) -> None:
@@ -47,6 +49,20 @@ class Provenance:
                 chunk = str(text)[:SEEN_CAP - self._size]
                 self._seen.append(chunk)
                 self._size += len(chunk)
+
+    def ran(self, exit_code: int, stdout: str) -> None:
+        """A command finished: a successful one whose whole stdout is one short line is the
+        value it printed; one that printed more replaces it with nothing (not a value)."""
+        out = (stdout or "").strip()
+        if exit_code != 0 or not out:
+            return
+        with self._lock:
+            self._printed = out if len(out) <= PRINTED_VALUE and "\n" not in out else None
+
+    def printed(self) -> str | None:
+        """The one-line value the last successful command with output printed, if any."""
+        with self._lock:
+            return self._printed
 
     def typed(self, path: str, content: str) -> None:
         with self._lock:

@@ -79,6 +79,42 @@ def test_a_missing_output_is_asked_of_code_when_the_task_data_is_here(tmp_path):
     assert '"action": "write"' not in retry
 
 
+def test_a_value_a_command_printed_is_offered_as_the_write_route(tmp_path):
+    (tmp_path / "app.log").write_text("1 ERROR a\n2 INFO b\n3 ERROR c\n", encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "exec", "argv": ["grep", "-c", "ERROR", "app.log"]}',
+        '{"action": "answer", "answer": {"count": 2}}',
+        '{"action": "write", "path": "n.txt", "content": "2"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="Count the `ERROR` lines of `app.log` and write the count to `n.txt`.")
+    assert r.status == "ok", r.error
+    retry = _user_message(model, 2)
+    assert ('the task asks for n.txt, which was not written. Your last command printed "2". '
+            'If that is what n.txt should hold, write it with {"action": "write", "path": '
+            '"n.txt", "content": "..."}; if not, write code that reads app.log and writes '
+            "n.txt") in retry
+    assert (tmp_path / "n.txt").read_text() == "2"
+
+
+@pytest.mark.parametrize("stdout_code", [
+    "print('a'); print('b')",  # two lines: a listing, not a value
+    "print('x' * 81)",  # longer than a value
+    "import sys; print('7'); sys.exit(1)",  # a failed command printed nothing usable
+])
+def test_only_a_short_one_line_output_of_a_successful_command_counts_as_printed(
+        tmp_path, stdout_code):
+    (tmp_path / "app.log").write_text("1 ERROR a\n", encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, [
+        json.dumps({"action": "exec", "language": "python", "code": stdout_code}),
+        '{"action": "answer", "answer": "done"}',
+        '{"action": "write", "path": "n.txt", "content": "1"}',
+        '{"action": "answer", "answer": "done"}',
+    ], task="Count the `ERROR` lines of `app.log` and write the count to `n.txt`.")
+    retry = _user_message(model, 2)
+    assert "Your last command printed" not in retry
+    assert "Its data is in app.log: write code that reads it" in retry
+
+
 def test_check_outputs_passes_when_written_and_retries_otherwise(tmp_path):
     model, r = _ask_then_check(tmp_path, [
         '{"action": "answer", "answer": "done"}',
