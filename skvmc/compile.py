@@ -74,6 +74,10 @@ class CompileOptions:
     # choice the target's profile supports ("auto"; see skvmc/backends/granularity.py)
     granularity: str = attrs.field(default="auto", validator=attrs.validators.in_(
         ("auto", "whole", "split")))
+    # prompt: how the skill reaches the model in its harness ("auto": from the measurements in
+    # targets/bindings; a route name forces it, to measure that route)
+    binding_route: str = attrs.field(default="auto", validator=attrs.validators.in_(
+        ("auto", "skill-folder", "context-file", "context-pointer")))
 
     @property
     def bundle_limits(self):
@@ -297,7 +301,7 @@ def compile(skill, target, options: CompileOptions | None = None, *,
                        skill_dir=parsed.skill_dir, source_text=parsed.text, results=ctx.results,
                        diagnostics=[short(d) for d in mine], timings=timings, pipeline=text,
                        mode=options.mode, diags=diags, bundle=parsed.bundle,
-                       granularity=options.granularity,
+                       granularity=options.granularity, binding_route=options.binding_route,
                        report_timings=options.report_timings)
     files: dict[str, bytes] = {}
     names = options.backends or tuple(BACKENDS)

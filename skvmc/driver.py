@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--granularity", choices=("auto", "whole", "split"), default="auto",
                    help="bytecode: the skill as one agent loop (whole), one VM step per "
                         "instruction (split), or as the target's profile supports (auto)")
+    p.add_argument("--binding-route", default="auto",
+                   choices=("auto", "skill-folder", "context-file", "context-pointer"),
+                   help="how the skill reaches the model in its harness: as measured for the "
+                        "target (auto), or this route (to measure it)")
     add_pipeline_args(p)
     return p
 
@@ -72,7 +76,7 @@ def options_from_args(args: argparse.Namespace):
                           werror=args.werror, report_timings=args.report_timings,
                           max_bundle_file=args.max_bundle_file_size,
                           max_bundle_size=args.max_bundle_size,
-                          granularity=args.granularity)
+                          granularity=args.granularity, binding_route=args.binding_route)
 
 
 def parse_targets(text: str, diags=None) -> list[str] | str:

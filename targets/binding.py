@@ -59,12 +59,18 @@ def body_budget(model) -> int:
 _LOOKUP = object()
 
 
-def choose(model, harness, body_tokens: int, rec=_LOOKUP) -> Binding:
+def choose(model, harness, body_tokens: int, rec=_LOOKUP, requested: str = "auto") -> Binding:
     """The route for this model+harness and a compiled body of ``body_tokens`` tokens;
-    ``rec`` is the measurement (default: the shipped one for this pair, if any)."""
+    ``rec`` is the measurement (default: the shipped one for this pair, if any);
+    ``requested``: a route name forces that route (``--binding-route``, to measure it)."""
     if harness.skill_format != "skill-md":
         return Binding("skill-folder", f"{harness.name} has no skill discovery; its own "
                        f"format ({harness.skill_format}) is the layout")
+    if requested != "auto":
+        if requested != "skill-folder" and harness.context_file is None:
+            return Binding("skill-folder", f"--binding-route={requested} asked for, but "
+                           f"{harness.name} has no always-read context file")
+        return Binding(requested, f"requested (--binding-route={requested})")
     if rec is _LOOKUP:
         rec = measurement(model, harness)
     if rec is None:

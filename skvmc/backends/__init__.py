@@ -68,6 +68,7 @@ class BackendInput:
     diags: object = None  # the DiagnosticEngine: backends report illegal ops there
     bundle: object = None  # skvmc.frontend.bundle.BundleReader: safe, once-per-skill reads
     granularity: str = "auto"  # CompileOptions.granularity
+    binding_route: str = "auto"  # CompileOptions.binding_route
     outputs: dict = attrs.field(factory=dict)  # output record type -> record
 
     def result(self, kind):

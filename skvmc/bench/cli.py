@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "several times slower; the factor is recorded in the results)")
     p.add_argument("--granularity", choices=("auto", "whole", "split"), default="auto",
                    help="compiled conditions: as the profile chooses, or forced (to measure it)")
+    p.add_argument("--binding-route", default="auto",
+                   choices=("auto", "skill-folder", "context-file", "context-pointer"),
+                   help="harness runs: the compiled skill's binding route, as measured for the "
+                        "target or forced (to measure a route)")
     p.add_argument("--max-steps", type=int, default=8, help="agent turns per step")
     p.add_argument("--max-tokens", type=int, default=512, help="max tokens per model call")
     p.add_argument("--jit-warmup", type=int, default=2,
@@ -180,7 +184,8 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
         if args.harness:
             harness_bench.stop_server(work)
     meta = {"model": args.model, "target": args.target, "harness": args.harness,
-            "granularity": args.granularity, "timeout_scale": args.timeout_scale,
+            "granularity": args.granularity, "binding_route": args.binding_route,
+            "timeout_scale": args.timeout_scale,
             "tasks_dir": str(tasks_dir),
             "runs": args.runs, "conditions": conditions, "date": started,
             "planned_runs": total, "finished_runs": len(records),

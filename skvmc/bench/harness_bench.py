@@ -33,8 +33,8 @@ CONDITIONS = ("no-skill", "original", "compiled")
 class LayoutCache:
     """The compiled layout (relative path -> bytes) per skill, compiled once per bench."""
 
-    def __init__(self, target: str):
-        self.target = target
+    def __init__(self, target: str, binding_route: str = "auto"):
+        self.target, self.binding_route = target, binding_route
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
 
@@ -47,7 +47,8 @@ class LayoutCache:
             if key not in self._cache:
                 try:
                     got = compile(str(skill_dir), self.target,
-                                  CompileOptions(backends=("prompt", "report")))
+                                  CompileOptions(backends=("prompt", "report"),
+                                                 binding_route=self.binding_route))
                     report = json.loads(got.files["report.json"])
                     layout = {p: b for p, b in got.files.items()
                               if p not in ARTIFACTS}
@@ -227,7 +228,7 @@ class Work:
     def __init__(self, args, out: Path, work_root: Path | None):
         self.harness = harness_cli.get(args.harness)
         self.args, self.out, self.work_root = args, out, work_root
-        self.layouts = LayoutCache(args.target)
+        self.layouts = LayoutCache(args.target, getattr(args, "binding_route", "auto"))
         self.server = None
         self.old_sigterm = None
         self.endpoint: harness_cli.Endpoint | None = None

@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 
 from skvmc.bench import harness_bench, harness_cli
@@ -151,6 +152,63 @@ def test_shipped_measurements_drive_the_compiled_layout():
             assert "## Skill `csv-report`" in text
             if route == "context-file":
                 assert "csv.DictReader" in text and ".agents/skills/csv-report/" in text
+
+
+def test_a_requested_route_overrides_the_measurement(pair):
+    model, harness = pair
+    rec = _rec(skillLoading={"loaded": 4, "runs": 4})
+    b = binding.choose(model, harness, 300, rec=rec, requested="context-file")
+    assert b.route == "context-file" and b.reason == "requested (--binding-route=context-file)"
+    # a harness without a context file cannot take a context route, whatever is asked
+    no_context = get_harness("hermes")
+    assert no_context.context_file is None
+    b = binding.choose(model, no_context, 300, rec=rec, requested="context-pointer")
+    assert b.route == "skill-folder" and "no always-read context file" in b.reason
+
+
+@pytest.mark.parametrize("route", ["context-file", "context-pointer"])
+def test_a_context_route_states_the_working_rules_with_the_harness_tools(route):
+    files, report = harness_bench.LayoutCache("qwen2.5-coder-1.5b+pi", route).files(SKILL)
+    assert report["binding"]["route"] == route
+    text = files["AGENTS.md"].decode()
+    rules = text.split("How to work on such a task here:\n", 1)[1].split("\n\n", 1)[0]
+    assert rules.splitlines() == [
+        "1. Read the files the task names with the `read` tool before you write anything.",
+        "2. Compute every number, count, total or list with a short python3 script: write it "
+        "with the `write` tool and run it with the `bash` tool (`python3 script.py`), and use "
+        "what it prints. Never work a value out yourself.",
+        "3. Let that script write the output file the task asks for.",
+        "4. Then read the output file back with the `read` tool and check it against the task "
+        "before you finish.",
+        "5. When a command fails, fix the cause and run it again: an error message is not a "
+        "result."]
+    # the skill-folder route writes no context file, so no rules reach the model
+    files, _ = harness_bench.LayoutCache("qwen2.5-coder-1.5b+pi", "skill-folder").files(SKILL)
+    assert "AGENTS.md" not in files
+
+
+def test_working_rules_follow_the_harness_tools_and_the_skill():
+    from skvmc.backends.harness_rules import working_rules
+
+    codex = working_rules(get_harness("codex"), computes=True)
+    assert any("`exec_command` tool" in r for r in codex)
+    lookup = working_rules(get_harness("pi"), computes=False)  # nothing to compute
+    assert not any("python3" in r for r in lookup) and len(lookup) == 3
+    bare = attrs.evolve(get_harness("pi"), tools={})
+    assert working_rules(bare, computes=True) == []
+
+
+def test_binding_route_flag_reaches_the_compile(tmp_path):
+    from skvmc.cli import main as skvmc_main
+
+    out = tmp_path / "out"
+    code = skvmc_main([str(SKILL), "--target=qwen2.5-coder-1.5b+pi",
+                       "--binding-route=context-pointer", "-o", str(out)])
+    assert code == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["binding"]["route"] == "context-pointer"
+    assert "load its instructions: read `.agents/skills/csv-report/SKILL.md`" in (
+        out / "AGENTS.md").read_text()
 
 
 def test_skill_loaded_reads_tool_calls():
