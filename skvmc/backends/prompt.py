@@ -29,6 +29,7 @@ from skvmc.edits import Edit, apply_edits, compute_edits, frontmatter_line_count
 from skvmc.frontend.bundle import BundleReader
 from skvmc.frontend.refs import list_bundle
 from skvmc.ir import thaw
+from skvmc.passes.bind_env import bind_markdown_paths
 from skvmc.passes.results import DeadStepElimResult
 from skvmc.targets import binding
 from skvmc.tokens import count_tokens
@@ -129,10 +130,26 @@ def context_text(inp, route: str, skill_md: str) -> str:
     if route == "context-pointer":
         return "\n".join(lines)
     bundled = bundle_files(inp.skill_dir, inp.bundle) if os.path.isdir(inp.skill_dir) else []
-    if bundled:  # the body's relative paths point into the skill folder, not the cwd
+    body = _body(skill_md).lstrip("\n")
+    bound = bind_markdown_paths(body, commandable(bundled), root)
+    if bound != body:  # the model runs commands from the workdir, where this file is
+        lines += [f"Its folder is `{root}/`. The commands below name its files from the "
+                  "working directory; other relative paths here are relative to that "
+                  "folder.", ""]
+    elif bundled:  # the body's relative paths point into the skill folder, not the cwd
         lines += [f"Its folder is `{root}/`; paths in these instructions (such as "
                   f"`{bundled[0]}`) are relative to that folder.", ""]
-    return "\n".join(lines) + "\n" + _body(skill_md).lstrip("\n")
+    return "\n".join(lines) + "\n" + bound
+
+
+SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl")
+
+
+def commandable(bundled: list[str]) -> list[str]:
+    """The bundle files a command in the body names from the skill folder: those under one of
+    its folders, and its top-level scripts. A top-level data file (``data.csv``) is left out:
+    a command may mean the user's file of that name."""
+    return [f for f in bundled if "/" in f or f.endswith(SCRIPT_SUFFIXES)]
 
 
 def compiled_skill_md(inp):

@@ -182,6 +182,9 @@ def test_a_context_route_states_the_working_rules_with_the_harness_tools(route):
         "before you finish.",
         "5. When a command fails, fix the cause and run it again: an error message is not a "
         "result."]
+    if route == "context-file":  # the body is read from the workdir: commands name the folder
+        assert "`python3 .agents/skills/csv-report/scripts/csvsum.py FILE COLUMN`" in text
+        assert "The commands below name its files from the working directory" in text
     # the skill-folder route writes no context file, so no rules reach the model
     files, _ = harness_bench.LayoutCache("qwen2.5-coder-1.5b+pi", "skill-folder").files(SKILL)
     assert "AGENTS.md" not in files

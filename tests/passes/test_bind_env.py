@@ -167,3 +167,31 @@ def test_corpus(skill):
     report = ctx.report["bind-env"]
     assert set(report) == {"deps", "vars", "paths"}
     assert len(env_ops(out, "env.requires")) <= 1
+
+
+def test_bind_markdown_paths_binds_commands_and_fences_only():
+    from skvmc.passes.bind_env import bind_markdown_paths
+
+    text = ("Run `python3 scripts/x.py in.csv` for totals; see `scripts/x.py` for how.\n"
+            "```bash\n"
+            "bash scripts/run.sh && cat ./scripts/x.py\n"
+            "```\n"
+            "Outside again: `python3 scripts/x.py` and $ROOT/scripts/x.py.\n"
+            "~~~~\n"
+            "```\n"
+            "python3 scripts/x.py\n"
+            "~~~~\n")
+    root = ".agents/skills/s"
+    got = bind_markdown_paths(text, ["scripts/x.py", "scripts/run.sh"], root)
+    assert got == (
+        f"Run `python3 {root}/scripts/x.py in.csv` for totals; see `scripts/x.py` for how.\n"
+        "```bash\n"
+        f"bash {root}/scripts/run.sh && cat {root}/scripts/x.py\n"
+        "```\n"
+        f"Outside again: `python3 {root}/scripts/x.py` and $ROOT/scripts/x.py.\n"
+        "~~~~\n"
+        "```\n"  # a shorter fence of another kind does not close a ~~~~ block
+        f"python3 {root}/scripts/x.py\n"
+        "~~~~\n")
+    assert bind_markdown_paths(got, ["scripts/x.py", "scripts/run.sh"], root) == got
+    assert bind_markdown_paths(text, [], root) == text
