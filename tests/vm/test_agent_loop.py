@@ -34,22 +34,22 @@ def test_a_repeated_failure_is_not_run_again_and_resamples(tmp_path):
                                                      0.0]
 
 
-def test_the_step_ends_after_three_repeats_in_a_row(tmp_path):
+def test_the_step_ends_after_two_repeats_in_a_row(tmp_path):
     model, outcome = _run(tmp_path, [BROKEN] * 8)
     assert not outcome.ok
-    assert outcome.error == "the model repeated the same action 3 times in a row"
-    assert len(model.calls) == 4  # the first run and three repeats, not the 8-turn budget
+    assert outcome.error == "the model repeated the same action 2 times in a row"
+    assert len(model.calls) == 3  # the first run and two repeats, not the 8-turn budget
 
 
 def test_a_repeated_success_runs_again_and_same_output_counts_as_a_repeat(tmp_path):
     # rerunning a command that worked may be deliberate (the files changed): it runs, but the
-    # same output again is not shown again, and three in a row end the step
+    # same output again is not shown again, and two in a row end the step
     model, outcome = _run(tmp_path, [FIXED] * 8)
-    assert len(list((tmp_path / ".skvm").iterdir())) == 4  # every copy ran
+    assert len(list((tmp_path / ".skvm").iterdir())) == 3  # every copy ran
     assert outcome.turns[0].result.startswith("exit code 0")
     assert outcome.turns[1].result.startswith("error: you did exactly this before and got "
                                               "the same result")
-    assert not outcome.ok and "repeated the same action 3 times" in outcome.error
+    assert not outcome.ok and "repeated the same action 2 times" in outcome.error
 
 
 def test_a_rerun_with_new_output_is_shown(tmp_path):
@@ -93,8 +93,8 @@ def test_rereading_a_changed_file_shows_it(tmp_path):
 def test_endless_rereads_end_the_step(tmp_path):
     (tmp_path / "data.txt").write_text("same", encoding="utf-8")
     model, outcome = _run(tmp_path, [READ] * 8)
-    assert not outcome.ok and "repeated the same action 3 times" in outcome.error
-    assert len(model.calls) == 4
+    assert not outcome.ok and "repeated the same action 2 times" in outcome.error
+    assert len(model.calls) == 3
 
 
 def test_a_long_failed_observation_keeps_its_last_line_in_the_trace(tmp_path):

@@ -157,7 +157,7 @@ def test_baseline_runner(tmp_path):
 
 
 def test_baseline_out_of_steps(tmp_path):
-    model = ScriptedModel([json.dumps({"action": "read", "path": "x"})] * 3)
+    model = ScriptedModel([json.dumps({"action": "read", "path": p}) for p in "xyz"])
     r = run_baseline("skill", "task", SandboxHost(tmp_path, model), max_steps=3)
     assert r.exit_code == 1 and "3 turns" in r.error
 
