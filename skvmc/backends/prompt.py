@@ -24,7 +24,7 @@ import os
 
 import attrs
 
-from skvmc.backends import PromptOutput, harness_rules, prompt_policy
+from skvmc.backends import PromptOutput, prompt_policy
 from skvmc.edits import Edit, apply_edits, compute_edits, frontmatter_line_count
 from skvmc.frontend.bundle import BundleReader
 from skvmc.frontend.refs import list_bundle
@@ -124,10 +124,6 @@ def context_text(inp, route: str, skill_md: str) -> str:
     if route == "context-pointer":
         how = binding.load_call(harness, f"{root}/SKILL.md", name)
         lines += [f"Before working on such a task, load its instructions: {how}.", ""]
-    rules = harness_rules.working_rules(harness, harness_rules.needs_computing(inp))
-    if rules:
-        lines += ["How to work on such a task here:", *rules, ""]
-    if route == "context-pointer":
         return "\n".join(lines)
     bundled = bundle_files(inp.skill_dir, inp.bundle) if os.path.isdir(inp.skill_dir) else []
     body = _body(skill_md).lstrip("\n")
