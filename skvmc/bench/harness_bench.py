@@ -158,7 +158,7 @@ def run_unit(task: runner.Task, condition: str, index: int, *, harness: harness_
         transcript_dir = out_dir / "transcripts"
         transcript_dir.mkdir(parents=True, exist_ok=True)
         name = key.replace("|", "--")
-        (transcript_dir / f"{name}.jsonl").write_text(out, encoding="utf-8")
+        (transcript_dir / f"{name}.jsonl").write_text(harness.kept(out), encoding="utf-8")
         (transcript_dir / f"{name}.stderr").write_text(err[-20000:], encoding="utf-8")
         session = harness.session(home)
         if session:

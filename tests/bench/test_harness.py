@@ -203,3 +203,21 @@ def test_skill_loaded_reads_tool_calls():
     assert not harness_cli.skill_loaded(called_as_tool, "csv-report")
     assert harness_cli.skill_called_as_tool(called_as_tool, "csv-report")
     assert not harness_cli.skill_called_as_tool(t, "csv-report")
+
+
+def test_pi_transcripts_are_kept_without_streaming_updates():
+    pi = harness_cli.get("pi")
+    end = {"type": "message_end", "message": {
+        "role": "assistant", "usage": {"input": 10, "output": 2},
+        "content": [{"type": "toolCall", "id": "c1", "name": "bash",
+                     "arguments": {"command": "ls"}}]}}
+    stream = "".join(json.dumps(e) + "\n" for e in (
+        {"type": "agent_start"},
+        {"type": "message_update", "message": {"content": [{"type": "text", "text": "l"}]}},
+        {"type": "message_update", "message": {"content": [{"type": "text", "text": "ls"}]}},
+        end, {"type": "tool_execution_end", "toolCallId": "c1", "isError": False}))
+    kept = pi.kept(stream)
+    assert '"message_update"' not in kept and kept.count("\n") == 3
+    assert pi.parse(kept) == pi.parse(stream)
+    # other harnesses keep their stream as it is
+    assert harness_cli.get("opencode").kept(stream) == stream
