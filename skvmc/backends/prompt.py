@@ -14,7 +14,9 @@
 - Binding route (:mod:`skvmc.targets.binding`): where the model measurably does not load
   skills by itself, the harness's always-read context file (AGENTS.md ...) also gets the
   compiled instructions (``context-file``) or a note naming the tool that loads them
-  (``context-pointer``). report.json ``binding`` says which route and why.
+  (``context-pointer``). report.json ``binding`` says which route and why. With either, pi
+  also gets :mod:`skvmc.backends.output_check`'s extension (outputs the task asks for and
+  the model did not write are asked for once more).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import os
 
 import attrs
 
-from skvmc.backends import PromptOutput, prompt_policy
+from skvmc.backends import PromptOutput, output_check, prompt_policy
 from skvmc.edits import Edit, apply_edits, compute_edits, frontmatter_line_count
 from skvmc.frontend.bundle import BundleReader
 from skvmc.frontend.refs import list_bundle
@@ -100,6 +102,10 @@ def emit(inp) -> dict[str, bytes]:
     if chosen.route != "skill-folder":
         record["file"] = harness.context_file
         files[harness.context_file] = context_text(inp, chosen.route, text).encode("utf-8")
+        check = output_check.files_for(harness)  # the model is weak here: check its outputs
+        if check:
+            record["output_check"] = sorted(check)[0]
+            files.update(check)
     inp.publish(PromptOutput(text, skill_file(harness, name), [e.to_json() for e in edits],
                              refused, record))
     return files
