@@ -78,6 +78,9 @@ class CompileOptions:
     # targets/bindings; a route name forces it, to measure that route)
     binding_route: str = attrs.field(default="auto", validator=attrs.validators.in_(
         ("auto", "skill-folder", "context-file", "context-pointer")))
+    # prompt: with a context route, also the harness-side output check (pi's extension);
+    # off by default: measured in pi with the 1.5B, its follow-ups recovered 0 of 3 runs
+    harness_output_check: bool = False
 
     @property
     def bundle_limits(self):
@@ -302,6 +305,7 @@ def compile(skill, target, options: CompileOptions | None = None, *,
                        diagnostics=[short(d) for d in mine], timings=timings, pipeline=text,
                        mode=options.mode, diags=diags, bundle=parsed.bundle,
                        granularity=options.granularity, binding_route=options.binding_route,
+                       harness_output_check=options.harness_output_check,
                        report_timings=options.report_timings)
     files: dict[str, bytes] = {}
     names = options.backends or tuple(BACKENDS)

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=("auto", "skill-folder", "context-file", "context-pointer"),
                    help="how the skill reaches the model in its harness: as measured for the "
                         "target (auto), or this route (to measure it)")
+    p.add_argument("--harness-output-check", action="store_true",
+                   help="with a context route, also the harness's output check (pi: an "
+                        "extension that asks once more for outputs not written)")
     add_pipeline_args(p)
     return p
 
@@ -76,7 +79,8 @@ def options_from_args(args: argparse.Namespace):
                           werror=args.werror, report_timings=args.report_timings,
                           max_bundle_file=args.max_bundle_file_size,
                           max_bundle_size=args.max_bundle_size,
-                          granularity=args.granularity, binding_route=args.binding_route)
+                          granularity=args.granularity, binding_route=args.binding_route,
+                          harness_output_check=args.harness_output_check)
 
 
 def parse_targets(text: str, diags=None) -> list[str] | str:

@@ -69,6 +69,7 @@ class BackendInput:
     bundle: object = None  # skvmc.frontend.bundle.BundleReader: safe, once-per-skill reads
     granularity: str = "auto"  # CompileOptions.granularity
     binding_route: str = "auto"  # CompileOptions.binding_route
+    harness_output_check: bool = False  # CompileOptions.harness_output_check
     outputs: dict = attrs.field(factory=dict)  # output record type -> record
 
     def result(self, kind):

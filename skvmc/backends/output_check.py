@@ -4,12 +4,14 @@ Inside a harness a weak model often has the value in hand and ends without writi
 the task asks for. The 1.5B did this in 3 of 4 failed compiled runs in pi and opencode
 (bench/results/harness-*). In the VM, CHECK.OUTPUTS catches exactly that. pi runs project
 extensions from ``.pi/extensions/*.ts`` (docs/extensions.md of pi-coding-agent). So where the
-binding route writes the context file, the pi layout also gets this one. It keeps the user's
-prompt, and on a turn without tool calls it compares the files the prompt asks to write
-(``vm/task_outputs.py``: the same word lists and patterns, filled in from there) with the
-workdir. When some are missing, it queues one follow-up user message naming them. That
-happens at most ``NUDGES`` times per prompt, and the extension does nothing else: no file
-writes, no commands.
+binding route writes the context file and ``--harness-output-check`` is given, the pi layout
+also gets this one. It is off by default. In pi with the 1.5B
+(bench/results/harness-pi-output-check) its follow-up reached the model in 3 of 6 runs, and
+none of the 3 then wrote the file. It keeps the user's prompt, and on a turn without tool
+calls it compares the files the prompt asks to write (``vm/task_outputs.py``: the same word
+lists and patterns, filled in from there) with the workdir. When some are missing, it queues
+one follow-up user message naming them. That happens at most ``NUDGES`` times per prompt,
+and the extension does nothing else: no file writes, no commands.
 """
 
 from __future__ import annotations

@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=("auto", "skill-folder", "context-file", "context-pointer"),
                    help="harness runs: the compiled skill's binding route, as measured for the "
                         "target or forced (to measure a route)")
+    p.add_argument("--harness-output-check", action="store_true",
+                   help="harness runs: compile with --harness-output-check")
     p.add_argument("--max-steps", type=int, default=8, help="agent turns per step")
     p.add_argument("--max-tokens", type=int, default=512, help="max tokens per model call")
     p.add_argument("--jit-warmup", type=int, default=2,
@@ -185,6 +187,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
             harness_bench.stop_server(work)
     meta = {"model": args.model, "target": args.target, "harness": args.harness,
             "granularity": args.granularity, "binding_route": args.binding_route,
+            "harness_output_check": args.harness_output_check,
             "timeout_scale": args.timeout_scale,
             "tasks_dir": str(tasks_dir),
             "runs": args.runs, "conditions": conditions, "date": started,

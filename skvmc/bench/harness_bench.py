@@ -33,8 +33,8 @@ CONDITIONS = ("no-skill", "original", "compiled")
 class LayoutCache:
     """The compiled layout (relative path -> bytes) per skill, compiled once per bench."""
 
-    def __init__(self, target: str, binding_route: str = "auto"):
-        self.target, self.binding_route = target, binding_route
+    def __init__(self, target: str, binding_route: str = "auto", output_check: bool = False):
+        self.target, self.binding_route, self.output_check = target, binding_route, output_check
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
 
@@ -48,7 +48,8 @@ class LayoutCache:
                 try:
                     got = compile(str(skill_dir), self.target,
                                   CompileOptions(backends=("prompt", "report"),
-                                                 binding_route=self.binding_route))
+                                                 binding_route=self.binding_route,
+                                                 harness_output_check=self.output_check))
                     report = json.loads(got.files["report.json"])
                     layout = {p: b for p, b in got.files.items()
                               if p not in ARTIFACTS}
@@ -228,7 +229,8 @@ class Work:
     def __init__(self, args, out: Path, work_root: Path | None):
         self.harness = harness_cli.get(args.harness)
         self.args, self.out, self.work_root = args, out, work_root
-        self.layouts = LayoutCache(args.target, getattr(args, "binding_route", "auto"))
+        self.layouts = LayoutCache(args.target, getattr(args, "binding_route", "auto"),
+                                   getattr(args, "harness_output_check", False))
         self.server = None
         self.old_sigterm = None
         self.endpoint: harness_cli.Endpoint | None = None

@@ -52,12 +52,16 @@ def test_the_extension_finds_the_outputs_the_vm_finds(tmp_path):
     assert _node_outputs(tmp_path, tasks) == [task_outputs(t) for t in tasks]
 
 
-def test_only_a_context_route_in_pi_gets_the_extension():
+def test_only_a_context_route_in_pi_gets_the_extension_when_asked():
     skill = TASKS / "csv-sum-column" / "environment" / "skills" / "csv-report"
     files, report = harness_bench.LayoutCache("qwen2.5-coder-1.5b+pi", "context-file").files(skill)
+    assert not any(p.startswith(".pi/") for p in files)  # off by default (not measured to help)
+    files, report = harness_bench.LayoutCache("qwen2.5-coder-1.5b+pi", "context-file",
+                                              output_check=True).files(skill)
     assert report["binding"]["output_check"] == ".pi/extensions/skvmc-outputs.ts"
     assert files[".pi/extensions/skvmc-outputs.ts"] == output_check.extension_text().encode()
-    files, report = harness_bench.LayoutCache("qwen2.5-coder-1.5b+pi", "skill-folder").files(skill)
+    files, report = harness_bench.LayoutCache("qwen2.5-coder-1.5b+pi", "skill-folder",
+                                              output_check=True).files(skill)
     assert not any(p.startswith(".pi/") for p in files) and "output_check" not in report["binding"]
     assert output_check.files_for(get_harness("opencode")) == {}  # no extension point known
 
