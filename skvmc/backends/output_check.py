@@ -1,8 +1,8 @@
 """CHECK.OUTPUTS inside a harness: a pi extension that asks once more for outputs not written.
 
 Inside a harness a weak model often has the value in hand and ends without writing the file
-the task asks for. The 1.5B did this in 3 of 4 failed compiled runs in pi and opencode
-(bench/results/harness-*). In the VM, CHECK.OUTPUTS catches exactly that. pi runs project
+the task asks for. The 1.5B did this in both failed compiled runs in opencode
+(bench/results/harness-opencode). In the VM, CHECK.OUTPUTS catches exactly that. pi runs project
 extensions from ``.pi/extensions/*.ts`` (docs/extensions.md of pi-coding-agent). So where the
 binding route writes the context file and ``--harness-output-check`` is given, the pi layout
 also gets this one. It is off by default. In pi with the 1.5B
