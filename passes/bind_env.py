@@ -464,30 +464,19 @@ def _bind_inline(text: str, pattern, root: str) -> str:
     return INLINE_CODE_RE.sub(span, text)
 
 
-FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
 def bind_markdown_paths(text: str, paths, root: str) -> str:
     """``text`` (Markdown) with the bundle ``paths`` named as ``root/path`` where this pass
     binds them in the IR: anywhere in a fenced block, in inline command spans elsewhere. For
     the skill's body read from another folder than the skill's (a harness's context file)."""
-    pattern = _path_pattern(sorted(paths))
+    from skvmc.frontend import fence_body_lines
+
+    # only the paths the text names go into the pattern: a bundle may list thousands
+    pattern = _path_pattern(sorted(p for p in paths if p in text))
     if pattern is None:
         return text
-    out, fence = [], None
-    for line in text.splitlines(keepends=True):
-        m = FENCE_RE.match(line)
-        if fence is None and m:
-            fence = m.group(1)
-            out.append(line)
-        elif fence is not None:
-            closes = m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
-                and not line[m.end():].strip()
-            out.append(line if closes else _bind_paths(line, pattern, root))
-            fence = None if closes else fence
-        else:
-            out.append(_bind_inline(line, pattern, root))
-    return "".join(out)
+    return "".join(_bind_paths(line, pattern, root) if in_fence
+                   else _bind_inline(line, pattern, root)
+                   for line, in_fence in fence_body_lines(text))
 
 
 def _local_modules(paths: list[str]) -> set[str]:

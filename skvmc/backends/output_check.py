@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 
-from skvmc.vm import task_outputs as outputs
-
 PATH = {"pi": ".pi/extensions/skvmc-outputs.ts"}  # harness -> where it discovers extensions
 NUDGES = 1
 
@@ -93,6 +91,8 @@ def _js_pattern(pattern: str) -> str:
 
 
 def extension_text() -> str:
+    from skvmc.vm import task_outputs as outputs  # the VM package: only when asked for
+
     return (TEMPLATE.replace("@WRITE@", json.dumps(sorted(outputs._WRITE)))
             .replace("@READ@", json.dumps(sorted(outputs._READ)))
             .replace("@TOKEN@", _js_pattern(outputs._TOKEN.pattern))

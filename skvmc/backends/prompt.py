@@ -14,9 +14,9 @@
 - Binding route (:mod:`skvmc.targets.binding`): where the model measurably does not load
   skills by itself, the harness's always-read context file (AGENTS.md ...) also gets the
   compiled instructions (``context-file``) or a note naming the tool that loads them
-  (``context-pointer``). report.json ``binding`` says which route and why. With either, pi
-  also gets :mod:`skvmc.backends.output_check`'s extension (outputs the task asks for and
-  the model did not write are asked for once more).
+  (``context-pointer``). report.json ``binding`` says which route and why. With either and
+  ``--harness-output-check``, pi also gets :mod:`skvmc.backends.output_check`'s extension
+  (outputs the task asks for and the model did not write are asked for once more).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def emit(inp) -> dict[str, bytes]:
         files[harness.context_file] = context_text(inp, chosen.route, text).encode("utf-8")
         check = output_check.files_for(harness) if inp.harness_output_check else {}
         if check:
-            record["output_check"] = sorted(check)[0]
+            record["output_check"] = next(iter(check))
             files.update(check)
     inp.publish(PromptOutput(text, skill_file(harness, name), [e.to_json() for e in edits],
                              refused, record))

@@ -35,6 +35,37 @@ def _terminal_regex(name: str):
     return re.compile(_parser().get_terminal(name).pattern.to_regexp())
 
 
+FENCE_KINDS = {  # opener terminal -> (closer terminal, text that closes it)
+    "BT4_OPEN": ("BT4_CLOSE", "````"),
+    "BT_OPEN": ("BT_CLOSE", "```"),
+    "TILDE_OPEN": ("TILDE_CLOSE", "~~~"),
+}
+
+
+def _fence_terminals() -> tuple[dict, dict]:
+    """(opener regexes, closer regexes) by opener terminal, from the grammar itself."""
+    openers = {name: _terminal_regex(name) for name in FENCE_KINDS}
+    closers = {name: _terminal_regex(close) for name, (close, _) in FENCE_KINDS.items()}
+    return openers, closers
+
+
+def fence_body_lines(text: str):
+    """Each line of ``text`` (with its line end), and whether it is inside a fenced block's
+    body, as the grammar reads fences (an opener and its closer are not inside)."""
+    openers, closers = _fence_terminals()
+    open_kind = None
+    for line in text.splitlines(keepends=True):
+        probe = line if line.endswith("\n") else line + "\n"  # the terminals end in \n
+        if open_kind is None:
+            open_kind = next((k for k, rx in openers.items() if rx.fullmatch(probe)), None)
+            yield line, False
+        elif closers[open_kind].fullmatch(probe):
+            open_kind = None
+            yield line, False
+        else:
+            yield line, True
+
+
 def close_open_fences(text: str, first_body_line: int, file: str, diags: DiagnosticEngine) -> str:
     """Warn about a fence that is never closed and close it at the end of the file.
 
@@ -42,13 +73,8 @@ def close_open_fences(text: str, first_body_line: int, file: str, diags: Diagnos
     drift): a fence only ends at its own kind of closer, so an unclosed one would swallow the
     rest of the file and fail the parse; closing it at EOF is what Markdown renderers do too.
     """
-    kinds = {  # opener terminal -> (closer terminal, text that closes it)
-        "BT4_OPEN": ("BT4_CLOSE", "````"),
-        "BT_OPEN": ("BT_CLOSE", "```"),
-        "TILDE_OPEN": ("TILDE_CLOSE", "~~~"),
-    }
-    openers = {name: _terminal_regex(name) for name in kinds}
-    closers = {name: _terminal_regex(close) for name, (close, _) in kinds.items()}
+    kinds = FENCE_KINDS
+    openers, closers = _fence_terminals()
     blank = _terminal_regex("BLANK")
     lines = text.split("\n")
     open_kind, open_line = None, 0

@@ -52,6 +52,15 @@ def _user_message(model, call: int) -> str:
     return model.calls[call]["messages"][1]["content"]
 
 
+def _retry_message(tmp_path, files: dict[str, str], replies, task: str, call: int) -> str:
+    """With ``files`` in the workdir, a run that must end ok; the ``call``-th user message."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, replies, task=task)
+    assert r.status == "ok", r.error
+    return _user_message(model, call)
+
+
 @pytest.mark.parametrize("task,inputs", [
     ("From `sales.csv` build `monthly.json`: keys are months.", ["sales.csv"]),
     ("Read `a.csv` and `b.csv`, then save the merged rows as merged.csv.", ["a.csv", "b.csv"]),
@@ -64,14 +73,11 @@ def test_task_inputs(task, inputs):
 
 
 def test_a_missing_output_is_asked_of_code_when_the_task_data_is_here(tmp_path):
-    (tmp_path / "signups.csv").write_text("email\na@x.org\n", encoding="utf-8")
-    model, r = _ask_then_check(tmp_path, [
+    retry = _retry_message(tmp_path, {"signups.csv": "email\na@x.org\n"}, [
         '{"action": "answer", "answer": "done"}',
         '{"action": "exec", "language": "python", "code": "open(\'n.txt\', \'w\').write(\'1\')"}',
         '{"action": "answer", "answer": "done"}',
-    ], task="`signups.csv` lists signups (`example.csv` shows one). Write the count to `n.txt`.")
-    assert r.status == "ok", r.error
-    retry = _user_message(model, 1)
+    ], "`signups.csv` lists signups (`example.csv` shows one). Write the count to `n.txt`.", 1)
     # the data file that exists is named; the example the task only mentions is not
     assert ("the task asks for n.txt, which was not written. Its data is in signups.csv: "
             "write code that reads it and writes n.txt, and run it with "
@@ -80,15 +86,12 @@ def test_a_missing_output_is_asked_of_code_when_the_task_data_is_here(tmp_path):
 
 
 def test_a_value_a_command_printed_is_offered_as_the_write_route(tmp_path):
-    (tmp_path / "app.log").write_text("1 ERROR a\n2 INFO b\n3 ERROR c\n", encoding="utf-8")
-    model, r = _ask_then_check(tmp_path, [
+    retry = _retry_message(tmp_path, {"app.log": "1 ERROR a\n2 INFO b\n3 ERROR c\n"}, [
         '{"action": "exec", "argv": ["grep", "-c", "ERROR", "app.log"]}',
         '{"action": "answer", "answer": {"count": 2}}',
         '{"action": "write", "path": "n.txt", "content": "2"}',
         '{"action": "answer", "answer": "done"}',
-    ], task="Count the `ERROR` lines of `app.log` and write the count to `n.txt`.")
-    assert r.status == "ok", r.error
-    retry = _user_message(model, 2)
+    ], "Count the `ERROR` lines of `app.log` and write the count to `n.txt`.", 2)
     assert ('the task asks for n.txt, which was not written. Your last command printed "2". '
             'If that is what n.txt should hold, write it with {"action": "write", "path": '
             '"n.txt", "content": "..."}; if not, write code that reads app.log and writes '
@@ -432,15 +435,12 @@ def test_a_rejected_output_is_quoted_only_by_its_head(tmp_path):
 
 
 def test_a_missing_output_is_asked_from_the_files_the_run_made(tmp_path):
-    (tmp_path / "access.log").write_text("GET /\n", encoding="utf-8")
-    model, r = _ask_then_check(tmp_path, [
+    retry = _retry_message(tmp_path, {"access.log": "GET /\n"}, [
         '{"action": "exec", "argv": ["sh", "-c", "echo 1 > summary.json"]}',
         '{"action": "answer", "answer": "done"}',
         '{"action": "write", "path": "report.md", "content": "1 request"}',
         '{"action": "answer", "answer": "done"}',
-    ], task="Write `report.md` about `access.log`.")
-    assert r.status == "ok", r.error
-    retry = _user_message(model, 2)
+    ], "Write `report.md` about `access.log`.", 2)
     # the script's output is the data now, not the raw log it read
     assert ("the task asks for report.md, which was not written. Files made during the run: "
             "summary.json. Write report.md from what they hold") in retry
