@@ -7,7 +7,9 @@ Out of the model: Qwen2.5 (and Hermes-style templates) emit ::
     </tool_call>
 
 one block per call. Small models also answer with a bare JSON object (or a list of them,
-possibly in a ```json fence) holding ``name`` and ``arguments`` (or ``parameters``).
+possibly in a ```json fence) holding ``name`` and ``arguments`` (or ``parameters``), and
+write code into a string argument without escaping its quotes (repaired when it is the last
+argument; otherwise the text stays text).
 ``parse_tool_calls`` turns either into OpenAI ``tool_calls`` and the remaining text.
 
 Into the prompt: a template that knows ``tools`` (Qwen2.5's) renders them itself;
@@ -52,7 +54,8 @@ def _call_from_obj(obj, tool_names: set[str] | None) -> dict | None:
 
 
 def _loads(text: str):
-    """JSON from model text: tolerate a code fence and trailing junk after the value."""
+    """JSON from model text: tolerate a code fence, trailing junk after the value, and
+    unescaped quotes in a call's last string argument (see ``_repair_last_string``)."""
     text = text.strip()
     m = _FENCE.match(text)
     if m:
@@ -65,7 +68,50 @@ def _loads(text: str):
         value, _end = json.JSONDecoder().raw_decode(text)
         return value
     except json.JSONDecodeError:
+        return _repair_last_string(text)
+
+
+# A call whose last argument is a string, up to the value's opening quote, and the end of
+# the object after the value's closing quote.
+_CALL_HEAD = re.compile(r'\{\s*"name"\s*:\s*"[^"\\]+"\s*,\s*"(?:arguments|parameters)"\s*:\s*\{')
+_STRING_KEY = re.compile(r'"([\w-]+)"\s*:\s*"')
+_CALL_TAIL = re.compile(r'"\s*\}\s*\}\s*$')
+_BARE_QUOTE = re.compile(r'(?<!\\)"')
+_NEXT_ARGUMENT = re.compile(r'"\s*,\s*"[\w-]+"\s*:')
+_REPAIR_TRIES = 32  # keys tried from the end: a completion is short, but bound the work
+
+
+def _repair_last_string(text: str):
+    """A tool call whose last argument is a string with unescaped double quotes in it, as
+    small models write code: ``{"name": "bash", "arguments": {"command": "python -c
+    'print(d["total"])'"}}``. The value runs from its opening quote to the quote that closes
+    the object; the arguments before it must parse as they are. None when the text is not
+    of that shape."""
+    head, tail = _CALL_HEAD.match(text), _CALL_TAIL.search(text)
+    if head is None or tail is None:
         return None
+    # the last key whose preceding arguments parse: a key-like text inside the value (JSON
+    # in a command) leaves an open string before it, so the arguments do not parse there
+    keys = list(_STRING_KEY.finditer(text, head.end(), tail.start()))
+    for key in reversed(keys[-_REPAIR_TRIES:]):
+        before = text[:key.start()].rstrip().rstrip(",")
+        try:
+            obj = json.loads(before + "}}")
+        except json.JSONDecodeError:
+            continue
+        raw = text[key.end():tail.start()]
+        if _NEXT_ARGUMENT.search(raw):
+            return None  # another argument's start inside: which quotes are bare is a guess
+        try:  # strict=False: a raw newline in the value, as models write code, is kept
+            value = json.loads('"' + _BARE_QUOTE.sub('\\"', raw) + '"', strict=False)
+        except json.JSONDecodeError:
+            return None
+        args = obj.get("arguments", obj.get("parameters"))
+        if not isinstance(args, dict) or key.group(1) in args:
+            return None
+        args[key.group(1)] = value
+        return obj
+    return None
 
 
 def parse_tool_calls(text: str, tool_names: set[str] | None = None

@@ -32,11 +32,21 @@ import jsonschema
 
 from skvmc.bytecode.isa import ACT_EXEC, ACT_READ, ACT_WRITE
 from skvmc.dialects import skill
+from skvmc.vm.auto_import import complete_imports
 from skvmc.vm.code_repair import INTERPRETERS, SHELL_OPERATORS, repair_code, split_argv
 from skvmc.vm.host import Cancelled, Host, SandboxError
 
 OBSERVATION_CAP = 4000
 READ_HEAD_LINES = 15  # lines of a big file a compiled step's read shows
+# A compiled step reads a task file (in the workdir) of more lines than this as its head too:
+# the 1.5B read a 75-line log whole, counted its ERROR lines by eye and wrote 1 for 12
+# (log-count-errors); counting, summing and sorting rows is work for code. The skill's own
+# files (references, templates) are instructions: shown whole up to the cap.
+DATA_WHOLE_LINES = 40
+# Compiled steps: an observation older than the latest is kept in the history as its head
+# and tail: a file read once stayed in every later prompt (2,000 of weblog-slow-requests'
+# 2,400 tokens a turn), and the model acted on it when it was new.
+EARLIER_OBSERVATION_KEPT = 600
 WRITTEN_SHOWN = 3  # files a command wrote, quoted in its observation (compiled steps only)
 WRITTEN_HEAD = 400  # characters of each
 INVALID_REPLY_KEPT = 300  # characters of a reply without an action kept in the history
@@ -333,7 +343,7 @@ class AgentLoop:
                  deadline: float | None = None, cancel: threading.Event | None = None,
                  on_turn=None, step_key: str | None = None, network: bool = False,
                  provenance=None, library=None, file_views: bool = False,
-                 refuse_give_up: bool = False):
+                 refuse_give_up: bool = False, fix_imports: bool = False):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
         # compiled steps: an exec's observation quotes the files it wrote, a big file is read
@@ -341,6 +351,8 @@ class AgentLoop:
         self.file_views = file_views
         # compiled steps: the first answer that only reports an error does not end the step
         self.refuse_give_up = refuse_give_up
+        # compiled steps: the standard-library imports model code leaves out are added
+        self.fix_imports = fix_imports
         self._give_ups = 0
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
@@ -358,6 +370,7 @@ class AgentLoop:
         schema = action_schema(mask, answer_schema)
         outcome = StepOutcome(ok=False)
         repeats = RepeatGuard()
+        observed = None  # the index in ``messages`` of the latest observation
         for _ in range(max(1, max_turns)):
             self._check_time()
             temperature = repeats.temperature(self.temperature)
@@ -389,6 +402,9 @@ class AgentLoop:
             # a reply without an action stays in the history as its head only: a degenerate
             # one copied back in whole is continued by the model, and costs its tokens again
             said = text if action is not None else _cap(text, INVALID_REPLY_KEPT)
+            if self.file_views and observed is not None:
+                messages = _shorten_observation(messages, observed)
+            observed = len(messages) + 1
             messages = messages + [{"role": "assistant", "content": said},
                                    {"role": "user", "content": result}]
         outcome.error = f"no acceptable answer within {max(1, max_turns)} turns"
@@ -411,8 +427,13 @@ class AgentLoop:
             if kind == "exec" and mask & ACT_EXEC:
                 return False, None, self._saw(self._exec(action, tag))
             if kind == "read" and mask & ACT_READ:
-                text = self.host.read_file(str(action.get("path", "")))
-                text = read_head(text) if self.file_views else _cap(text)
+                path = str(action.get("path", ""))
+                text = self.host.read_file(path)
+                if not self.file_views:
+                    text = _cap(text)
+                else:
+                    text = read_head(text, whole_up_to=DATA_WHOLE_LINES
+                                     if self.host.in_workdir(path) else None)
                 return False, None, self._saw(text)
             if kind == "write" and mask & ACT_WRITE:
                 content = action.get("content", "")
@@ -465,6 +486,12 @@ class AgentLoop:
                 own = code
                 code, uses, library_lines = self.library.complete_at(code)
                 note = "\n".join(n for n in (note, uses) if n)
+            if lang == "python" and self.fix_imports:
+                # after the library: its helpers' names count as bound, their imports too
+                completed, imports = complete_imports(code)
+                library_lines += completed.count("\n") - code.count("\n") if library_lines else 0
+                code = completed
+                note = "\n".join(n for n in (note, imports) if n)
             with self._lock:
                 self._code_counter += 1
                 n = self._code_counter
@@ -574,19 +601,32 @@ def _allowed_names(mask):
     return names + ["answer"]
 
 
-def read_head(text: str, lines: int = READ_HEAD_LINES) -> str:
-    """A read of a file longer than the observation cap, as its first ``lines`` lines and
-    what the rest is: the 1.5B read a 50 KB log as 4,000 characters of it, then sent
-    512-token replies that never closed (weblog-slow-requests, where the skill's script did
-    the work). A short file is shown whole."""
-    if len(text) <= OBSERVATION_CAP:
+def read_head(text: str, lines: int = READ_HEAD_LINES, whole_up_to: int | None = None) -> str:
+    """A read of a file longer than the observation cap (or, with ``whole_up_to``, of more
+    lines than that), as its first ``lines`` lines and what the rest is: the 1.5B read a
+    50 KB log as 4,000 characters of it, then sent 512-token replies that never closed
+    (weblog-slow-requests, where the skill's script did the work). A short file is shown
+    whole."""
+    total = text.count("\n") + (not text.endswith("\n"))
+    if len(text) <= OBSERVATION_CAP and (whole_up_to is None or total <= whole_up_to):
         return text
     head = text.split("\n", lines)[:lines]
     shown = "\n".join(head)[:OBSERVATION_CAP // 2]
-    total = text.count("\n") + (not text.endswith("\n"))
     return (f"{shown}\n... [{len(text):,} characters, {total:,} lines in all; only the first "
             f"{len(head)} are shown. Work on the whole file with code (exec), or with the "
             "skill's scripts if it ships some.]")
+
+
+def _shorten_observation(messages: list[dict], index: int) -> list[dict]:
+    """``messages`` with the observation at ``index`` cut to its head and tail (a new list;
+    the caller's messages are not changed)."""
+    content = messages[index]["content"]
+    if len(content) <= EARLIER_OBSERVATION_KEPT:
+        return messages
+    head, tail = EARLIER_OBSERVATION_KEPT * 3 // 5, EARLIER_OBSERVATION_KEPT * 2 // 5
+    cut = (f"{content[:head]}\n... [{len(content) - head - tail:,} characters of this earlier "
+           f"output left out] ...\n{content[-tail:]}")
+    return [*messages[:index], {**messages[index], "content": cut}, *messages[index + 1:]]
 
 
 def _cap_ends(text: str, limit: int) -> str:

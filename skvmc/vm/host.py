@@ -75,6 +75,10 @@ class Host:
     def expose(self, folder: str) -> None:
         """Let children read ``folder`` (the skill's bundle) besides the workdir."""
 
+    def in_workdir(self, path: str) -> bool:
+        """Whether ``path`` names a file of the task's workdir (not the skill's bundle)."""
+        return False
+
     def list_files(self, limit: int = 40) -> list[tuple[str, int]]:
         """(workdir-relative path, size) of the workdir's files, hidden ones left out."""
         return []
@@ -138,6 +142,13 @@ class SandboxHost(Host):
         if real != self.workdir and self.workdir not in real.parents:
             raise SandboxError(f"path escapes the workdir (via a symlink?): {path}")
         return real
+
+    def in_workdir(self, path: str) -> bool:
+        try:
+            self.resolve(path)
+        except SandboxError:
+            return False
+        return True
 
     def output_key(self, path: str) -> str:
         try:

@@ -627,7 +627,7 @@ class VM:
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
                          on_turn, step_key, network=self.needs_network(pc),
                          provenance=self.provenance, library=library_of(prompt),
-                         file_views=True, refuse_give_up=True)
+                         file_views=True, refuse_give_up=True, fix_imports=True)
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:

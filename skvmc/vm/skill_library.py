@@ -3,10 +3,12 @@
 Skills often show a helper (``def flatten(obj, prefix=""): ...``) and a weak model then
 calls it without defining it: the 1.5B sent ``flat = flatten(users)`` eight times, each a
 NameError (json-flatten-users). A fence counts as a library only when it holds nothing but
-imports, function and class definitions and docstrings, so putting it before the model's
-code runs no statement of the skill's. It is put there only for a name the model's code
-uses and never binds; the observation says so. A fence with any other statement is an
-example or a script, and stays text.
+imports, function and class definitions, docstrings and constants (``NAME = literal`` or
+``NAME = re.compile("literal")``: the 1.5B used log-triage's ``LINE`` pattern undefined four
+times in a row on log-errors-by-component), so putting it before the model's code runs no
+statement of the skill's beyond binding those names. It is put there only for a name the
+model's code uses and never binds; the observation says so. A fence with any other statement
+is an example or a script, and stays text.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ _BUILTINS = frozenset(dir(builtins))
 SOURCE_LIMIT = 200_000  # characters of model code analysed; longer code is left alone
 
 
-def _parse(source: str) -> ast.Module | None:
+def parse_code(source: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():  # a skill's or model's code is not ours to warn about
             warnings.simplefilter("ignore")
@@ -35,23 +37,64 @@ def _parse(source: str) -> ast.Module | None:
         return None
 
 
+def _is_constant(node: ast.AST) -> bool:
+    """A value computed without effects: a literal (numbers, strings, and lists, tuples,
+    sets and dicts of them), or ``re.compile`` of a literal pattern with ``re.`` flags."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        return (isinstance(func, ast.Attribute) and func.attr == "compile"
+                and isinstance(func.value, ast.Name) and func.value.id == "re"
+                and not node.keywords and 1 <= len(node.args) <= 2
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and all(_is_flags(a) for a in node.args[1:]))
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _is_flags(node: ast.AST) -> bool:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _is_flags(node.left) and _is_flags(node.right)
+    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id == "re" and node.attr.isupper())
+
+
+def _constant_names(stmt: ast.stmt) -> list[str]:
+    """The names a ``NAME = constant`` statement binds (empty for anything else)."""
+    if isinstance(stmt, ast.Assign) and _is_constant(stmt.value):
+        targets = stmt.targets
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and stmt.simple \
+            and _is_constant(stmt.value):
+        targets = [stmt.target]
+    else:
+        return []
+    if all(isinstance(t, ast.Name) for t in targets):
+        return [t.id for t in targets]
+    return []
+
+
 def _is_library(module: ast.Module) -> bool:
     body = module.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # a docstring
-    return bool(body) and all(isinstance(s, _LIBRARY_STATEMENTS) for s in body)
+    return bool(body) and all(isinstance(s, _LIBRARY_STATEMENTS) or _constant_names(s)
+                              for s in body)
 
 
 class SkillLibrary:
     def __init__(self, fences: list[str]):
         self.definitions: dict[str, str] = {}  # a defined name -> the fence that defines it
         for fence in fences:
-            module = _parse(fence)
+            module = parse_code(fence)
             if module is None or not _is_library(module):
                 continue
             for stmt in module.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     self.definitions.setdefault(stmt.name, fence)
+                for name in _constant_names(stmt):
+                    self.definitions.setdefault(name, fence)
 
     @classmethod
     def from_text(cls, text: str) -> SkillLibrary:
@@ -69,7 +112,7 @@ class SkillLibrary:
         """``complete``, and the number of lines put before ``code`` (0 when none)."""
         if not self.definitions or len(code) > SOURCE_LIMIT:
             return code, "", 0
-        module = _parse(code)
+        module = parse_code(code)
         if module is None:
             return code, "", 0
         names = [n for n in sorted(free_names(module)) if n in self.definitions]

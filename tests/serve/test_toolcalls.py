@@ -55,6 +55,39 @@ def test_bare_json_object_fenced_and_parameters_key():
     assert [c["function"]["name"] for c in calls] == ["f", "g"]
 
 
+def test_unescaped_quotes_in_the_last_string_argument_are_repaired():
+    # as the 1.5B wrote it in opencode (invoice-total): code with bare quotes inside the string
+    text = ('```json\n{\n  "name": "bash",\n  "arguments": {\n    "command": "python -c '
+            "'import json; inv = json.load(open(\\\"invoice.json\\\")); "
+            "print(sum(l[\"qty\"] for l in inv[\"lines\"]))' > total.txt\"\n  }\n}\n```")
+    content, calls = parse_tool_calls(text, {"bash"})
+    assert content is None and len(calls) == 1
+    assert _args(calls[0]) == {"command": "python -c 'import json; inv = json.load(open("
+                                          "\"invoice.json\")); print(sum(l[\"qty\"] for l "
+                                          "in inv[\"lines\"]))' > total.txt"}
+    # earlier arguments parse as they are; a key-like text inside the value is not a key
+    text = ('{"name": "write", "arguments": {"path": "a.py", "content": "print("hi")\n'
+            'x = {"a": "b"}"}}')
+    _, calls = parse_tool_calls(text, {"write"})
+    assert _args(calls[0]) == {"path": "a.py", "content": 'print("hi")\nx = {"a": "b"}'}
+
+
+def test_a_broken_call_that_is_not_of_the_repairable_shape_stays_text():
+    cases = [
+        # the last argument is not a string
+        '{"name": "bash", "arguments": {"command": "echo "hi"", "timeout": 5}}',
+        # an earlier argument is broken too
+        '{"name": "write", "arguments": {"path": "a"b", "content": "x"y"}}',
+        # not a tool the request offered
+        '{"name": "nope", "arguments": {"command": "echo "hi""}}',
+        # a repeated key
+        '{"name": "bash", "arguments": {"command": "a", "command": "b"c"}}',
+    ]
+    for text in cases:
+        content, calls = parse_tool_calls(text, {"bash", "write"})
+        assert calls == [] and content == text, text
+
+
 def test_not_a_tool_call_stays_text():
     assert parse_tool_calls("The answer is 4.") == ("The answer is 4.", [])
     assert parse_tool_calls('{"answer": 4}') == ('{"answer": 4}', [])

@@ -262,6 +262,57 @@ def test_a_compiled_step_reads_a_big_file_as_its_head(tmp_path):
     assert model.calls[1].messages[-1]["content"].startswith(log[:4000] + "\n... [")
 
 
+def test_a_compiled_step_reads_a_long_task_file_as_its_head_but_a_skill_file_whole(tmp_path):
+    from skvmc.vm.agent import DATA_WHOLE_LINES
+    work, skill = tmp_path / "work", tmp_path / "skill"
+    work.mkdir()
+    (skill / "references").mkdir(parents=True)
+    rows = "".join(f"2024-03-05T09:{i:02d}:00Z ERROR [api] e{i}\n"
+                   for i in range(DATA_WHOLE_LINES + 1))
+    assert len(rows) < 4000  # under the character cap: only its line count makes it data
+    (work / "app.log").write_text(rows, encoding="utf-8")
+    (work / "short.log").write_text("".join(rows.splitlines(True)[:DATA_WHOLE_LINES]))
+    guide = str(skill / "references" / "guide.md")
+    (skill / "references" / "guide.md").write_text(rows, encoding="utf-8")
+    reads = [json.dumps({"action": "read", "path": p}) for p in ("app.log", "short.log", guide)]
+    model = ScriptedModel(reads + [ANSWER])
+    AgentLoop(SandboxHost(work, model, skill_dir=str(skill)), file_views=True).run(
+        [{"role": "user", "content": "go"}], ACT_ALL, 5)
+    seen = [c.messages[-1]["content"] for c in model.calls[1:]]
+    assert seen[0].splitlines()[:15] == rows.splitlines()[:15]
+    assert seen[0].splitlines()[15].startswith(
+        f"... [{len(rows):,} characters, {DATA_WHOLE_LINES + 1} lines in all; only the first 15")
+    assert seen[1] == "".join(rows.splitlines(True)[:DATA_WHOLE_LINES])  # at the limit: whole
+    assert seen[2] == rows  # the skill's own file is an instruction: whole
+    # the baseline loop (a harness stand-in) shows the task file whole
+    model = ScriptedModel(reads[:1] + [ANSWER])
+    AgentLoop(SandboxHost(work, model)).run([{"role": "user", "content": "go"}], ACT_ALL, 4)
+    assert model.calls[1].messages[-1]["content"] == rows
+
+
+def test_a_compiled_step_keeps_earlier_observations_as_head_and_tail(tmp_path):
+    from skvmc.vm.agent import EARLIER_OBSERVATION_KEPT
+    big = "".join(f"line {i:04d} " + "x" * 40 + "\n" for i in range(30))  # 30 lines, 1,560 chars
+    (tmp_path / "notes.txt").write_text(big, encoding="utf-8")
+    read = json.dumps({"action": "read", "path": "notes.txt"})
+    first = [{"role": "user", "content": "go"}]
+    model = ScriptedModel([read, FIXED, FIXED.replace("41", "40"), ANSWER])
+    AgentLoop(SandboxHost(tmp_path, model), file_views=True).run(first, ACT_ALL, 6)
+    assert model.calls[1].messages[-1]["content"] == big  # the latest observation: whole
+    earlier = model.calls[2].messages[2]["content"]  # one turn later: cut
+    assert len(earlier) < EARLIER_OBSERVATION_KEPT + 80
+    assert earlier.startswith(big[:EARLIER_OBSERVATION_KEPT * 3 // 5])
+    assert earlier.endswith(big[-(EARLIER_OBSERVATION_KEPT * 2 // 5):])
+    assert "characters of this earlier output left out" in earlier
+    assert model.calls[3].messages[2]["content"] == earlier  # cut once, then stable
+    assert model.calls[3].messages[4]["content"].startswith("exit code 0")  # short: as it was
+    assert first == [{"role": "user", "content": "go"}]  # the caller's list is not changed
+    # the baseline loop keeps every observation whole
+    model = ScriptedModel([read, FIXED, ANSWER])
+    AgentLoop(SandboxHost(tmp_path, model)).run([{"role": "user", "content": "go"}], ACT_ALL, 4)
+    assert model.calls[2].messages[2]["content"] == big
+
+
 def test_a_compiled_step_does_not_end_on_its_first_error_report(tmp_path):
     give_up = json.dumps({"action": "answer", "answer": {"error": "File not found"}})
     model = ScriptedModel([BROKEN, give_up, FIXED, ANSWER])

@@ -42,6 +42,25 @@ def test_only_fences_of_definitions_are_a_library():
     assert not SkillLibrary.from_text("```bash\nf() { :; }\n```\n")
 
 
+def test_a_fence_of_constants_is_a_library_and_a_computed_value_is_not():
+    # log-triage's pattern, which the 1.5B used undefined four times in a row
+    line = ('```python\nimport re\nLINE = re.compile(r"^(\\S+) (DEBUG|INFO|WARN|ERROR) '
+            '(.*)$", re.I | re.M)\nLEVELS: tuple = ("WARN", "ERROR")\nLIMIT = {"a": [1, 2.5]}'
+            '\n```\n')
+    lib = SkillLibrary.from_text(line)
+    assert sorted(lib.definitions) == ["LEVELS", "LIMIT", "LINE"]
+    code = "import sys\nfor raw in sys.stdin:\n    m = LINE.match(raw)\n"
+    completed, note = lib.complete(code)
+    assert completed.startswith("import re\nLINE = re.compile(") and completed.endswith(code)
+    assert note.startswith("note: your code uses `LINE` without defining it")
+    for fence in ["rows = json.load(open('a.json'))",  # reads a file: a script
+                  "PATTERN = 'a+'\nLINE = re.compile(PATTERN)",  # not a literal pattern
+                  "import re\nLINE = re.compile('a', flags=re.I)",  # keywords: not checked
+                  "A, B = 1, 2",  # unpacking: not a plain name binding
+                  "X = os.environ['HOME']"]:  # reads the environment
+        assert not SkillLibrary.from_text(f"```python\n{fence}\n```\n"), fence
+
+
 def test_a_call_to_an_undefined_skill_function_gets_its_definition():
     lib = SkillLibrary.from_text(SKILL)
     code = "import json\nusers = json.load(open('u.json'))\nrows = [flatten(u) for u in users]\n"
@@ -125,3 +144,21 @@ def test_an_error_in_the_models_own_code_gets_no_helper_note():
               f'{start + 2}, in <module>\nZeroDivisionError: division by zero\n')
     assert lib.explain_error(own, start, stderr) == ""
     assert lib.explain_error(own, 0, stderr) == ""  # nothing was put before the code
+
+
+def test_imports_added_for_the_models_code_keep_the_callers_line_number(tmp_path):
+    # the model's code leaves out ``import json`` too: the import goes first, the helper's
+    # note still names the model's own line 2
+    (tmp_path / "u.json").write_text(json.dumps([{"id": 1, "a": {"b": 2}}]))
+    code = "users = json.load(open('u.json'))\nrows = flatten(users)\nprint(rows)\n"
+    model = ScriptedModel([json.dumps({"action": "exec", "language": "python", "code": code}),
+                           '{"action": "answer", "answer": "done"}'])
+    r = run_asm(f"""
+        ask {json.dumps(SKILL)}, $s, none, 7, 4, 0
+        halt 0
+    """, tmp_path, model, task="Flatten u.json.")
+    assert r.status == "ok", r.error
+    observation = model.calls[1].messages[-1]["content"]
+    assert "it ran with import json added at the top." in observation
+    assert "called by line 2 of your code: `rows = flatten(users)`" in observation
+    assert "AttributeError: 'list' object has no attribute 'items'" in observation
