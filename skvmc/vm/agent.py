@@ -44,8 +44,8 @@ READ_HEAD_LINES = 15  # lines of a big file a compiled step's read shows
 # files (references, templates) are instructions: shown whole up to the cap.
 DATA_WHOLE_LINES = 40
 # Compiled steps: an observation older than the latest is kept in the history as its head
-# and tail: a file read once stayed in every later prompt (2,000 of weblog-slow-requests'
-# 2,400 tokens a turn), and the model acted on it when it was new.
+# and tail: a file read once stayed in every later prompt (on weblog-slow-requests about
+# 1,300 of each later turn's 2,400 tokens), and the model acted on it when it was new.
 EARLIER_OBSERVATION_KEPT = 600
 WRITTEN_SHOWN = 3  # files a command wrote, quoted in its observation (compiled steps only)
 WRITTEN_HEAD = 400  # characters of each
@@ -489,7 +489,8 @@ class AgentLoop:
             if lang == "python" and self.fix_imports:
                 # after the library: its helpers' names count as bound, their imports too
                 completed, imports = complete_imports(code)
-                library_lines += completed.count("\n") - code.count("\n") if library_lines else 0
+                if library_lines:  # the imports go before the library: the model's code moves
+                    library_lines += completed.count("\n") - code.count("\n")
                 code = completed
                 note = "\n".join(n for n in (note, imports) if n)
             with self._lock:
@@ -623,19 +624,19 @@ def _shorten_observation(messages: list[dict], index: int) -> list[dict]:
     content = messages[index]["content"]
     if len(content) <= EARLIER_OBSERVATION_KEPT:
         return messages
-    head, tail = EARLIER_OBSERVATION_KEPT * 3 // 5, EARLIER_OBSERVATION_KEPT * 2 // 5
-    cut = (f"{content[:head]}\n... [{len(content) - head - tail:,} characters of this earlier "
-           f"output left out] ...\n{content[-tail:]}")
+    cut = _cap_ends(content, EARLIER_OBSERVATION_KEPT,
+                    "{n:,} characters of this earlier output left out")
     return [*messages[:index], {**messages[index], "content": cut}, *messages[index + 1:]]
 
 
-def _cap_ends(text: str, limit: int) -> str:
-    """Head and tail of a long observation: a traceback names its error on the last line."""
+def _cap_ends(text: str, limit: int, left_out: str = "{n} more") -> str:
+    """Head and tail of a long observation: a traceback names its error on the last line.
+    ``left_out`` says what was cut (``n``: how many characters)."""
     text = str(text)
     if len(text) <= limit:
         return text
     head, tail = limit * 3 // 5, limit * 2 // 5
-    return f"{text[:head]}\n... [{len(text) - head - tail} more] ...\n{text[-tail:]}"
+    return f"{text[:head]}\n... [{left_out.format(n=len(text) - head - tail)}] ...\n{text[-tail:]}"
 
 
 def _cap(text: str, limit: int = OBSERVATION_CAP) -> str:

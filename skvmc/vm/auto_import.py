@@ -51,29 +51,35 @@ def _datetime_import(tree: ast.AST) -> str:
     return "import datetime"
 
 
+def _parsed(code: str) -> ast.Module | None:
+    if not isinstance(code, str) or len(code) > LIMIT:
+        return None
+    return parse_code(code)
+
+
 def missing_imports(code: str) -> list[str]:
     """The import lines ``code`` needs for the standard-library names it uses unbound, in
     the order first used; empty when there are none or the code is not analysable."""
-    if not isinstance(code, str) or len(code) > LIMIT:
-        return []
-    tree = parse_code(code)
-    if tree is None:
-        return []
-    for node in ast.walk(tree):  # names bound where this cannot see
-        if (isinstance(node, ast.Name) and node.id in _OUT_OF_SIGHT) or (
-                isinstance(node, ast.ImportFrom) and node.names[0].name == "*"):
-            return []
-    free = free_names(tree)
-    first: dict[str, tuple[int, int]] = {}
+    tree = _parsed(code)
+    return _missing(tree) if tree is not None else []
+
+
+def _missing(tree: ast.Module) -> list[str]:
+    first: dict[str, tuple[int, int]] = {}  # a name read -> where it is first read
     as_module: set[str] = set()  # names read as ``name.attr``
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in free:
+        if isinstance(node, ast.Name):
+            if node.id in _OUT_OF_SIGHT:
+                return []  # names may be bound where this cannot see
             pos = (node.lineno, node.col_offset)
             first[node.id] = min(first.get(node.id, pos), pos)
+        elif isinstance(node, ast.ImportFrom) and node.names[0].name == "*":
+            return []
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             as_module.add(node.value.id)
+    free = free_names(tree)
     lines: list[str] = []
-    for name in sorted(first, key=first.get):
+    for name in sorted(free, key=first.get):
         if name == "datetime":
             line = _datetime_import(tree)
         elif name in MODULES and name in as_module:
@@ -90,12 +96,12 @@ def missing_imports(code: str) -> list[str]:
 def complete_imports(code: str) -> tuple[str, str]:
     """(code to run, note for the model): ``code`` with the imports it leaves out put first
     (after a ``from __future__`` import, which must stay first), or as it was with no note."""
-    lines = missing_imports(code)
+    tree = _parsed(code)
+    lines = _missing(tree) if tree is not None else []
     if not lines:
         return code, ""
     body = code.split("\n")
     at = 0
-    tree = parse_code(code)
     for node in tree.body:  # a docstring and __future__ imports stay where they are
         is_doc = (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
                   and isinstance(node.value.value, str) and node is tree.body[0])

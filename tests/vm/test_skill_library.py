@@ -115,9 +115,10 @@ def test_the_baseline_loop_has_no_library(tmp_path):
     assert "NameError: name 'flatten' is not defined" in outcome.turns[0].result
 
 
-def test_an_error_inside_the_skill_helper_names_it_and_the_callers_own_line(tmp_path):
+def _flatten_users_observation(tmp_path, code: str) -> str:
+    """What the VM shows the model after running ``code`` in a step of SKILL, on a list of
+    users (``flatten`` is written for one of them)."""
     (tmp_path / "u.json").write_text(json.dumps([{"id": 1, "a": {"b": 2}}]))
-    code = "import json\nusers = json.load(open('u.json'))\nrows = flatten(users)\nprint(rows)\n"
     model = ScriptedModel([json.dumps({"action": "exec", "language": "python", "code": code}),
                            '{"action": "answer", "answer": "done"}'])
     r = run_asm(f"""
@@ -125,7 +126,12 @@ def test_an_error_inside_the_skill_helper_names_it_and_the_callers_own_line(tmp_
         halt 0
     """, tmp_path, model, task="Flatten u.json.")
     assert r.status == "ok", r.error
-    observation = model.calls[1].messages[-1]["content"]
+    return model.calls[1].messages[-1]["content"]
+
+
+def test_an_error_inside_the_skill_helper_names_it_and_the_callers_own_line(tmp_path):
+    code = "import json\nusers = json.load(open('u.json'))\nrows = flatten(users)\nprint(rows)\n"
+    observation = _flatten_users_observation(tmp_path, code)
     assert ("note: the error is raised inside the skill's `flatten` (`def flatten(obj, "
             'prefix="")`), called by line 3 of your code: `rows = flatten(users)`. Check what '
             "that line passes to `flatten`. It was given a list: call `flatten` on each item "
@@ -149,16 +155,8 @@ def test_an_error_in_the_models_own_code_gets_no_helper_note():
 def test_imports_added_for_the_models_code_keep_the_callers_line_number(tmp_path):
     # the model's code leaves out ``import json`` too: the import goes first, the helper's
     # note still names the model's own line 2
-    (tmp_path / "u.json").write_text(json.dumps([{"id": 1, "a": {"b": 2}}]))
     code = "users = json.load(open('u.json'))\nrows = flatten(users)\nprint(rows)\n"
-    model = ScriptedModel([json.dumps({"action": "exec", "language": "python", "code": code}),
-                           '{"action": "answer", "answer": "done"}'])
-    r = run_asm(f"""
-        ask {json.dumps(SKILL)}, $s, none, 7, 4, 0
-        halt 0
-    """, tmp_path, model, task="Flatten u.json.")
-    assert r.status == "ok", r.error
-    observation = model.calls[1].messages[-1]["content"]
+    observation = _flatten_users_observation(tmp_path, code)
     assert "it ran with import json added at the top." in observation
     assert "called by line 2 of your code: `rows = flatten(users)`" in observation
     assert "AttributeError: 'list' object has no attribute 'items'" in observation
