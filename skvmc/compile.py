@@ -64,7 +64,10 @@ class CompileOptions:
     strict: bool = False  # lower-capabilities mode=full: a gap is an error
     overlay: FrozenDict | None = attrs.field(default=None, converter=_overlay)  # prim -> level
     explain: bool = False  # print requirement, level and evidence per step (stderr)
-    instrumentation: Instrumentation = attrs.field(factory=Instrumentation)
+    # a compile verifies once per pipeline run, after its last pass (``verify_each=True``
+    # finds the pass that broke a module)
+    instrumentation: Instrumentation = attrs.field(
+        factory=lambda: Instrumentation(verify_each=False))
     backends: tuple[str, ...] | None = attrs.field(default=None, converter=_backends)
     werror: bool = False
     report_timings: bool = False  # wall-clock timings in report.json (off: deterministic)

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--harness-output-check", action="store_true",
                    help="with a context route, also the harness's output check (pi: an "
                         "extension that asks once more for outputs not written)")
-    add_pipeline_args(p)
+    add_pipeline_args(p, verify_each=False)
     return p
 
 

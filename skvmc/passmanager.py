@@ -228,6 +228,9 @@ class Instrumentation:
     print_before_all: bool = False
     time_passes: bool = False
     debuginfo: bool = False
+    # True: verify after every pass (pass development: the failure names the pass that broke
+    # the IR). False: verify once, after the last pass; a broken module is still never
+    # returned, and a compile skips five walks of the ops each pass rebuilt.
     verify_each: bool = True
 
 
@@ -248,7 +251,8 @@ class PassManager:
         """Run every pass in order. Raises CompileError after reporting a failure."""
         inst = self.inst
         clean = None  # the last module verified without a problem (immutable: stays so)
-        for p in self.passes:
+        last = len(self.passes) - 1
+        for index, p in enumerate(self.passes):
             if inst.print_before_all or p.name in inst.print_before:
                 _dump("Before", p, module, inst, self.out)
             start = time.perf_counter()
@@ -260,12 +264,15 @@ class PassManager:
             elapsed = time.perf_counter() - start
             self.timings.append((p.name, elapsed))
             failed = result is None or ctx.diags.count("error") > errors_before
-            if not failed and inst.verify_each and result is not clean:
+            if (not failed and (inst.verify_each or index == last)
+                    and result is not clean):
                 problems = verify(result)
                 if problems:
                     ctx.diags.extend(problems)
-                    ctx.diags.error(f"verification failed after pass '{p.name}'", None,
-                                    code="verify")
+                    where = (f"pass '{p.name}'" if inst.verify_each or index == 0 else
+                             f"the pipeline (last pass '{p.name}'; --verify-each names the "
+                             "pass that broke it)")
+                    ctx.diags.error(f"verification failed after {where}", None, code="verify")
                     failed = True
                 else:
                     clean = result

@@ -50,6 +50,18 @@ def test_emit_ir_then_opt_over_the_text(tmp_path, capsys):
     assert capsys.readouterr().out == ir_text  # nothing to canonicalize in this example
 
 
+def test_verify_each_changes_when_the_ir_is_verified_not_what_is_emitted(tmp_path, capsys):
+    """A compile verifies once, after the last pass, unless --verify-each; the artifacts are
+    the same bytes either way (verification only reads the module)."""
+    outs = {}
+    for flag in ("--verify-each", "--no-verify-each"):
+        out = tmp_path / flag.strip("-")
+        assert main([EXAMPLE, "--target=qwen-7b+openhands", "-o", str(out), flag]) == 0
+        outs[flag] = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert outs["--verify-each"] and outs["--verify-each"] == outs["--no-verify-each"]
+
+
 def test_opt_reports_bad_ir_with_location(tmp_path, capsys):
     path = tmp_path / "bad.skir"
     path.write_text('"builtin.module"() ({\n  "skill.rule"() {x = 1} : () -> ()\n}) : () -> ()\n')

@@ -70,11 +70,27 @@ def test_verification_after_each_pass_catches_broken_ir():
     assert any("not declared" in d.message for d in ctx.diags.diagnostics)
     assert "// -----// IR Dump After Failed break-ir //----- //" in out.getvalue()
     assert '"skill.bogus"' in out.getvalue()
-    # with verification off, the broken IR passes through
+
+
+def test_verification_once_at_the_end_still_refuses_broken_ir():
+    """verify_each=False (a compile's default) skips the verifications between passes, not
+    the last one: a pass that breaks the IR fails the run, and the message says how to find
+    which pass it was."""
+    identity = Identity()
     ctx = PassContext(diags=DiagnosticEngine())
-    result = PassManager([BreakIR()], Instrumentation(verify_each=False), io.StringIO()).run(
-        parse_fixture(SKILL), ctx)
-    assert result.body[0].name == "skill.bogus"
+    with pytest.raises(CompileError):
+        PassManager([BreakIR(), identity], Instrumentation(verify_each=False),
+                    io.StringIO()).run(parse_fixture(SKILL), ctx)
+    messages = [d.message for d in ctx.diags.diagnostics]
+    assert any("not declared" in m for m in messages)
+    assert ("verification failed after the pipeline (last pass 'identity'; --verify-each "
+            "names the pass that broke it)") in messages
+    # with verify_each, the same failure names the pass that broke the IR
+    ctx = PassContext(diags=DiagnosticEngine())
+    with pytest.raises(CompileError):
+        PassManager([BreakIR(), identity], Instrumentation(), io.StringIO()).run(
+            parse_fixture(SKILL), ctx)
+    assert "verification failed after pass 'break-ir'" in [d.message for d in ctx.diags.diagnostics]
 
 
 def test_print_ir_after_change_only_dumps_changes():
