@@ -289,6 +289,7 @@ class RepeatGuard:
         self._results: dict[str, str] = {}
         self._in_a_row = 0
         self._invalid_in_a_row = 0  # replies that held no action (cut off, broken JSON)
+        self.repeated = False  # the last step's action repeated an earlier one
 
     def invalid(self) -> None:
         """A reply without an action: degenerate decoding repeats itself too (measured: the
@@ -305,10 +306,12 @@ class RepeatGuard:
         """(finished, answer, observation) for ``action``: ``perform()`` runs it unless it
         repeats a failure."""
         self._invalid_in_a_row = 0  # an action, even a repeated one, breaks a broken run
+        self.repeated = False
         key = self._key(action)
         earlier = self._failures.get(key) if key is not None else None
         if earlier is not None:
             self._in_a_row += 1
+            self.repeated = True
             return False, None, repeat_observation(earlier)
         done, value, observation = perform()
         if key is not None and failed(observation):
@@ -316,6 +319,7 @@ class RepeatGuard:
         elif key is not None:
             if self._results.get(key) == observation:
                 self._in_a_row += 1
+                self.repeated = True
                 return done, value, same_again_observation(action)
             self._results[key] = observation
         self._in_a_row = 0
@@ -402,6 +406,14 @@ class AgentLoop:
             # a reply without an action stays in the history as its head only: a degenerate
             # one copied back in whole is continued by the model, and costs its tokens again
             said = text if action is not None else _cap(text, INVALID_REPLY_KEPT)
+            if repeats.repeated and action is not None and messages[-1]["role"] == "user":
+                # a repeated action is not put in the history a second time: the notice
+                # follows the latest observation instead. Two copies of one turn in the
+                # prompt are what a weak model continues (it resent the refused action
+                # word for word in 9 of 16 traced refusals)
+                messages = messages[:-1] + [{"role": "user", "content":
+                                             messages[-1]["content"] + "\n\n" + result}]
+                continue
             if self.file_views and observed is not None:
                 messages = _shorten_observation(messages, observed)
             observed = len(messages) + 1

@@ -34,6 +34,24 @@ def test_a_repeated_failure_is_not_run_again_and_resamples(tmp_path):
                                                      0.0]
 
 
+def test_a_repeated_action_is_not_put_in_the_history_twice(tmp_path):
+    """The turn after a repeat shows the action once: the notice follows the observation of
+    its first run, instead of a second copy of the turn for the model to continue."""
+    model, outcome = _run(tmp_path, [BROKEN, BROKEN, FIXED, ANSWER])
+    assert outcome.ok
+    after_repeat = model.calls[2].messages
+    said = [m["content"] for m in after_repeat if m["role"] == "assistant"]
+    assert said == [BROKEN]
+    last = after_repeat[-1]
+    assert last["role"] == "user" and "NameError" in last["content"]
+    assert last["content"].index("NameError") < last["content"].index(
+        "error: you already did exactly this")
+    # the turn after that is appended as usual: the fix, then its observation
+    after_fix = model.calls[3].messages
+    assert [m["content"] for m in after_fix if m["role"] == "assistant"] == [BROKEN, FIXED]
+    assert after_fix[-1]["content"] == "exit code 0\nstdout:\n42\n"
+
+
 def test_the_step_ends_after_two_repeats_in_a_row(tmp_path):
     model, outcome = _run(tmp_path, [BROKEN] * 8)
     assert not outcome.ok
@@ -341,3 +359,4 @@ def test_error_reports():
     assert not error_report("errors: 3")                  # an answer about errors
     assert not error_report({"errors": 3})
     assert not error_report(42)
+
