@@ -29,6 +29,7 @@ import * as path from "node:path";
 
 const WRITE = new Set(@WRITE@);
 const READ = new Set(@READ@);
+const EDIT = new Set(@EDIT@);
 const TOKEN = new RegExp(@TOKEN@, "g");
 const SENTENCE = new RegExp(@SENTENCE@);
 const NUDGES = @NUDGES@;
@@ -44,10 +45,11 @@ export function taskOutputs(task) {
         const w = word.toLowerCase();
         if (WRITE.has(w)) verb = "write";
         else if (READ.has(w)) verb = "read";
+        else if (EDIT.has(w)) verb = "edit";
         continue;
       }
-      const file = m.groups.code || m.groups.bare;
-      if (verb === "write" && !found.includes(file)) found.push(file);
+      const file = m.groups.code || m.groups.bare;  // not an extensionless path: unknown
+      if (file && verb === "write" && !found.includes(file)) found.push(file);
     }
   }
   return found;
@@ -95,6 +97,7 @@ def extension_text() -> str:
 
     return (TEMPLATE.replace("@WRITE@", json.dumps(sorted(outputs._WRITE)))
             .replace("@READ@", json.dumps(sorted(outputs._READ)))
+            .replace("@EDIT@", json.dumps(sorted(outputs._EDIT)))
             .replace("@TOKEN@", _js_pattern(outputs._TOKEN.pattern))
             .replace("@SENTENCE@", _js_pattern(outputs._SENTENCE.pattern))
             .replace("@NUDGES@", str(NUDGES)))

@@ -25,6 +25,7 @@ import shutil
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -50,6 +51,8 @@ EARLIER_OBSERVATION_KEPT = 600
 WRITTEN_SHOWN = 3  # files a command wrote, quoted in its observation (compiled steps only)
 WRITTEN_HEAD = 400  # characters of each
 INVALID_REPLY_KEPT = 300  # characters of a reply without an action kept in the history
+VALUES_RUNNER_PATH = ".skvm/values_runner.py"
+VALUES_RUNNER = (Path(__file__).parent / "values_runner.py").read_text(encoding="utf-8")
 ONE_LINE_HINT = ("Your code is all on one line: put each statement on its own line, with \\n "
                  "between lines inside the JSON string, and indent blocks.")
 
@@ -347,7 +350,8 @@ class AgentLoop:
                  deadline: float | None = None, cancel: threading.Event | None = None,
                  on_turn=None, step_key: str | None = None, network: bool = False,
                  provenance=None, library=None, file_views: bool = False,
-                 refuse_give_up: bool = False, fix_imports: bool = False):
+                 refuse_give_up: bool = False, fix_imports: bool = False,
+                 show_values: bool = False):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
         # compiled steps: an exec's observation quotes the files it wrote, a big file is read
@@ -357,6 +361,8 @@ class AgentLoop:
         self.refuse_give_up = refuse_give_up
         # compiled steps: the standard-library imports model code leaves out are added
         self.fix_imports = fix_imports
+        # compiled steps: model Python that raises also prints the failing line's values
+        self.show_values = show_values
         self._give_ups = 0
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
@@ -511,7 +517,13 @@ class AgentLoop:
             suffix = "sh" if lang == "bash" else "py"
             path = f".skvm/{tag}-{n}.{suffix}"
             self.host.write_file(path, code)
-            argv = ["bash", path] if suffix == "sh" else [sys.executable, path]
+            if suffix == "sh":
+                argv = ["bash", path]
+            elif self.show_values:
+                self.host.write_file(VALUES_RUNNER_PATH, VALUES_RUNNER)
+                argv = [sys.executable, VALUES_RUNNER_PATH, path]
+            else:
+                argv = [sys.executable, path]
         if isinstance(argv, str):
             argv = [argv]
         if isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv):

@@ -72,6 +72,10 @@ class Host:
     def exists(self, path: str) -> bool:
         raise NotImplementedError
 
+    def is_file(self, path: str) -> bool:
+        """Whether ``path`` is a file (not a folder) of the workdir."""
+        return self.exists(path)
+
     def expose(self, folder: str) -> None:
         """Let children read ``folder`` (the skill's bundle) besides the workdir."""
 
@@ -209,6 +213,9 @@ class SandboxHost(Host):
 
     def exists(self, path: str) -> bool:
         return self.resolve(path).exists()
+
+    def is_file(self, path: str) -> bool:
+        return self.resolve(path).is_file()
 
     def _files(self, limit: int):
         """(workdir-relative path, lstat) of up to ``limit`` regular files, hidden ones and

@@ -38,10 +38,11 @@ from skvmc.vm.provenance import Provenance
 from skvmc.vm.sandbox import needs_network
 from skvmc.vm.skill_library import library_of
 from skvmc.vm.task_outputs import (
+    TaskFiles,
+    lost_lines,
     output_problem,
     output_spec,
-    task_inputs,
-    task_outputs,
+    task_files,
 )
 from skvmc.vm.trace import TraceWriter, now_iso
 
@@ -181,6 +182,8 @@ class VM:
         self.program = program
         self.host = host
         self.start_files: dict | None = None  # the workdir's files when the run started
+        self.files = TaskFiles()  # the task's outputs, edited files and inputs (at the start)
+        self.start_text: dict[str, str] = {}  # edited files' text at the start (keep_lines)
         self.task = task
         self.inputs = dict(inputs or {})
         if isinstance(self.inputs.get("skill_dir"), str):  # bundled scripts run from there
@@ -220,6 +223,12 @@ class VM:
                               "instructions": len(self.code),
                               "workdir": str(getattr(self.host, "workdir", ""))})
         self.start_files = self.host.file_stamps()  # what the run found, for CHECK.OUTPUTS
+        self.files = task_files(self.task, self._there)
+        for path in self.files.keep_lines:
+            try:
+                self.start_text[path] = self.host.read_head(path, OUTPUT_CHECK_LIMIT + 1)
+            except SandboxError:
+                continue
         frame = Frame([None] * len(self.program.slots))
         for name, value in {"task": self.task, **self.inputs}.items():
             if name in self.program.slots:
@@ -455,9 +464,20 @@ class VM:
         return self._check_failed(fr, ops[1], pc, fr.last_error or
                                   f"exit code was {fr.last_exit}, expected {ops[0]}")
 
+    def _there(self, path: str) -> bool | None:
+        """Whether ``path`` is a file here; None where the sandbox cannot look (/opt/...)."""
+        try:
+            return self.host.is_file(path)
+        except (SandboxError, OSError):
+            return None
+
     def op_check_outputs(self, fr, ops, pc):
         missing, problems = [], []
-        for path in task_outputs(self.task):
+        for path in self.files.edited:
+            problem = self._edit_problem(path)
+            if problem:
+                problems.append(problem)
+        for path in self.files.outputs:
             try:
                 if not self.host.exists(path):
                     missing.append(path)
@@ -482,6 +502,31 @@ class VM:
         if not problems:
             return pc + 1
         return self._check_failed(fr, ops[0], pc, "; ".join(problems))
+
+    def _edit_problem(self, path: str) -> str | None:
+        """What is wrong with a file the task says to change: gone, no longer what the task
+        says it holds, or (where the task says to keep its lines) without some of them. Its
+        numbers are not judged: a config line's fields are not computed values."""
+        try:
+            if not self.host.exists(path):
+                return (f"{path} was there at the start and is gone; the task asks to change "
+                        "it, not to remove it")
+            text = self.host.read_head(path, OUTPUT_CHECK_LIMIT + 1)
+        except SandboxError:
+            return None
+        if len(text) > OUTPUT_CHECK_LIMIT:
+            return None
+        problem = output_problem(path, text, output_spec(self.task, path))
+        if problem:
+            return f"{problem} (it now holds: {_head(text)})"
+        before = self.start_text.get(path)
+        lost = lost_lines(before, text) if before is not None else []
+        if lost:
+            return (f"{path} no longer holds {len(lost)} of the lines it had at the start, "
+                    f"which the task says to keep (first: {json.dumps(lost[0][:200])}). "
+                    "Change the file by keeping every line it had and adding to them, not "
+                    "by writing only the new content")
+        return None
 
     def _trace_in_workdir(self) -> str | None:
         """The trace file's workdir-relative path when it is written there (not the task's)."""
@@ -513,13 +558,7 @@ class VM:
                     f"{', '.join(missing)} from what they hold: with code that reads them "
                     '({"action": "exec", "language": "python", "code": "..."}), or with a '
                     "write action of values copied from them")
-        data = []
-        for path in task_inputs(self.task):
-            try:
-                if self.host.exists(path):
-                    data.append(path)
-            except SandboxError:
-                continue
+        data = list(self.files.inputs)
         value = self.provenance.printed()
         if one and value is not None:  # offer both routes: the value a command printed ...
             code = (f"write code that reads {', '.join(data[:3])} and writes {missing[0]}"
@@ -627,7 +666,8 @@ class VM:
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
                          on_turn, step_key, network=self.needs_network(pc),
                          provenance=self.provenance, library=library_of(prompt),
-                         file_views=True, refuse_give_up=True, fix_imports=True)
+                         file_views=True, refuse_give_up=True, fix_imports=True,
+                         show_values=True)
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:

@@ -1,9 +1,10 @@
-"""The files a task instruction says to write: what CHECK.OUTPUTS looks for after a step.
+"""The files a task instruction says to write or change: what CHECK.OUTPUTS looks for.
 
 A file counts as an output when the nearest verb before it, in the same sentence, is a writing
 verb ("write it to `total.txt`", "save the report as report.md", "create `out/summary.json`").
 A reading verb in between ("read `a.csv` and ...") or none at all leaves it out: unknown is
-not an output, so the check never asks for a file the task did not ask for.
+not an output, so the check never asks for a file the task did not ask for. Which files are
+there when the run starts tells outputs, edited files and inputs apart (``task_files``).
 """
 
 from __future__ import annotations
@@ -18,31 +19,61 @@ _WRITE = {"write", "writes", "save", "saves", "store", "create", "creates", "pro
           "into", "as", "build", "builds", "make", "prepare", "compose", "draft", "render",
           "rename", "move"}
 _READ = {"read", "reads", "open", "load", "parse", "use", "uses", "from", "inside",
-         "lists", "about", "for", "holds", "contains", "given", "check", "scan", "with", "of"}
+         "lists", "about", "for", "holds", "contains", "given", "check", "scan", "with", "of",
+         "run", "runs", "execute", "executes", "call", "calls", "invoke", "invokes"}
+# Verbs that change a file in place: they make a file that is there at the start an edited
+# file, and say nothing of a file that is not there (nothing to edit: unknown).
+_EDIT = {"add", "append", "insert", "update", "edit", "modify", "fix", "rewrite", "change",
+         "replace", "overwrite"}
+# Of the writing words, those that are only ever verbs here: "the signup export `a.csv`" or
+# "the output `b.json`" name a file that is there, so a noun-like word does not make it edited.
+_PLAIN_WRITE = {"write", "writes", "save", "saves"}
+_TO = {"to", "into"}
+
+
+def _edits(verb: str | None, earlier: tuple[str, ...]) -> bool:
+    """Whether the verb words before a file that is there say to change it: an editing or
+    plain writing verb, or "to"/"into" after one ("add a job to `crontab`"; not "need to know
+    which jobs in `crontab`", where "to" writes nothing)."""
+    if verb in _EDIT or verb in _PLAIN_WRITE:
+        return True
+    return verb in _TO and any(w in _EDIT or w in _PLAIN_WRITE for w in earlier)
 # a file name: a path with an extension of letters (``total.txt``, ``/root/out/report.md``)
 _FILE = r"(?:/?[\w.-]+/)*[\w-][\w.-]*\.[A-Za-z][A-Za-z0-9]{0,7}"
 _TOKEN = re.compile(rf"`(?P<code>{_FILE})`|(?P<bare>(?<![\w/.-]){_FILE})(?![\w/-])"
-                    r"|(?P<word>[A-Za-z]+)")
+                    r"|`(?P<dir>/?(?:[\w.-]+/)*[\w.-]+)`|(?P<word>[A-Za-z]+)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`])|\n\s*\n|\n\s*[-*\d]")
 
 
-def task_outputs(task: str) -> list[str]:
-    """The output files ``task`` names, in order, each once."""
-    found: list[str] = []
+def _named(task: str):
+    """(path, the nearest verb word before it in its sentence or None, whether the path has an
+    extension, the verb words before that one) for every file name of ``task``, in order."""
     for sentence in _SENTENCE.split(task or ""):
-        verb = None
+        verb, earlier = None, []
         for m in _TOKEN.finditer(sentence):
             word = m.group("word")
             if word is not None:
                 w = word.lower()
-                if w in _WRITE:
-                    verb = "write"
-                elif w in _READ:
-                    verb = "read"
+                if w in _WRITE or w in _READ or w in _EDIT:
+                    if verb is not None:
+                        earlier.append(verb)
+                    verb = w
                 continue
             path = m.group("code") or m.group("bare")
-            if verb == "write" and path not in found:
-                found.append(path)
+            yield (path or m.group("dir")), verb, path is not None, tuple(earlier)
+
+
+def task_outputs(task: str) -> list[str]:
+    """The output files ``task`` names, in order, each once: a file whose nearest verb before
+    it, in the same sentence, is a writing verb ("write it to `total.txt`", "save the report as
+    report.md", "create `out/summary.json`"). A reading verb in between ("read `a.csv` and
+    ...") or none at all leaves it out: unknown is not an output, so the check never asks for a
+    file the task did not ask for. Without knowing which files are there, a file to edit is
+    not told apart: ``task_files`` does that."""
+    found: list[str] = []
+    for path, verb, has_ext, _ in _named(task):
+        if has_ext and verb in _WRITE and path not in found:
+            found.append(path)
     return found
 
 
@@ -56,6 +87,72 @@ def task_inputs(task: str) -> list[str]:
         if path and path not in outputs and path not in found:
             found.append(path)
     return found
+
+
+@attrs.frozen
+class TaskFiles:
+    """The files a task names, told apart by which of them are there when the run starts."""
+
+    outputs: tuple[str, ...] = ()  # to write: not there at the start
+    edited: tuple[str, ...] = ()  # there at the start, and the task says to change them
+    inputs: tuple[str, ...] = ()  # there at the start, and only read
+    keep_lines: tuple[str, ...] = ()  # edited files whose existing lines the task says to keep
+
+
+def task_files(task: str, existed) -> TaskFiles:
+    """Outputs, edited files and inputs of ``task``; ``existed(path)`` says whether a file was
+    there at the start (True/False, or None when the run cannot see it: not judged).
+
+    A file that is there is edited only when a plain writing verb ("write ... to", "save
+    ... into") or an editing verb ("add", "update", "fix") comes right before it; after a
+    word that may be a noun ("the signup export `signups.csv`") it is an input. A file that is
+    not there is an output by the rule of ``task_outputs``; an editing verb alone does not
+    make one (nothing to edit). An extensionless path (`/root/crontab`) counts only when it is
+    a file that is there."""
+    outputs, edited, inputs = [], [], []
+    for path, verb, has_ext, earlier in _named(task):
+        if path in outputs or path in edited or path in inputs:
+            continue
+        there = existed(path)
+        if there is None:
+            continue
+        if not there:
+            if has_ext and verb in _WRITE:
+                outputs.append(path)
+        elif _edits(verb, earlier):
+            edited.append(path)
+        else:
+            inputs.append(path)
+    keep = tuple(edited) if len(edited) == 1 and _KEEP_LINES.search(task or "") else ()
+    return TaskFiles(tuple(outputs), tuple(edited), tuple(inputs), keep)
+
+
+# "Keep every existing line as it is", "do not remove any existing entries": the task says the
+# lines already there stay. Tied to the task's one edited file; with two it is not known which.
+_KEEP_LINES = re.compile(
+    r"\b(?:keep|preserve|leave)\s+(?:every|all|each|any)?\s*(?:of\s+)?(?:the\s+)?"
+    r"(?:existing|other|original|current)\s+(?:lines?|entries|entry|jobs?|rows?|content)\b"
+    r"|\b(?:do\s+not|don't|never|without)\s+(?:remove|removing|delete|deleting|drop|dropping|"
+    r"change|changing)\s+(?:any\s+)?(?:of\s+)?(?:the\s+)?(?:existing|other|original)\s+"
+    r"(?:lines?|entries|jobs?|rows?|content)\b", re.IGNORECASE)
+
+
+def lost_lines(before: str, after: str) -> list[str]:
+    """The non-blank lines of ``before`` that ``after`` no longer holds (as many times)."""
+    have: dict[str, int] = {}
+    for line in after.splitlines():
+        key = line.rstrip()
+        have[key] = have.get(key, 0) + 1
+    lost = []
+    for line in before.splitlines():
+        key = line.rstrip()
+        if not key.strip():
+            continue
+        if have.get(key, 0):
+            have[key] -= 1
+        else:
+            lost.append(key)
+    return lost
 
 
 # a file name as in _TOKEN, or a quoted path without an extension (`/app/crontab`)

@@ -12,11 +12,14 @@ from skvmc.vm import SandboxHost
 from skvmc.vm.interp import describe_files
 from skvmc.vm.task_outputs import (
     OutputSpec,
+    TaskFiles,
     line_list_rules,
+    lost_lines,
     output_problem,
     required_header,
     required_headings,
     required_keys,
+    task_files,
     task_inputs,
     task_outputs,
 )
@@ -445,3 +448,99 @@ def test_a_missing_output_is_asked_from_the_files_the_run_made(tmp_path):
     assert ("the task asks for report.md, which was not written. Files made during the run: "
             "summary.json. Write report.md from what they hold") in retry
     assert "Its data is in access.log" not in retry
+
+
+@pytest.mark.parametrize("task,there,expected", [
+    # a noun-like writing word before a file that is there: the file is data, not an output
+    ("The signup export `signups.csv` must match `schema.json`. Write the bad lines to "
+     "`bad.txt`.", {"signups.csv", "schema.json"},
+     TaskFiles(("bad.txt",), (), ("signups.csv", "schema.json"))),
+    # "add ... to" a file that is there: edited; the task says to keep its lines
+    ("Add a job to `/root/crontab` that runs `/opt/x.sh` daily. Keep every existing line as "
+     "it is.", {"/root/crontab"}, TaskFiles((), ("/root/crontab",), (), ("/root/crontab",))),
+    # "to" in "need to know" writes nothing
+    ("We need to know which jobs in `/app/crontab` run. Write them to `jobs.txt`.",
+     {"/app/crontab"}, TaskFiles(("jobs.txt",), (), ("/app/crontab",))),
+    # an editing verb before a file that is not there: nothing to edit, so not judged
+    ("Update `config.yaml` with the new port.", set(), TaskFiles()),
+    ("Update `config.yaml` with the new port.", {"config.yaml"},
+     TaskFiles((), ("config.yaml",), ())),
+    # a bare word in backticks is a file only when it is one
+    ("For each job in `crontab`, write its runs to `runs.json`.", {"crontab"},
+     TaskFiles(("runs.json",), (), ("crontab",))),
+    ("Write `notes` and the count to `out.txt`.", set(), TaskFiles(("out.txt",), (), ())),
+    # two edited files: which one the keep rule means is unknown, so neither gets it
+    ("Append the row to `a.csv` and to `b.csv`. Keep the existing rows.", {"a.csv", "b.csv"},
+     TaskFiles((), ("a.csv", "b.csv"), ())),
+])
+def test_task_files_tells_outputs_edited_files_and_inputs_apart(task, there, expected):
+    assert task_files(task, lambda p: p in there) == expected
+
+
+def test_a_file_the_sandbox_cannot_see_is_not_judged():
+    files = task_files("Read `/opt/in.csv` and write `/opt/out.csv`.", lambda p: None)
+    assert files == TaskFiles()
+
+
+def test_lost_lines_counts_repeats_and_ignores_blank_lines_and_trailing_space():
+    assert lost_lines("a\n\nb\nb\n", "b  \na\nnew\n") == ["b"]
+    assert lost_lines("a\nb\n", "x\na\nb\n") == []
+
+
+CRONTAB = "# jobs\n0 2 * * * /opt/backup.sh\n15 * * * * /opt/poll.sh\n"
+ADD_JOB = ("Add a job to `/root/crontab` that runs `/opt/cleanup.sh` at 04:30 on weekdays. "
+           "Keep every existing line as it is.")
+
+
+def test_an_edited_file_that_lost_the_lines_to_keep_is_asked_again(tmp_path):
+    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
+    new = "30 4 * * 1-5 /opt/cleanup.sh\n"
+    model, r = _ask_then_check(tmp_path, [
+        json.dumps({"action": "write", "path": "/root/crontab", "content": new}),
+        '{"action": "answer", "answer": "done"}',
+        json.dumps({"action": "write", "path": "/root/crontab", "content": CRONTAB + new}),
+        '{"action": "answer", "answer": "done"}',
+    ], task=ADD_JOB)
+    assert r.status == "ok", r.error
+    retry = _user_message(model, 2)
+    assert ("/root/crontab no longer holds 3 of the lines it had at the start, which the task "
+            'says to keep (first: "# jobs")') in retry
+    # its numbers (04:30 typed as `30 4`, weekdays as 1-5) are not judged as guesses
+    assert "which no command printed" not in retry
+    assert (tmp_path / "crontab").read_text() == CRONTAB + new
+    assert len(model.calls) == 4
+
+
+def test_an_edited_file_that_keeps_its_lines_passes_at_once(tmp_path):
+    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, [
+        json.dumps({"action": "write", "path": "/root/crontab",
+                    "content": CRONTAB + "30 4 * * 1-5 /opt/cleanup.sh\n"}),
+        '{"action": "answer", "answer": "done"}',
+    ], task=ADD_JOB)
+    assert r.status == "ok", r.error
+    assert len(model.calls) == 2
+
+
+def test_a_removed_edited_file_is_asked_again(tmp_path):
+    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "exec", "argv": ["rm", "crontab"]}',
+        '{"action": "answer", "answer": "done"}',
+        json.dumps({"action": "write", "path": "/root/crontab", "content": CRONTAB}),
+        '{"action": "answer", "answer": "done"}',
+    ], task=ADD_JOB)
+    assert r.status == "ok", r.error
+    assert "/root/crontab was there at the start and is gone" in _user_message(model, 2)
+
+
+def test_the_data_a_noun_like_write_word_names_is_offered_as_data(tmp_path):
+    retry = _retry_message(tmp_path, {"signups.csv": "email\nx\n", "schema.json": "{}"}, [
+        '{"action": "answer", "answer": "done"}',
+        json.dumps({"action": "exec", "language": "python",
+                    "code": "open('bad.txt', 'w').write('2')"}),
+        '{"action": "answer", "answer": "done"}',
+    ], "The signup export `signups.csv` must match `schema.json`. Write the line numbers of "
+       "the rows that break it to `bad.txt`.", 1)
+    assert ("the task asks for bad.txt, which was not written. Its data is in signups.csv, "
+            "schema.json: write code that reads them") in retry
