@@ -36,6 +36,7 @@ from skvmc.dialects import skill
 from skvmc.vm.auto_import import complete_imports
 from skvmc.vm.code_repair import INTERPRETERS, SHELL_OPERATORS, repair_code, split_argv
 from skvmc.vm.host import Cancelled, Host, SandboxError
+from skvmc.vm.script_usage import import_note
 
 OBSERVATION_CAP = 4000
 READ_HEAD_LINES = 15  # lines of a big file a compiled step's read shows
@@ -351,7 +352,7 @@ class AgentLoop:
                  on_turn=None, step_key: str | None = None, network: bool = False,
                  provenance=None, library=None, file_views: bool = False,
                  refuse_give_up: bool = False, fix_imports: bool = False,
-                 show_values: bool = False):
+                 show_values: bool = False, commands: dict[str, str] | None = None):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
         # compiled steps: an exec's observation quotes the files it wrote, a big file is read
@@ -363,6 +364,8 @@ class AgentLoop:
         self.fix_imports = fix_imports
         # compiled steps: model Python that raises also prints the failing line's values
         self.show_values = show_values
+        # compiled steps: script stem -> the command line the step's prompt runs it with
+        self.commands = commands or {}
         self._give_ups = 0
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
@@ -561,6 +564,8 @@ class AgentLoop:
             parts.append(self.library.explain_error(own, library_lines, r.stderr or ""))
         if r.stderr:
             parts.append("stderr:\n" + r.stderr)
+        if r.exit_code != 0 and self.commands:
+            parts.append(import_note(r.stderr, self.commands))
         if (r.exit_code != 0 and isinstance(code, str) and "\n" not in code.strip()
                 and "SyntaxError" in (r.stderr or "")):
             # weak models flatten a program into one JSON line; the traceback alone does

@@ -36,10 +36,12 @@ from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, failed, system_pro
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.provenance import Provenance
 from skvmc.vm.sandbox import needs_network
+from skvmc.vm.script_usage import documented_commands
 from skvmc.vm.skill_library import library_of
 from skvmc.vm.task_outputs import (
     TaskFiles,
     lost_lines,
+    one_line_output,
     output_problem,
     output_spec,
     task_files,
@@ -493,10 +495,11 @@ class VM:
             if problem:  # with the file's head: the retry starts over and must fix what is there
                 problems.append(f"{problem} (it now holds: {_head(text)})")
             elif guessed:
+                data = ", ".join(self.files.inputs[:3]) or "the task's data"
                 problems.append(
                     f"{path} holds {', '.join(guessed)}, which no command printed and no file "
-                    "you read holds: compute it with code (exec) and write what the code "
-                    "prints")
+                    f"you read holds: write code that reads {data} and writes {path} itself, "
+                    'and run it with {"action": "exec", "language": "python", "code": "..."}')
         if missing:
             problems.insert(0, self._missing_outputs(missing))
         if not problems:
@@ -560,7 +563,8 @@ class VM:
                     "write action of values copied from them")
         data = list(self.files.inputs)
         value = self.provenance.printed()
-        if one and value is not None:  # offer both routes: the value a command printed ...
+        if one and value is not None and one_line_output(missing[0], value):
+            # offer both routes: the value a command printed ...
             code = (f"write code that reads {', '.join(data[:3])} and writes {missing[0]}"
                     if data else f"write code that writes {missing[0]}")
             return (f"{head}. Your last command printed {json.dumps(value)}. If that is what "
@@ -667,7 +671,7 @@ class VM:
                          on_turn, step_key, network=self.needs_network(pc),
                          provenance=self.provenance, library=library_of(prompt),
                          file_views=True, refuse_give_up=True, fix_imports=True,
-                         show_values=True)
+                         show_values=True, commands=documented_commands(prompt))
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:

@@ -137,6 +137,26 @@ _KEEP_LINES = re.compile(
     r"(?:lines?|entries|jobs?|rows?|content)\b", re.IGNORECASE)
 
 
+# outputs that one printed line cannot be the whole of: a table with its header, a report
+_MULTI_LINE = (".csv", ".tsv", ".md", ".markdown", ".html", ".htm", ".yaml", ".yml", ".xml")
+
+
+def one_line_output(path: str, value: str) -> bool:
+    """Whether a one-line ``value`` a command printed can be all of output ``path``: a JSON
+    output only when the value is a JSON object or array (a total printed by a script is not
+    "an object whose keys are months"), a table or report never, a plain file always. The 1.5B,
+    offered a printed total as the content of a .md or .json output, typed the rest of it."""
+    suffix = path.lower().rpartition("/")[2]
+    if suffix.endswith(_MULTI_LINE):
+        return False
+    if suffix.endswith((".json", ".jsonl", ".ndjson")):
+        try:
+            return isinstance(json.loads(value), (dict, list))
+        except json.JSONDecodeError:
+            return False
+    return True
+
+
 def lost_lines(before: str, after: str) -> list[str]:
     """The non-blank lines of ``before`` that ``after`` no longer holds (as many times)."""
     have: dict[str, int] = {}

@@ -15,6 +15,7 @@ from skvmc.vm.task_outputs import (
     TaskFiles,
     line_list_rules,
     lost_lines,
+    one_line_output,
     output_problem,
     required_header,
     required_headings,
@@ -183,7 +184,7 @@ def test_check_outputs_asks_for_code_when_a_typed_number_is_a_guess(tmp_path, ac
     else:
         assert r.status == "failed"
         assert ("t.txt holds 123.45, which no command printed and no file you read holds: "
-                "compute it with code (exec)") in r.error
+                "write code that reads in.txt and writes t.txt itself") in r.error
 
 
 def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
@@ -544,3 +545,29 @@ def test_the_data_a_noun_like_write_word_names_is_offered_as_data(tmp_path):
        "the rows that break it to `bad.txt`.", 1)
     assert ("the task asks for bad.txt, which was not written. Its data is in signups.csv, "
             "schema.json: write code that reads them") in retry
+
+
+@pytest.mark.parametrize("path,value,fits", [
+    ("total.txt", "4185.69", True),
+    ("count", "12", True),
+    ("summary.json", "4185.69", False),  # a total is not the object the output is
+    ("summary.json", '{"a": 1}', True),
+    ("rows.json", "[1, 2]", True),
+    ("report.md", "4185.69", False),
+    ("out/table.CSV", "a,b", False),
+])
+def test_one_line_output(path, value, fits):
+    assert one_line_output(path, value) is fits
+
+
+def test_a_printed_total_is_not_offered_as_a_json_reports_content(tmp_path):
+    retry = _retry_message(tmp_path, {"sales.csv": "date,amount\n2025-01-02,3\n"}, [
+        '{"action": "exec", "argv": ["echo", "4185.69"]}',
+        '{"action": "answer", "answer": {"revenue": 4185.69}}',
+        json.dumps({"action": "exec", "language": "python",
+                    "code": "open('m.json', 'w').write('{}')"}),
+        '{"action": "answer", "answer": "done"}',
+    ], "From `sales.csv` build `m.json`: an object whose keys are months.", 2)
+    assert "Your last command printed" not in retry
+    assert ("the task asks for m.json, which was not written. Its data is in sales.csv: write "
+            "code that reads it and writes m.json") in retry
