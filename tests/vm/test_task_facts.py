@@ -53,7 +53,7 @@ def _ask_then_check(tmp_path, replies, task, turns=4, retries=1):
 
 def _user_message(model, call: int) -> str:
     """The user message (task, facts, retry feedback) of the model's ``call``-th ASK turn."""
-    return model.calls[call]["messages"][1]["content"]
+    return model.calls[call]["messages"][-1]["content"]
 
 
 def _retry_message(tmp_path, files: dict[str, str], replies, task: str, call: int) -> str:
@@ -139,13 +139,16 @@ def test_a_retry_says_what_the_failed_attempt_did(tmp_path):
     model, r = _ask_then_check(tmp_path, [
         '{"action": "exec", "argv": ["cat", "missing.txt"]}',
         '{"action": "read", "path": "in.txt"}',
-        '{"action": "answer", "answer": "not found"}',
+        '{"action": "answer", "answer": "not found"}',  # refused in the loop: no out.txt
+        '{"action": "answer", "answer": "not found"}',  # the step ends: the check retries
         '{"action": "write", "path": "out.txt", "content": "1"}',
         '{"action": "answer", "answer": "done"}',
     ], task="Write the count to `out.txt`.", turns=8)
     assert r.status == "ok", r.error
     first_user = _user_message(model, 0)
-    retry_user = _user_message(model, 3)
+    assert _user_message(model, 3).startswith("error: the step is not done: the task asks for "
+                                              "out.txt, which was not written")
+    retry_user = _user_message(model, 4)
     assert "previous attempt" not in first_user
     assert retry_user.startswith("Write the count to `out.txt`.")
     did = retry_user[retry_user.index("Your previous attempt did:"):]
@@ -190,8 +193,27 @@ def test_check_outputs_asks_for_code_when_a_typed_number_is_a_guess(tmp_path, ac
 def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
     model, r = _ask_then_check(tmp_path, [
         '{"action": "answer", "answer": "done"}',
+        '{"action": "answer", "answer": "done"}',
     ], task="Write the count to `out.txt`.", turns=2, retries=0)
     assert r.status == "failed" and "out.txt" in r.error
+
+
+def test_an_answer_before_the_outputs_are_written_is_refused_once_in_the_loop(tmp_path):
+    (tmp_path / "sales.csv").write_text("amount\n1\n2\n", encoding="utf-8")
+    code = "import csv\nopen('t.txt', 'w').write(str(sum(int(r['amount']) for r in " \
+           "csv.DictReader(open('sales.csv')))))\n"
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "answer", "answer": {"total": 3}}',
+        json.dumps({"action": "exec", "language": "python", "code": code}),
+        '{"action": "answer", "answer": "done"}',
+    ], task="Sum `amount` of `sales.csv` and write it to `t.txt`.")
+    assert r.status == "ok", r.error
+    refusal = _user_message(model, 1)
+    assert refusal.startswith("error: the step is not done: the task asks for t.txt, which was "
+                              "not written. Its data is in sales.csv")
+    # one loop, no retry: the check found t.txt written
+    assert len(model.calls) == 3 and len(model.calls[2]["messages"]) == 6
+    assert (tmp_path / "t.txt").read_text() == "3"
 
 
 @pytest.mark.parametrize("task,path,keys", [
