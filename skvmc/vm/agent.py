@@ -353,7 +353,7 @@ class AgentLoop:
                  provenance=None, library=None, file_views: bool = False,
                  refuse_give_up: bool = False, fix_imports: bool = False,
                  show_values: bool = False, commands: dict[str, str] | None = None,
-                 outputs_pending=None):
+                 outputs_pending=None, write_note=None):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
         # compiled steps: an exec's observation quotes the files it wrote, a big file is read
@@ -371,6 +371,8 @@ class AgentLoop:
         # written ("" when nothing); the first answer before that is refused, in the loop
         self.outputs_pending = outputs_pending
         self._output_refusals = 0
+        # compiled steps: (path, content) -> what the VM knows is wrong with that write, or ""
+        self.write_note = write_note
         self._give_ups = 0
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
@@ -469,7 +471,9 @@ class AgentLoop:
                 self.host.write_file(path, content)
                 if self.provenance is not None:
                     self.provenance.typed(self.host.output_key(path), content)
-                return False, None, wrote_observation(path, content)
+                note = self.write_note(path, content) if self.write_note else ""
+                return False, None, "\n".join(p for p in (wrote_observation(path, content),
+                                                          note) if p)
         except SandboxError as exc:
             return False, None, f"error: {exc}"
         return False, None, (f"error: action {kind!r} is not allowed in this step; allowed: "

@@ -539,8 +539,23 @@ class VM:
             return (f"{path} no longer holds {len(lost)} of the lines it had at the start, "
                     f"which the task says to keep (first: {json.dumps(lost[0][:200])}). "
                     "Change the file by keeping every line it had and adding to them, not "
-                    "by writing only the new content")
+                    "by writing only the new content" + _original(before))
         return None
+
+    def _write_note(self, path: str, content: str) -> str:
+        """For a write action to a file whose lines the task says to keep, the lines it
+        leaves out and the file's content at the start: the 1.5B wrote only the new line, and
+        wrote only a new line again when told so after the step, never having read the file."""
+        key = self.host.output_key(path)
+        named = next((p for p in self.start_text if self.host.output_key(p) == key), None)
+        if named is None:
+            return ""
+        lost = lost_lines(self.start_text[named], content)
+        if not lost:
+            return ""
+        return (f"note: this write left out {len(lost)} of the lines {named} had at the start, "
+                "which the task says to keep. Write it again: those lines, with yours added"
+                + _original(self.start_text[named]))
 
     def _trace_in_workdir(self) -> str | None:
         """The trace file's workdir-relative path when it is written there (not the task's)."""
@@ -684,7 +699,8 @@ class VM:
                          provenance=self.provenance, library=library_of(prompt),
                          file_views=True, refuse_give_up=True, fix_imports=True,
                          show_values=True, commands=documented_commands(prompt),
-                         outputs_pending=self._pending_outputs if checked_next else None)
+                         outputs_pending=self._pending_outputs if checked_next else None,
+                         write_note=self._write_note if self.start_text else None)
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:
@@ -771,6 +787,16 @@ class VM:
 
 FACT_CAP = 2000  # characters of one FACT shown to the model
 PROBLEM_HEAD = 300  # characters of a rejected output quoted in the check's message
+
+
+ORIGINAL_SHOWN = 1500  # characters of an edited file's content at the start quoted back
+
+
+def _original(text: str) -> str:
+    """An edited file's content at the start, quoted whole when it is short."""
+    if len(text) > ORIGINAL_SHOWN:
+        return ""
+    return ". Its content at the start was:\n" + text.rstrip("\n")
 
 
 def _head(text: str) -> str:

@@ -525,9 +525,16 @@ def test_an_edited_file_that_lost_the_lines_to_keep_is_asked_again(tmp_path):
         '{"action": "answer", "answer": "done"}',
     ], task=ADD_JOB)
     assert r.status == "ok", r.error
+    # the write itself is told what it left out, with the file as it was
+    wrote = _user_message(model, 1)
+    assert wrote == ("wrote /root/crontab; it now holds: 30 4 * * 1-5 /opt/cleanup.sh\n"
+                     "note: this write left out 3 of the lines /root/crontab had at the start, "
+                     "which the task says to keep. Write it again: those lines, with yours "
+                     "added. Its content at the start was:\n" + CRONTAB.rstrip("\n"))
     retry = _user_message(model, 2)
     assert ("/root/crontab no longer holds 3 of the lines it had at the start, which the task "
             'says to keep (first: "# jobs")') in retry
+    assert "Its content at the start was:\n# jobs\n0 2 * * * /opt/backup.sh" in retry
     # its numbers (04:30 typed as `30 4`, weekdays as 1-5) are not judged as guesses
     assert "which no command printed" not in retry
     assert (tmp_path / "crontab").read_text() == CRONTAB + new
@@ -543,6 +550,7 @@ def test_an_edited_file_that_keeps_its_lines_passes_at_once(tmp_path):
     ], task=ADD_JOB)
     assert r.status == "ok", r.error
     assert len(model.calls) == 2
+    assert _user_message(model, 1) == "wrote /root/crontab (4 lines)"  # no note: nothing lost
 
 
 def test_a_removed_edited_file_is_asked_again(tmp_path):
