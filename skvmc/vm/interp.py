@@ -542,11 +542,24 @@ class VM:
                     "by writing only the new content" + _original(before))
         return None
 
-    def _write_note(self, path: str, content: str) -> str:
-        """For a write action to a file whose lines the task says to keep, the lines it
-        leaves out and the file's content at the start: the 1.5B wrote only the new line, and
-        wrote only a new line again when told so after the step, never having read the file."""
+    def _write_note(self, path: str, content: str, facts=()) -> str:
+        """What CHECK.OUTPUTS would hold against a write action, said at the write: numbers
+        typed into a task output that nothing the model saw explains, or lines left out of a
+        file whose lines the task says to keep. Told only after the step, the 1.5B typed new
+        numbers into a fresh attempt; and it wrote only its new crontab line again, never
+        having read the file."""
         key = self.host.output_key(path)
+        output = next((p for p in self.files.outputs if self.host.output_key(p) == key), None)
+        if output is not None:
+            guessed = self.provenance.guessed(key, content, "\n".join([self.task or "",
+                                                                        *facts]))
+            if guessed:
+                data = ", ".join(self.files.inputs[:3]) or "the task's data"
+                return (f"note: {', '.join(guessed[:8])} in {output} came from no command "
+                        f"output and no file you read. Write code that reads {data} and "
+                        f"writes {output} itself, and run it with "
+                        '{"action": "exec", "language": "python", "code": "..."}')
+            return ""
         named = next((p for p in self.start_text if self.host.output_key(p) == key), None)
         if named is None:
             return ""
@@ -700,7 +713,8 @@ class VM:
                          file_views=True, refuse_give_up=True, fix_imports=True,
                          show_values=True, commands=documented_commands(prompt),
                          outputs_pending=self._pending_outputs if checked_next else None,
-                         write_note=self._write_note if self.start_text else None)
+                         write_note=lambda path, content: self._write_note(path, content,
+                                                                           fr.facts))
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:

@@ -182,12 +182,20 @@ def test_check_outputs_asks_for_code_when_a_typed_number_is_a_guess(tmp_path, ac
         check.outputs fail
         halt 0
     """, tmp_path, model, task="Compute the total of `in.txt` and write it to `t.txt`.")
+    wrote = [c["messages"][-1]["content"] for c in model.calls
+             if c["messages"][-1]["content"].startswith("wrote ")]
     if accepted:
         assert r.status == "ok", r.error
+        assert not any("note:" in w for w in wrote)
     else:
         assert r.status == "failed"
         assert ("t.txt holds 123.45, which no command printed and no file you read holds: "
                 "write code that reads in.txt and writes t.txt itself") in r.error
+        # said at the write already, while the model still has what it found
+        assert wrote == ["wrote t.txt; it now holds: 123.45\nnote: 123.45 in t.txt came from "
+                         "no command output and no file you read. Write code that reads in.txt "
+                         "and writes t.txt itself, and run it with "
+                         '{"action": "exec", "language": "python", "code": "..."}']
 
 
 def test_check_outputs_without_retries_fails_naming_the_file(tmp_path):
