@@ -353,7 +353,7 @@ class AgentLoop:
                  provenance=None, library=None, file_views: bool = False,
                  refuse_give_up: bool = False, fix_imports: bool = False,
                  show_values: bool = False, commands: dict[str, str] | None = None,
-                 outputs_pending=None, write_note=None):
+                 outputs_pending=None, write_note=None, edit_write=None):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
         # compiled steps: an exec's observation quotes the files it wrote, a big file is read
@@ -373,6 +373,8 @@ class AgentLoop:
         self._output_refusals = 0
         # compiled steps: (path, content) -> what the VM knows is wrong with that write, or ""
         self.write_note = write_note
+        # compiled steps: (path, content) -> (the content to write, a note on the change)
+        self.edit_write = edit_write
         self._give_ups = 0
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
@@ -468,12 +470,15 @@ class AgentLoop:
                 if not isinstance(content, str):
                     content = json.dumps(content)
                 path = str(action.get("path", ""))
+                edited = ""
+                if self.edit_write is not None:
+                    content, edited = self.edit_write(path, content)
                 self.host.write_file(path, content)
                 if self.provenance is not None:
                     self.provenance.typed(self.host.output_key(path), content)
                 note = self.write_note(path, content) if self.write_note else ""
                 return False, None, "\n".join(p for p in (wrote_observation(path, content),
-                                                          note) if p)
+                                                          edited, note) if p)
         except SandboxError as exc:
             return False, None, f"error: {exc}"
         return False, None, (f"error: action {kind!r} is not allowed in this step; allowed: "

@@ -41,6 +41,7 @@ from skvmc.vm.skill_library import library_of
 from skvmc.vm.task_outputs import (
     TaskFiles,
     lost_lines,
+    new_lines,
     one_line_output,
     output_problem,
     output_spec,
@@ -543,32 +544,45 @@ class VM:
         return None
 
     def _write_note(self, path: str, content: str, facts=()) -> str:
-        """What CHECK.OUTPUTS would hold against a write action, said at the write: numbers
-        typed into a task output that nothing the model saw explains, or lines left out of a
-        file whose lines the task says to keep. Told only after the step, the 1.5B typed new
-        numbers into a fresh attempt; and it wrote only its new crontab line again, never
-        having read the file."""
+        """What CHECK.OUTPUTS would hold against a write action to a task output, said at the
+        write: numbers typed into it that nothing the model saw explains. Told only after the
+        step, the 1.5B typed new numbers into a fresh attempt."""
         key = self.host.output_key(path)
         output = next((p for p in self.files.outputs if self.host.output_key(p) == key), None)
-        if output is not None:
-            guessed = self.provenance.guessed(key, content, "\n".join([self.task or "",
-                                                                        *facts]))
-            if guessed:
-                data = ", ".join(self.files.inputs[:3]) or "the task's data"
-                return (f"note: {', '.join(guessed[:8])} in {output} came from no command "
-                        f"output and no file you read. Write code that reads {data} and "
-                        f"writes {output} itself, and run it with "
-                        '{"action": "exec", "language": "python", "code": "..."}')
+        if output is None:
             return ""
+        guessed = self.provenance.guessed(key, content, "\n".join([self.task or "", *facts]))
+        if not guessed:
+            return ""
+        data = ", ".join(self.files.inputs[:3]) or "the task's data"
+        return (f"note: {', '.join(guessed[:8])} in {output} came from no command output and "
+                f"no file you read. Write code that reads {data} and writes {output} itself, "
+                'and run it with {"action": "exec", "language": "python", "code": "..."}')
+
+    def _edit_write(self, path: str, content: str) -> tuple[str, str]:
+        """A write action to the file whose existing lines the task says to keep, which leaves
+        some of them out: written as the file's lines at the start with the write's new lines
+        after them, which is what the task allows. Told to keep the lines, and shown them, the
+        1.5B wrote only its new line, then the old lines without its new one (25,878 tokens on
+        cron-add-cleanup-job); copying a file back merged is not work for the model."""
+        key = self.host.output_key(path)
         named = next((p for p in self.start_text if self.host.output_key(p) == key), None)
         if named is None:
-            return ""
-        lost = lost_lines(self.start_text[named], content)
+            return content, ""
+        before = self.start_text[named]
+        lost = lost_lines(before, content)
         if not lost:
-            return ""
-        return (f"note: this write left out {len(lost)} of the lines {named} had at the start, "
-                "which the task says to keep. Write it again: those lines, with yours added"
-                + _original(self.start_text[named]))
+            return content, ""
+        added = new_lines(before, content)
+        merged = before.rstrip("\n") + "\n" + "".join(line + "\n" for line in added)
+        if not added:
+            return merged, (f"note: this write left out {len(lost)} of the lines {named} had "
+                            "at the start and added none, and the task says to keep them: "
+                            f"{named} was left as it was")
+        return merged, (f"note: this write left out {len(lost)} of the lines {named} had at "
+                        "the start, and the task says to keep them: it was written as those "
+                        f"lines with your {len(added)} new line(s) after them: "
+                        + json.dumps("\n".join(added)[:300]) + f". Read {named} to check it")
 
     def _trace_in_workdir(self) -> str | None:
         """The trace file's workdir-relative path when it is written there (not the task's)."""
@@ -714,7 +728,8 @@ class VM:
                          show_values=True, commands=documented_commands(prompt),
                          outputs_pending=self._pending_outputs if checked_next else None,
                          write_note=lambda path, content: self._write_note(path, content,
-                                                                           fr.facts))
+                                                                           fr.facts),
+                         edit_write=self._edit_write if self.start_text else None)
         outcome = loop.run(messages, mask, turns or 8, schema, tag=f"step{fr.step}-{pc}")
         fr.last_attempt = attempt_summary(outcome.turns)
         if step is not None:

@@ -157,22 +157,38 @@ def one_line_output(path: str, value: str) -> bool:
     return True
 
 
-def lost_lines(before: str, after: str) -> list[str]:
-    """The non-blank lines of ``before`` that ``after`` no longer holds (as many times)."""
+def _same(line: str) -> str:
+    """A line as the keep-lines rule compares it: runs of blanks are one space."""
+    return " ".join(line.split())
+
+
+def _missing(lines: str, other: str) -> list[str]:
+    """The non-blank lines of ``lines`` that ``other`` does not hold (as many times), as
+    written in ``lines`` without trailing blanks."""
     have: dict[str, int] = {}
-    for line in after.splitlines():
-        key = line.rstrip()
-        have[key] = have.get(key, 0) + 1
-    lost = []
-    for line in before.splitlines():
-        key = line.rstrip()
-        if not key.strip():
+    for line in other.splitlines():
+        have[_same(line)] = have.get(_same(line), 0) + 1
+    out = []
+    for line in lines.splitlines():
+        key = _same(line)
+        if not key:
             continue
         if have.get(key, 0):
             have[key] -= 1
         else:
-            lost.append(key)
-    return lost
+            out.append(line.rstrip())
+    return out
+
+
+def lost_lines(before: str, after: str) -> list[str]:
+    """The non-blank lines of ``before`` that ``after`` no longer holds (as many times;
+    blanks inside a line are not compared)."""
+    return _missing(before, after)
+
+
+def new_lines(before: str, after: str) -> list[str]:
+    """The non-blank lines of ``after`` that ``before`` did not hold, in order."""
+    return _missing(after, before)
 
 
 # a file name as in _TOKEN, or a quoted path without an extension (`/app/crontab`)

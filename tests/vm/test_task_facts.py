@@ -15,6 +15,7 @@ from skvmc.vm.task_outputs import (
     TaskFiles,
     line_list_rules,
     lost_lines,
+    new_lines,
     one_line_output,
     output_problem,
     required_header,
@@ -513,9 +514,11 @@ def test_a_file_the_sandbox_cannot_see_is_not_judged():
     assert files == TaskFiles()
 
 
-def test_lost_lines_counts_repeats_and_ignores_blank_lines_and_trailing_space():
+def test_lost_lines_counts_repeats_and_ignores_blank_lines_and_spacing():
     assert lost_lines("a\n\nb\nb\n", "b  \na\nnew\n") == ["b"]
     assert lost_lines("a\nb\n", "x\na\nb\n") == []
+    assert lost_lines("0 2 * * * x\n", "0  2 * *   * x\n") == []
+    assert new_lines("a\nb\n", "b\n c \na\n\nc\n") == [" c", "c"]
 
 
 CRONTAB = "# jobs\n0 2 * * * /opt/backup.sh\n15 * * * * /opt/poll.sh\n"
@@ -523,30 +526,61 @@ ADD_JOB = ("Add a job to `/root/crontab` that runs `/opt/cleanup.sh` at 04:30 on
            "Keep every existing line as it is.")
 
 
-def test_an_edited_file_that_lost_the_lines_to_keep_is_asked_again(tmp_path):
+def test_a_write_that_drops_the_lines_to_keep_is_written_as_them_plus_its_new_lines(tmp_path):
     (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
     new = "30 4 * * 1-5 /opt/cleanup.sh\n"
     model, r = _ask_then_check(tmp_path, [
         json.dumps({"action": "write", "path": "/root/crontab", "content": new}),
         '{"action": "answer", "answer": "done"}',
-        json.dumps({"action": "write", "path": "/root/crontab", "content": CRONTAB + new}),
+    ], task=ADD_JOB)
+    assert r.status == "ok", r.error
+    assert (tmp_path / "crontab").read_text() == CRONTAB + new
+    wrote = _user_message(model, 1)
+    assert wrote == ("wrote /root/crontab (4 lines)\nnote: this write left out 3 of the lines "
+                     "/root/crontab had at the start, and the task says to keep them: it was "
+                     'written as those lines with your 1 new line(s) after them: "30 4 * * 1-5 '
+                     '/opt/cleanup.sh". Read /root/crontab to check it')
+    # its numbers (04:30 typed as `30 4`, weekdays as 1-5) are not judged as guesses
+    assert "no command output" not in wrote
+    assert len(model.calls) == 2  # no retry
+
+
+def test_a_rewrite_that_only_respaces_the_kept_lines_adds_no_duplicates(tmp_path):
+    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
+    respaced = CRONTAB.replace("* * * ", "*  *  *  ").replace("# jobs\n", "")
+    model, r = _ask_then_check(tmp_path, [
+        json.dumps({"action": "write", "path": "/root/crontab",
+                    "content": respaced + "30 4 * * 1-5 /opt/cleanup.sh\n"}),
         '{"action": "answer", "answer": "done"}',
     ], task=ADD_JOB)
     assert r.status == "ok", r.error
-    # the write itself is told what it left out, with the file as it was
-    wrote = _user_message(model, 1)
-    assert wrote == ("wrote /root/crontab; it now holds: 30 4 * * 1-5 /opt/cleanup.sh\n"
-                     "note: this write left out 3 of the lines /root/crontab had at the start, "
-                     "which the task says to keep. Write it again: those lines, with yours "
-                     "added. Its content at the start was:\n" + CRONTAB.rstrip("\n"))
-    retry = _user_message(model, 2)
+    # the comment it dropped is back; the respaced jobs are the kept ones, not new ones
+    assert (tmp_path / "crontab").read_text() == CRONTAB + "30 4 * * 1-5 /opt/cleanup.sh\n"
+
+
+def test_a_write_of_only_a_subset_leaves_the_file_as_it_was(tmp_path):
+    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, [
+        json.dumps({"action": "write", "path": "/root/crontab", "content": "# jobs\n"}),
+        '{"action": "answer", "answer": "done"}',
+    ], task=ADD_JOB)
+    assert (tmp_path / "crontab").read_text() == CRONTAB
+    assert "added none, and the task says to keep them: /root/crontab was left as it was" in (
+        _user_message(model, 1))
+
+
+def test_an_edited_file_that_lost_the_lines_to_keep_by_a_command_is_asked_again(tmp_path):
+    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
+    model, r = _ask_then_check(tmp_path, [
+        '{"action": "exec", "argv": ["sh", "-c", "echo new > crontab"]}',
+        '{"action": "answer", "answer": "done"}',
+        '{"action": "exec", "argv": ["sh", "-c", "cat crontab"]}',
+        '{"action": "answer", "answer": "done"}',
+    ], task=ADD_JOB, retries=0)
+    assert r.status == "failed"
     assert ("/root/crontab no longer holds 3 of the lines it had at the start, which the task "
-            'says to keep (first: "# jobs")') in retry
-    assert "Its content at the start was:\n# jobs\n0 2 * * * /opt/backup.sh" in retry
-    # its numbers (04:30 typed as `30 4`, weekdays as 1-5) are not judged as guesses
-    assert "which no command printed" not in retry
-    assert (tmp_path / "crontab").read_text() == CRONTAB + new
-    assert len(model.calls) == 4
+            'says to keep (first: "# jobs")') in r.error
+    assert "Its content at the start was:\n# jobs\n0 2 * * * /opt/backup.sh" in r.error
 
 
 def test_an_edited_file_that_keeps_its_lines_passes_at_once(tmp_path):
