@@ -29,6 +29,7 @@ _EDIT = {"add", "append", "insert", "update", "edit", "modify", "fix", "rewrite"
 # "the output `b.json`" name a file that is there, so a noun-like word does not make it edited.
 _PLAIN_WRITE = {"write", "writes", "save", "saves"}
 _TO = {"to", "into"}
+_ADD = {"add", "append", "insert"}  # editing verbs that only add to a file
 
 
 def _edits(verb: str | None, earlier: tuple[str, ...]) -> bool:
@@ -109,7 +110,7 @@ def task_files(task: str, existed) -> TaskFiles:
     not there is an output by the rule of ``task_outputs``; an editing verb alone does not
     make one (nothing to edit). An extensionless path (`/root/crontab`) counts only when it is
     a file that is there."""
-    outputs, edited, inputs = [], [], []
+    outputs, edited, inputs, additive = [], [], [], []
     for path, verb, has_ext, earlier in _named(task):
         if path in outputs or path in edited or path in inputs:
             continue
@@ -121,19 +122,25 @@ def task_files(task: str, existed) -> TaskFiles:
                 outputs.append(path)
         elif _edits(verb, earlier):
             edited.append(path)
+            if verb in _ADD or (verb in _TO and any(w in _ADD for w in earlier)):
+                additive.append(path)
         else:
             inputs.append(path)
-    keep = tuple(edited) if len(edited) == 1 and _KEEP_LINES.search(task or "") else ()
+    # only a file the task adds to: "fix the typo in `notes.txt`, keep every existing line"
+    # would change one line, which the keep rule would then put back
+    keep = (tuple(edited) if len(edited) == 1 and additive == edited
+            and _KEEP_LINES.search(task or "") else ())
     return TaskFiles(tuple(outputs), tuple(edited), tuple(inputs), keep)
 
 
 # "Keep every existing line as it is", "do not remove any existing entries": the task says the
-# lines already there stay. Tied to the task's one edited file; with two it is not known which.
+# lines already there stay ("keep the other lines" says some change: not this rule). Tied to the
+# task's one edited file; with two it is not known which.
 _KEEP_LINES = re.compile(
     r"\b(?:keep|preserve|leave)\s+(?:every|all|each|any)?\s*(?:of\s+)?(?:the\s+)?"
-    r"(?:existing|other|original|current)\s+(?:lines?|entries|entry|jobs?|rows?|content)\b"
+    r"(?:existing|original|current)\s+(?:lines?|entries|entry|jobs?|rows?|content)\b"
     r"|\b(?:do\s+not|don't|never|without)\s+(?:remove|removing|delete|deleting|drop|dropping|"
-    r"change|changing)\s+(?:any\s+)?(?:of\s+)?(?:the\s+)?(?:existing|other|original)\s+"
+    r"change|changing)\s+(?:any\s+)?(?:of\s+)?(?:the\s+)?(?:existing|original)\s+"
     r"(?:lines?|entries|jobs?|rows?|content)\b", re.IGNORECASE)
 
 

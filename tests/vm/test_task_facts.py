@@ -501,6 +501,12 @@ def test_a_missing_output_is_asked_from_the_files_the_run_made(tmp_path):
     ("For each job in `crontab`, write its runs to `runs.json`.", {"crontab"},
      TaskFiles(("runs.json",), (), ("crontab",))),
     ("Write `notes` and the count to `out.txt`.", set(), TaskFiles(("out.txt",), (), ())),
+    # a file the task changes, not only adds to: the keep rule would undo the change
+    ("Fix the typo in `notes.txt`. Keep every existing line.", {"notes.txt"},
+     TaskFiles((), ("notes.txt",), ())),
+    # "the other lines": some lines change
+    ("Append a line to `notes.txt` and keep the other lines.", {"notes.txt"},
+     TaskFiles((), ("notes.txt",), ())),
     # two edited files: which one the keep rule means is unknown, so neither gets it
     ("Append the row to `a.csv` and to `b.csv`. Keep the existing rows.", {"a.csv", "b.csv"},
      TaskFiles((), ("a.csv", "b.csv"), ())),
