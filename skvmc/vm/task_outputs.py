@@ -284,26 +284,31 @@ def required_headings(task: str, path: str) -> tuple[list[str], bool]:
 
 
 # "Write the names, one per line in alphabetical order, to `out.txt`": a plain list of lines
-_ONE_PER_LINE = re.compile(r"\bone\s+per\s+line\b|\beach\s+on\s+(?:its|a)\s+own\s+line\b",
-                           re.IGNORECASE)
+# ("one number per line": one word may name the item)
+_ONE_PER_LINE = re.compile(r"\bone\s+(?:[a-z-]+\s+)?per\s+line\b"
+                           r"|\beach\s+on\s+(?:its|a)\s+own\s+line\b", re.IGNORECASE)
+_ASCENDING = re.compile(r"\b(?:ascending|in\s+increasing\s+order|smallest\s+first|lowest\s+first)"
+                        r"\b", re.IGNORECASE)
 _ALPHABETICAL = re.compile(r"\b(?:in\s+alphabetical\s+order|alphabetically|sorted\s+by\s+name)\b",
                            re.IGNORECASE)
 
 
-def line_list_rules(task: str, path: str) -> tuple[bool, bool]:
+def line_list_rules(task: str, path: str) -> tuple[bool, bool, bool]:
     """(whether the task asks for ``path`` as one item per line, whether in alphabetical
-    order), read from the one sentence that names ``path`` and no other output."""
+    order, whether ascending), read from the one sentence that names ``path`` and no other
+    output."""
     if path.lower().endswith((".json", ".jsonl", ".csv", ".md", ".markdown")):
-        return False, False
+        return False, False, False
     outputs = task_outputs(task)
     for sentence in _SENTENCE.split(task or ""):
         if path not in sentence:
             continue
         if any(other != path and other in sentence for other in outputs):
-            return False, False  # two outputs in one sentence: which one is meant is unknown
+            return False, False, False  # two outputs in one sentence: which one is unknown
         lines = _ONE_PER_LINE.search(sentence) is not None
-        return lines, lines and _ALPHABETICAL.search(sentence) is not None
-    return False, False
+        return (lines, lines and _ALPHABETICAL.search(sentence) is not None,
+                lines and _ASCENDING.search(sentence) is not None)
+    return False, False, False
 
 
 @attrs.frozen
@@ -316,13 +321,14 @@ class OutputSpec:
     headings_ordered: bool = False
     one_per_line: bool = False  # a plain list of lines, not a JSON document
     alphabetical: bool = False  # ... in alphabetical order
+    ascending: bool = False  # ... ascending (judged only when every item is a number)
 
 
 def output_spec(task: str, path: str) -> OutputSpec:
     headings, ordered = required_headings(task, path)
-    lines, alphabetical = line_list_rules(task, path)
+    lines, alphabetical, ascending = line_list_rules(task, path)
     return OutputSpec(tuple(required_keys(task, path)), required_header(task, path),
-                      tuple(headings), ordered, lines, alphabetical)
+                      tuple(headings), ordered, lines, alphabetical, ascending)
 
 
 def heading_problem(path: str, text: str, headings, ordered: bool) -> str | None:
@@ -341,7 +347,8 @@ def heading_problem(path: str, text: str, headings, ordered: bool) -> str | None
     return None
 
 
-def line_list_problem(path: str, text: str, alphabetical: bool) -> str | None:
+def line_list_problem(path: str, text: str, alphabetical: bool,
+                      ascending: bool = False) -> str | None:
     """A one-per-line output that holds a JSON document instead, or lines out of order."""
     stripped = text.strip()
     if stripped[:1] in ("{", "[") and "\n" in stripped:
@@ -356,7 +363,18 @@ def line_list_problem(path: str, text: str, alphabetical: bool) -> str | None:
     if alphabetical and items not in (sorted(items), sorted(items, key=str.casefold)):
         return (f"{path} is not in alphabetical order; the task asks for it sorted: "
                 + ", ".join(sorted(items, key=str.casefold))[:300])
+    numbers = [_number(item) for item in items]
+    if ascending and items and None not in numbers and numbers != sorted(numbers):
+        return (f"{path} is not in ascending order; the task asks for it sorted: "
+                + ", ".join(item for _, item in sorted(zip(numbers, items)))[:300])
     return None
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def output_problem(path: str, text: str, spec: OutputSpec) -> str | None:
@@ -367,7 +385,7 @@ def output_problem(path: str, text: str, spec: OutputSpec) -> str | None:
     if spec.headings:
         return heading_problem(path, text, spec.headings, spec.headings_ordered)
     if spec.one_per_line:
-        return line_list_problem(path, text, spec.alphabetical)
+        return line_list_problem(path, text, spec.alphabetical, spec.ascending)
     header, keys = spec.header, spec.keys
     if header is not None:
         first = text.split("\n", 1)[0].rstrip("\r").strip()

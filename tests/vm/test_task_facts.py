@@ -295,13 +295,15 @@ def test_output_problem_checks_markdown_headings():
 
 @pytest.mark.parametrize("task,path,expected", [
     ("Write the script names (for example `a.sh`), one per line in alphabetical order, to "
-     "`/app/jobs.txt`.", "/app/jobs.txt", (True, True)),
+     "`/app/jobs.txt`.", "/app/jobs.txt", (True, True, False)),
     ("Write them to `top.txt`, one per line, the most requested first.", "top.txt",
-     (True, False)),
-    ("Sort them alphabetically and write them to `n.txt`.", "n.txt", (False, False)),
+     (True, False, False)),
+    ("Sort them alphabetically and write them to `n.txt`.", "n.txt", (False, False, False)),
+    ("Write the line numbers to `bad.txt`, one number per line, ascending.", "bad.txt",
+     (True, False, True)),
     # two outputs in the sentence, or a structured format: unknown, nothing asked
-    ("Write `a.txt` and `b.txt`, one per line.", "a.txt", (False, False)),
-    ("Write `r.json`, one per line.", "r.json", (False, False)),
+    ("Write `a.txt` and `b.txt`, one per line.", "a.txt", (False, False, False)),
+    ("Write `r.json`, one per line.", "r.json", (False, False, False)),
 ])
 def test_line_list_rules(task, path, expected):
     assert line_list_rules(task, path) == expected
@@ -320,6 +322,11 @@ def test_output_problem_checks_a_line_list():
     assert output_problem("t.txt", "report.sh\nbackup.sh\n", sorted_lines) == (
         "t.txt is not in alphabetical order; the task asks for it sorted: backup.sh, "
         "report.sh")
+    ascending = OutputSpec(one_per_line=True, ascending=True)
+    assert output_problem("t.txt", "3\n10\n", ascending) is None  # as numbers, not text
+    assert output_problem("t.txt", "10\n3\n", ascending) == (
+        "t.txt is not in ascending order; the task asks for it sorted: 3, 10")
+    assert output_problem("t.txt", "b\na\n", ascending) is None  # not numbers: not judged
 
 
 def test_output_problem_checks_a_csv_header():
