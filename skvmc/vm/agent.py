@@ -353,7 +353,7 @@ class AgentLoop:
                  provenance=None, library=None, file_views: bool = False,
                  refuse_give_up: bool = False, fix_imports: bool = False,
                  show_values: bool = False, commands: dict[str, str] | None = None,
-                 outputs_pending=None, write_note=None, edit_write=None):
+                 write_note=None, edit_write=None):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
         # compiled steps: an exec's observation quotes the files it wrote, a big file is read
@@ -367,10 +367,6 @@ class AgentLoop:
         self.show_values = show_values
         # compiled steps: script stem -> the command line the step's prompt runs it with
         self.commands = commands or {}
-        # compiled steps whose outputs are checked next: () -> what the task still asks to be
-        # written ("" when nothing); the first answer before that is refused, in the loop
-        self.outputs_pending = outputs_pending
-        self._output_refusals = 0
         # compiled steps: (path, content) -> what the VM knows is wrong with that write, or ""
         self.write_note = write_note
         # compiled steps: (path, content) -> (the content to write, a note on the change)
@@ -493,13 +489,6 @@ class AgentLoop:
         if self.refuse_give_up and not self._give_ups and error_report(value):
             self._give_ups += 1
             return False, None, GIVE_UP_OBSERVATION
-        if self.outputs_pending is not None and not self._output_refusals:
-            # refused here, the model goes on with what it has found: after the step ended,
-            # the check's retry starts over from the task (the 1.5B then typed a guess)
-            pending = self.outputs_pending()
-            if pending:
-                self._output_refusals += 1
-                return False, None, "error: the step is not done: " + pending
         if answer_schema:
             if isinstance(value, str):
                 try:

@@ -507,17 +507,6 @@ class VM:
             return pc + 1
         return self._check_failed(fr, ops[0], pc, "; ".join(problems))
 
-    def _pending_outputs(self) -> str:
-        """What CHECK.OUTPUTS would say of the outputs not written yet, or ""."""
-        missing = []
-        for path in self.files.outputs:
-            try:
-                if not self.host.exists(path):
-                    missing.append(path)
-            except SandboxError:
-                continue
-        return self._missing_outputs(missing) if missing else ""
-
     def _edit_problem(self, path: str) -> str | None:
         """What is wrong with a file the task says to change: gone, no longer what the task
         says it holds, or (where the task says to keep its lines) without some of them. Its
@@ -720,13 +709,11 @@ class VM:
                 self.trace.write(model_record(turn, step_key, index=pc, branch=fr.branch))
 
         step_key = f"{fr.branch or 'main'}/{pc}"
-        checked_next = pc + 1 < len(self.code) and self.code[pc + 1][2] == "check.outputs"
         loop = AgentLoop(self.host, self.max_tokens, self.temperature, self.deadline, fr.cancel,
                          on_turn, step_key, network=self.needs_network(pc),
                          provenance=self.provenance, library=library_of(prompt),
                          file_views=True, refuse_give_up=True, fix_imports=True,
-                         show_values=True, commands=documented_commands(prompt),
-                         outputs_pending=self._pending_outputs if checked_next else None,
+                         commands=documented_commands(prompt),
                          write_note=lambda path, content: self._write_note(path, content,
                                                                            fr.facts),
                          edit_write=self._edit_write if self.start_text else None)
