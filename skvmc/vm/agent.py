@@ -25,7 +25,6 @@ import shutil
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -52,8 +51,6 @@ EARLIER_OBSERVATION_KEPT = 600
 WRITTEN_SHOWN = 3  # files a command wrote, quoted in its observation (compiled steps only)
 WRITTEN_HEAD = 400  # characters of each
 INVALID_REPLY_KEPT = 300  # characters of a reply without an action kept in the history
-VALUES_RUNNER_PATH = ".skvm/values_runner.py"
-VALUES_RUNNER = (Path(__file__).parent / "values_runner.py").read_text(encoding="utf-8")
 ONE_LINE_HINT = ("Your code is all on one line: put each statement on its own line, with \\n "
                  "between lines inside the JSON string, and indent blocks.")
 
@@ -352,7 +349,7 @@ class AgentLoop:
                  on_turn=None, step_key: str | None = None, network: bool = False,
                  provenance=None, library=None, file_views: bool = False,
                  refuse_give_up: bool = False, fix_imports: bool = False,
-                 show_values: bool = False, commands: dict[str, str] | None = None,
+                 commands: dict[str, str] | None = None,
                  write_note=None, edit_write=None):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
@@ -363,8 +360,6 @@ class AgentLoop:
         self.refuse_give_up = refuse_give_up
         # compiled steps: the standard-library imports model code leaves out are added
         self.fix_imports = fix_imports
-        # compiled steps: model Python that raises also prints the failing line's values
-        self.show_values = show_values
         # compiled steps: script stem -> the command line the step's prompt runs it with
         self.commands = commands or {}
         # compiled steps: (path, content) -> what the VM knows is wrong with that write, or ""
@@ -466,15 +461,15 @@ class AgentLoop:
                 if not isinstance(content, str):
                     content = json.dumps(content)
                 path = str(action.get("path", ""))
-                edited = ""
+                edit_note = ""
                 if self.edit_write is not None:
-                    content, edited = self.edit_write(path, content)
+                    content, edit_note = self.edit_write(path, content)
                 self.host.write_file(path, content)
                 if self.provenance is not None:
                     self.provenance.typed(self.host.output_key(path), content)
                 note = self.write_note(path, content) if self.write_note else ""
                 return False, None, "\n".join(p for p in (wrote_observation(path, content),
-                                                          edited, note) if p)
+                                                          edit_note, note) if p)
         except SandboxError as exc:
             return False, None, f"error: {exc}"
         return False, None, (f"error: action {kind!r} is not allowed in this step; allowed: "
@@ -530,13 +525,7 @@ class AgentLoop:
             suffix = "sh" if lang == "bash" else "py"
             path = f".skvm/{tag}-{n}.{suffix}"
             self.host.write_file(path, code)
-            if suffix == "sh":
-                argv = ["bash", path]
-            elif self.show_values:
-                self.host.write_file(VALUES_RUNNER_PATH, VALUES_RUNNER)
-                argv = [sys.executable, VALUES_RUNNER_PATH, path]
-            else:
-                argv = [sys.executable, path]
+            argv = ["bash", path] if suffix == "sh" else [sys.executable, path]
         if isinstance(argv, str):
             argv = [argv]
         if isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv):

@@ -532,15 +532,20 @@ class VM:
                     "by writing only the new content" + _original(before))
         return None
 
+    def _named_as(self, paths, path: str) -> str | None:
+        """The one of ``paths`` (as the task spells them) that is the file ``path`` names."""
+        key = self.host.output_key(path)
+        return next((p for p in paths if self.host.output_key(p) == key), None)
+
     def _write_note(self, path: str, content: str, facts=()) -> str:
         """What CHECK.OUTPUTS would hold against a write action to a task output, said at the
         write: numbers typed into it that nothing the model saw explains. Told only after the
         step, the 1.5B typed new numbers into a fresh attempt."""
-        key = self.host.output_key(path)
-        output = next((p for p in self.files.outputs if self.host.output_key(p) == key), None)
+        output = self._named_as(self.files.outputs, path)
         if output is None:
             return ""
-        guessed = self.provenance.guessed(key, content, "\n".join([self.task or "", *facts]))
+        guessed = self.provenance.guessed(self.host.output_key(path), content,
+                                          "\n".join([self.task or "", *facts]))
         if not guessed:
             return ""
         data = ", ".join(self.files.inputs[:3]) or "the task's data"
@@ -554,8 +559,7 @@ class VM:
         after them, which is what the task allows. Told to keep the lines, and shown them, the
         1.5B wrote only its new line, then the old lines without its new one (25,878 tokens on
         cron-add-cleanup-job); copying a file back merged is not work for the model."""
-        key = self.host.output_key(path)
-        named = next((p for p in self.start_text if self.host.output_key(p) == key), None)
+        named = self._named_as(self.start_text, path)
         if named is None:
             return content, ""
         before = self.start_text[named]

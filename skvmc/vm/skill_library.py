@@ -20,8 +20,6 @@ import re
 import textwrap
 import warnings
 
-from skvmc.vm.values_runner import VALUES_HEADER
-
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*(?:python3?|py)[ \t]*\n(.*?)^\1\2[ \t]*$",
                     re.MULTILINE | re.DOTALL | re.IGNORECASE)
 _LIBRARY_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
@@ -155,8 +153,7 @@ class SkillLibrary:
         note = (f"note: the error is raised inside the skill's `{name}` (`{signature}`), "
                 f"called by line {line_no} of your code: `{own[:160]}`. Check what that "
                 f"line passes to `{name}`.")
-        error_line = stderr.split("\n" + VALUES_HEADER)[0].rstrip().rsplit("\n", 1)[-1]
-        if _LIST_GIVEN.search(error_line):
+        if _LIST_GIVEN.search(stderr.rstrip().rsplit("\n", 1)[-1]):
             # a helper written for one record, given the whole list of them
             note += f" It was given a list: call `{name}` on each item of it."
         return note

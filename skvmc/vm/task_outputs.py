@@ -78,18 +78,6 @@ def task_outputs(task: str) -> list[str]:
     return found
 
 
-def task_inputs(task: str) -> list[str]:
-    """The other files ``task`` names (its data, in order, each once): every file name that
-    is not an output. The caller keeps those that exist."""
-    outputs = set(task_outputs(task))
-    found: list[str] = []
-    for m in _INPUT.finditer(task or ""):
-        path = m.group("code") or m.group("bare") or m.group("dir")
-        if path and path not in outputs and path not in found:
-            found.append(path)
-    return found
-
-
 @attrs.frozen
 class TaskFiles:
     """The files a task names, told apart by which of them are there when the run starts."""
@@ -197,10 +185,6 @@ def new_lines(before: str, after: str) -> list[str]:
     """The non-blank lines of ``after`` that ``before`` did not hold, in order."""
     return _missing(after, before)
 
-
-# a file name as in _TOKEN, or a quoted path without an extension (`/app/crontab`)
-_INPUT = re.compile(rf"`(?P<code>{_FILE})`|(?P<bare>(?<![\w/.-]){_FILE})(?![\w/-])"
-                    r"|`(?P<dir>/?(?:[\w.-]+/)+[\w.-]+)`")
 
 
 # "a JSON object with the keys `a` (...), `b` and `c`": the output itself is one object, so

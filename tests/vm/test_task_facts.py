@@ -22,7 +22,6 @@ from skvmc.vm.task_outputs import (
     required_headings,
     required_keys,
     task_files,
-    task_inputs,
     task_outputs,
 )
 from tests.vm.vm_helpers import ScriptedModel, run_asm
@@ -67,15 +66,17 @@ def _retry_message(tmp_path, files: dict[str, str], replies, task: str, call: in
     return _user_message(model, call)
 
 
-@pytest.mark.parametrize("task,inputs", [
-    ("From `sales.csv` build `monthly.json`: keys are months.", ["sales.csv"]),
-    ("Read `a.csv` and `b.csv`, then save the merged rows as merged.csv.", ["a.csv", "b.csv"]),
-    ("Which jobs in `/app/crontab` run? Write them to `/app/jobs.txt`.", ["/app/crontab"]),
-    ("Write the count to `out.txt`.", []),
-    ("Write `notes` and the count to `out.txt`.", []),  # a word in backticks is no path
+@pytest.mark.parametrize("task,there,inputs", [
+    ("From `sales.csv` build `monthly.json`: keys are months.", {"sales.csv"}, ["sales.csv"]),
+    ("Read `a.csv` and `b.csv`, then save the merged rows as merged.csv.", {"a.csv", "b.csv"},
+     ["a.csv", "b.csv"]),
+    ("Which jobs in `/app/crontab` run? Write them to `/app/jobs.txt`.", {"/app/crontab"},
+     ["/app/crontab"]),
+    ("Write the count to `out.txt`.", set(), []),
+    ("Write `notes` and the count to `out.txt`.", set(), []),  # a word in backticks is no path
 ])
-def test_task_inputs(task, inputs):
-    assert task_inputs(task) == inputs
+def test_task_inputs(task, there, inputs):
+    assert list(task_files(task, lambda p: p in there).inputs) == inputs
 
 
 def test_a_missing_output_is_asked_of_code_when_the_task_data_is_here(tmp_path):
@@ -518,13 +519,18 @@ ADD_JOB = ("Add a job to `/root/crontab` that runs `/opt/cleanup.sh` at 04:30 on
            "Keep every existing line as it is.")
 
 
-def test_a_write_that_drops_the_lines_to_keep_is_written_as_them_plus_its_new_lines(tmp_path):
+def _write_crontab(tmp_path, content: str):
+    """CRONTAB in the workdir, a model that writes ``content`` to it and answers, ADD_JOB."""
     (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
-    new = "30 4 * * 1-5 /opt/cleanup.sh\n"
-    model, r = _ask_then_check(tmp_path, [
-        json.dumps({"action": "write", "path": "/root/crontab", "content": new}),
+    return _ask_then_check(tmp_path, [
+        json.dumps({"action": "write", "path": "/root/crontab", "content": content}),
         '{"action": "answer", "answer": "done"}',
     ], task=ADD_JOB)
+
+
+def test_a_write_that_drops_the_lines_to_keep_is_written_as_them_plus_its_new_lines(tmp_path):
+    new = "30 4 * * 1-5 /opt/cleanup.sh\n"
+    model, r = _write_crontab(tmp_path, new)
     assert r.status == "ok", r.error
     assert (tmp_path / "crontab").read_text() == CRONTAB + new
     wrote = _user_message(model, 1)
@@ -538,24 +544,15 @@ def test_a_write_that_drops_the_lines_to_keep_is_written_as_them_plus_its_new_li
 
 
 def test_a_rewrite_that_only_respaces_the_kept_lines_adds_no_duplicates(tmp_path):
-    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
     respaced = CRONTAB.replace("* * * ", "*  *  *  ").replace("# jobs\n", "")
-    model, r = _ask_then_check(tmp_path, [
-        json.dumps({"action": "write", "path": "/root/crontab",
-                    "content": respaced + "30 4 * * 1-5 /opt/cleanup.sh\n"}),
-        '{"action": "answer", "answer": "done"}',
-    ], task=ADD_JOB)
+    model, r = _write_crontab(tmp_path, respaced + "30 4 * * 1-5 /opt/cleanup.sh\n")
     assert r.status == "ok", r.error
     # the comment it dropped is back; the respaced jobs are the kept ones, not new ones
     assert (tmp_path / "crontab").read_text() == CRONTAB + "30 4 * * 1-5 /opt/cleanup.sh\n"
 
 
 def test_a_write_of_only_a_subset_leaves_the_file_as_it_was(tmp_path):
-    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
-    model, r = _ask_then_check(tmp_path, [
-        json.dumps({"action": "write", "path": "/root/crontab", "content": "# jobs\n"}),
-        '{"action": "answer", "answer": "done"}',
-    ], task=ADD_JOB)
+    model, r = _write_crontab(tmp_path, "# jobs\n")
     assert (tmp_path / "crontab").read_text() == CRONTAB
     assert "added none, and the task says to keep them: /root/crontab was left as it was" in (
         _user_message(model, 1))
@@ -576,12 +573,7 @@ def test_an_edited_file_that_lost_the_lines_to_keep_by_a_command_is_asked_again(
 
 
 def test_an_edited_file_that_keeps_its_lines_passes_at_once(tmp_path):
-    (tmp_path / "crontab").write_text(CRONTAB, encoding="utf-8")
-    model, r = _ask_then_check(tmp_path, [
-        json.dumps({"action": "write", "path": "/root/crontab",
-                    "content": CRONTAB + "30 4 * * 1-5 /opt/cleanup.sh\n"}),
-        '{"action": "answer", "answer": "done"}',
-    ], task=ADD_JOB)
+    model, r = _write_crontab(tmp_path, CRONTAB + "30 4 * * 1-5 /opt/cleanup.sh\n")
     assert r.status == "ok", r.error
     assert len(model.calls) == 2
     assert _user_message(model, 1) == "wrote /root/crontab (4 lines)"  # no note: nothing lost
