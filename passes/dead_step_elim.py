@@ -139,9 +139,9 @@ class DeadStepElim(Pass):
             return None
         if op.attr("other_product"):
             reported.append(_entry(op, f"conditional on {op.attr('other_product')}: kept"))
-        eff = dataflow.effects(op)
         first = run.get(_key(op))
-        if first is not None and not eff.has_effects:
+        # effects only matter for a duplicate: most steps are not, and effects cost a dataflow scan
+        if first is not None and not dataflow.effects(op).has_effects:
             return f"exact duplicate of line {first.loc.line} in the same list"
         if not op.body and is_pleasantry(op.attr("text", "")):
             reported.append(_entry(op, "pure commentary: kept"))
