@@ -104,6 +104,12 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
         return _fail(f"no tasks found in {tasks_dir}", 2)
     if args.report_only:
         args.resume = True
+    elif not args.harness and args.sandbox == "bwrap":
+        from skvmc.vm.sandbox import preflight
+
+        problem = preflight(args.sandbox)
+        if problem:
+            return _fail(problem)
     if args.harness:
         from skvmc.bench import harness_bench
 

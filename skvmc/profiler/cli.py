@@ -109,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         from skvmc.models import resolve  # lazy: litellm / llama-cpp only now
         return resolve(model_string, api_base=api_base)
 
+    from skvmc.vm.sandbox import preflight
+
+    problem = preflight(args.sandbox)
+    if problem:
+        return _fail(problem)
     try:
         model_factory()  # fail early (and load the weights once) before the matrix starts
     except Exception as exc:  # noqa: BLE001 - unknown model, missing backend ...

@@ -112,6 +112,19 @@ def add_option(parser) -> None:
                              "refused without it) or process (no isolation, docs/sandbox.md)")
 
 
+def preflight(mode: str) -> str | None:
+    """Why a command that will run many programs (bench, profile) should not start in this
+    sandbox mode, or None: without bwrap every exec is refused, and a whole bench or profile
+    would measure those refusals."""
+    if mode != "bwrap":
+        return None
+    problem = unavailable(DEFAULT_BWRAP)
+    if problem is None:
+        return None
+    return (f"{problem}: every program a run executes would be refused; install it "
+            f"(apt-get install bubblewrap) or pass --sandbox=process (no isolation)")
+
+
 def needs_network(meta: dict, pc: int) -> bool:
     """Whether the step at ``pc`` declares a network primitive (tool.web, tool.browser)."""
     step = (meta.get("steps") or {}).get(str(pc)) or {}

@@ -122,6 +122,20 @@ def test_usage_errors(tmp_path):
                 model=ScriptedModel(idle)) == 2
 
 
+def test_missing_sandbox_stops_the_bench_before_any_run(tmp_path, monkeypatch, capsys):
+    """Without bubblewrap every exec would be refused: the bench says so and runs nothing,
+    rather than measuring refusals; --sandbox=process (no isolation) is the way round."""
+    from skvmc.vm import sandbox as sb
+
+    monkeypatch.setattr(sb, "unavailable", lambda bwrap: f"bubblewrap not found at {bwrap}")
+    code, out, model = _bench(tmp_path, idle)
+    assert code == 1 and model.calls == [] and not out.exists()
+    err = capsys.readouterr().err
+    assert "bubblewrap not found" in err and "--sandbox=process" in err
+    code, out, model = _bench(tmp_path, idle, "--sandbox", "process")
+    assert code == 0 and (out / "results.json").is_file()
+
+
 def test_workdir_excludes_skills_and_tests():
     task = runner.load_task(TASKS / TASK)
     wd = runner.prepare_workdir(task, None, with_skill=False)

@@ -201,6 +201,18 @@ def test_cli_resume_and_skvm_format(monkeypatch, tmp_path):
     assert from_skvm(prof)["provenance"]["measured"] is True
 
 
+def test_cli_missing_sandbox_stops_before_any_probe(monkeypatch, tmp_path, capsys):
+    from skvmc.vm import sandbox as sb
+
+    def boom(messages, schema):
+        raise AssertionError("no probe may run without the sandbox")
+
+    monkeypatch.setattr(sb, "unavailable", lambda bwrap: f"bubblewrap not found at {bwrap}")
+    code, out = _cli(monkeypatch, tmp_path, boom)
+    assert code == 1 and not out.exists()
+    assert "bubblewrap not found" in capsys.readouterr().err
+
+
 def test_cli_usage_errors(tmp_path):
     from skvmc.profiler.cli import main
     assert main(["--model", "x", "--primitives", "nope", "--out", str(tmp_path / "p")]) == 2
