@@ -34,7 +34,6 @@ from skvmc.bytecode.isa import ACT_EXEC, ACT_READ, ACT_WRITE
 from skvmc.dialects import skill
 from skvmc.vm.auto_import import complete_imports
 from skvmc.vm.code_repair import INTERPRETERS, SHELL_OPERATORS, repair_code, split_argv
-from skvmc.vm.data_keys import key_note
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.script_usage import import_note
 
@@ -351,7 +350,7 @@ class AgentLoop:
                  provenance=None, library=None, file_views: bool = False,
                  refuse_give_up: bool = False, fix_imports: bool = False,
                  commands: dict[str, str] | None = None,
-                 write_note=None, edit_write=None, explain_keys: bool = False):
+                 write_note=None, edit_write=None):
         self.step_key = step_key
         self.library = library  # skvmc.vm.skill_library: the skill's own helper functions
         # compiled steps: an exec's observation quotes the files it wrote, a big file is read
@@ -367,8 +366,6 @@ class AgentLoop:
         self.write_note = write_note
         # compiled steps: (path, content) -> (the content to write, a note on the change)
         self.edit_write = edit_write
-        # compiled steps: a KeyError on a name no data file has gets the names that exist
-        self.explain_keys = explain_keys
         self._give_ups = 0
         self.provenance = provenance  # skvmc.vm.provenance: what the model saw and typed
         self.network = network  # the step declared tool.web/tool.browser
@@ -568,8 +565,6 @@ class AgentLoop:
             parts.append("stderr:\n" + r.stderr)
         if r.exit_code != 0 and self.commands:
             parts.append(import_note(r.stderr, self.commands))
-        if r.exit_code != 0 and self.explain_keys:
-            parts.append(key_note(r.stderr, self.host))
         if (r.exit_code != 0 and isinstance(code, str) and "\n" not in code.strip()
                 and "SyntaxError" in (r.stderr or "")):
             # weak models flatten a program into one JSON line; the traceback alone does

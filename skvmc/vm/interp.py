@@ -717,7 +717,7 @@ class VM:
                          on_turn, step_key, network=self.needs_network(pc),
                          provenance=self.provenance, library=library_of(prompt),
                          file_views=True, refuse_give_up=True, fix_imports=True,
-                         explain_keys=True, commands=documented_commands(prompt),
+                         commands=documented_commands(prompt),
                          write_note=lambda path, content: self._write_note(path, content,
                                                                            fr.facts),
                          edit_write=self._edit_write if self.start_text else None)
