@@ -253,14 +253,7 @@ def wrote_observation(path: str, content: str) -> str:
     return f"wrote {path} ({lines} lines)"
 
 
-def repeat_observation(earlier: str, quote: bool = True) -> str:
-    """The notice for an action that already failed; ``quote=False`` when the failure is the
-    latest observation, which the notice follows in the same message (quoting it would put
-    the same text twice in a row)."""
-    if not quote:
-        return ("error: you just did exactly this, and it failed with the result above. "
-                "Doing it again gives the same result. Read the error and change the "
-                "command or the code, or choose another action.")
+def repeat_observation(earlier: str) -> str:
     return ("error: you already did exactly this, and it failed:\n" + _cap(earlier, 800)
             + "\nDoing it again gives the same result. Read the error and change the "
               "command or the code, or choose another action.")
@@ -292,10 +285,7 @@ class RepeatGuard:
     stuck_after = 2
     invalid_after = 3  # replies without an action (no measurement to change it)
 
-    def __init__(self, quote_latest: bool = True):
-        # False (compiled steps): a repeat of the latest failure is not quoted again
-        self.quote_latest = quote_latest
-        self._latest: str | None = None  # the observation of the last action performed
+    def __init__(self):
         self._failures: dict[str, str] = {}
         self._results: dict[str, str] = {}
         self._in_a_row = 0
@@ -323,10 +313,8 @@ class RepeatGuard:
         if earlier is not None:
             self._in_a_row += 1
             self.repeated = True
-            return False, None, repeat_observation(
-                earlier, quote=self.quote_latest or earlier is not self._latest)
+            return False, None, repeat_observation(earlier)
         done, value, observation = perform()
-        self._latest = observation
         if key is not None and failed(observation):
             self._failures[key] = observation
         elif key is not None:
@@ -394,7 +382,7 @@ class AgentLoop:
             answer_schema: dict | None = None, tag: str = "step") -> StepOutcome:
         schema = action_schema(mask, answer_schema)
         outcome = StepOutcome(ok=False)
-        repeats = RepeatGuard(quote_latest=not self.file_views)
+        repeats = RepeatGuard()
         observed = None  # the index in ``messages`` of the latest observation
         for _ in range(max(1, max_turns)):
             self._check_time()

@@ -52,26 +52,6 @@ def test_a_repeated_action_is_not_put_in_the_history_twice(tmp_path):
     assert after_fix[-1]["content"] == "exit code 0\nstdout:\n42\n"
 
 
-def test_compiled_steps_do_not_quote_the_failure_just_above_again(tmp_path):
-    """The notice for a repeat follows the failure's own observation in one message: a
-    compiled step says "the result above" instead of a second copy of it; a repeat of an
-    older failure (another action came between) is still quoted."""
-    other = json.dumps({"action": "exec", "language": "python", "code": "print(7)"})
-    model = ScriptedModel([BROKEN, BROKEN, other, BROKEN, ANSWER])
-    loop = AgentLoop(SandboxHost(tmp_path, model), file_views=True)
-    outcome = loop.run([{"role": "user", "content": "print 42"}], ACT_ALL, 8)
-    assert outcome.ok
-    just_above = model.calls[2].messages[-1]["content"]
-    assert just_above.count("NameError") == 1
-    assert "error: you just did exactly this, and it failed with the result above" in just_above
-    older = outcome.turns[3].result
-    assert older.startswith("error: you already did exactly this, and it failed:\n")
-    assert "NameError" in older
-    # the baseline loop (a harness stand-in) quotes as before
-    model, outcome = _run(tmp_path, [BROKEN, BROKEN, FIXED, ANSWER])
-    assert model.calls[2].messages[-1]["content"].count("NameError") == 2
-
-
 def test_the_step_ends_after_two_repeats_in_a_row(tmp_path):
     model, outcome = _run(tmp_path, [BROKEN] * 8)
     assert not outcome.ok
