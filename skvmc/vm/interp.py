@@ -32,6 +32,7 @@ import attrs
 import jsonschema
 
 from skvmc.bytecode.program import Const, Program
+from skvmc.vm import json_shape
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, failed, system_prompt
 from skvmc.vm.host import Cancelled, Host, SandboxError
 from skvmc.vm.provenance import Provenance
@@ -835,7 +836,10 @@ def describe_files(host, limit: int = 40) -> str:
     lines = ["Files in the working directory:"]
     for path, size in files:
         head = ""
-        if size > 0:
+        data_shape = _json_shape(host, path, size)
+        if data_shape:
+            head = f"; JSON: {data_shape}"
+        elif size > 0:
             try:
                 first = host.read_head(path, 512).split("\n", 1)[0].strip()
             except SandboxError:
@@ -846,6 +850,16 @@ def describe_files(host, limit: int = 40) -> str:
     if len(files) >= limit:
         lines.append(f"- ... (only the first {limit} are listed)")
     return "\n".join(lines)
+
+
+def _json_shape(host, path: str, size: int) -> str | None:
+    """A JSON data file's keys (skvmc.vm.json_shape), in place of its first line ``[``."""
+    if not path.lower().endswith(".json") or not 0 < size <= json_shape.MAX_BYTES:
+        return None
+    try:
+        return json_shape.shape(host.read_file(path))
+    except (SandboxError, UnicodeDecodeError):
+        return None
 
 
 ATTEMPT_TURNS = 8  # the last turns of a failed attempt shown on its retry
