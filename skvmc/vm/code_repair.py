@@ -55,6 +55,10 @@ def repair_code(language: str, code: str) -> tuple[str, str, str] | None:
             return "python", escaped, ESCAPED_NOTE
         code = escaped  # a one-liner now, perhaps with statements to split
     if "\n" in code:
+        lines = split_flattened_lines(code)
+        if lines is not None:
+            note = FLATTENED_LINES_NOTE + lines
+            return "python", lines, (ESCAPED_NOTE + "\n" + note) if was_escaped else note
         return _without_json_tail(code)
     command = _command_line(code)
     if command is not None:
@@ -69,6 +73,33 @@ def repair_code(language: str, code: str) -> tuple[str, str, str] | None:
 def _split_note(split: str) -> str:
     return ("note: your code was on one line; it ran split into these lines (next time put "
             "\\n between statements):\n" + split)
+
+
+FLATTENED_LINES_NOTE = ("note: some lines of your code held several statements; it ran with "
+                        "each on its own line (next time put \\n between statements):\n")
+
+
+def split_flattened_lines(code: str) -> str | None:
+    """Multi-line ``code`` with each line that holds several statements split like a one-line
+    program (``for f in names: if f.endswith('.json'): with open(f) as h: d = json.load(h)
+    n += 1``), at that line's indent; None unless the whole then compiles. The 1.5B wrote
+    such lines between ordinary ones and resent them until the step ended
+    (invoice-vendor-totals)."""
+    out, changed = [], False
+    for line in code.split("\n"):
+        body = line.lstrip()
+        if body and not _compiles(body):
+            split = split_statements(body)
+            if split is not None and "\n" in split.strip():
+                pad = line[:len(line) - len(body)]
+                out += [pad + piece for piece in split.rstrip("\n").split("\n")]
+                changed = True
+                continue
+        out.append(line)
+    if not changed:
+        return None
+    text = "\n".join(out)
+    return text if _compiles(text) else None
 
 
 JSON_TAIL_NOTE = ("note: your code ended in a stray '}' or ']' (the JSON object closed inside "

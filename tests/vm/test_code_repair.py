@@ -60,9 +60,38 @@ def test_code_that_compiles_or_cannot_be_split_is_left_alone(code):
     assert repair_code("python", code) is None
 
 
-def test_multi_line_code_and_other_languages_are_left_alone():
-    assert repair_code("python", "x = 1\ny = 2 z = 3") is None  # only one-line programs split
+def test_other_languages_are_left_alone():
     assert repair_code("bash", "echo a echo b") is None
+
+
+def test_flattened_lines_of_a_multi_line_program_are_split_at_their_indent():
+    # the 1.5B's invoice-vendor-totals code (trace): ordinary lines around flattened ones
+    code = ("import json, os\ntotals = {}\n"
+            "for name in os.listdir('inv'): if name.endswith('.json'): "
+            "with open(name) as f: inv = json.load(f) v = inv['vendor'] "
+            "if v in totals: totals[v] += 1 else: totals[v] = 1\n"
+            "def main():\n    rows = sorted(totals.items()) print(rows)\nmain()")
+    language, fixed, note = repair_code("python", code)
+    assert language == "python"
+    assert fixed == ("import json, os\ntotals = {}\n"
+                     "for name in os.listdir('inv'):\n"
+                     "    if name.endswith('.json'):\n"
+                     "        with open(name) as f:\n"
+                     "            inv = json.load(f)\n"
+                     "            v = inv['vendor']\n"
+                     "            if v in totals:\n"
+                     "                totals[v] += 1\n"
+                     "            else:\n"
+                     "                totals[v] = 1\n"
+                     "def main():\n    rows = sorted(totals.items())\n    print(rows)\nmain()")
+    assert note.startswith("note: some lines of your code held several statements")
+    assert repair_code("python", "x = 1\ny = 2 z = 3")[1] == "x = 1\ny = 2\nz = 3"
+
+
+def test_multi_line_code_that_still_does_not_compile_after_a_split_is_left_alone():
+    # a line cut off by the token budget cannot be saved by splitting the other lines
+    assert repair_code("python", "a = 1 b = 2\nprint(f'{a},{len(x[") is None
+    assert repair_code("python", "x = 1\n  y = 2 z = 3") is None  # bad indent stays bad
 
 
 def test_a_json_closer_left_at_the_end_of_the_code_is_dropped():
