@@ -834,11 +834,14 @@ def describe_files(host, limit: int = 40) -> str:
     if not files:
         return "The working directory is empty."
     lines = ["Files in the working directory:"]
+    shapes: dict[str, str] = {}  # a JSON shape -> the first file shown with it
     for path, size in files:
         head = ""
         data_shape = _json_shape(host, path, size)
         if data_shape:
-            head = f"; JSON: {data_shape}"
+            # a folder of records of one kind: the shape once, not once per file
+            first = shapes.setdefault(data_shape, path)
+            head = f"; JSON: {data_shape}" if first == path else f"; JSON: as {first}"
         elif size > 0:
             try:
                 first = host.read_head(path, 512).split("\n", 1)[0].strip()

@@ -47,3 +47,13 @@ def test_the_file_list_shows_json_keys_in_place_of_the_first_line(tmp_path):
             "customer, status, items (a list of objects with keys sku, qty, price))") in text
     assert "- broken.json (9 bytes; first line: [)" in text  # not JSON: as before
     assert "- sales.csv (14 bytes; first line: id,amount)" in text
+
+
+def test_files_of_one_shape_show_it_once(tmp_path):
+    (tmp_path / "inv").mkdir()
+    for i in (1, 2, 3):
+        (tmp_path / "inv" / f"{i}.json").write_text(json.dumps({"id": i, "vendor": "v"}))
+    text = describe_files(SandboxHost(tmp_path, None, sandbox="process"))
+    assert text.count("an object with keys id, vendor") == 1
+    assert "- inv/2.json (24 bytes; JSON: as inv/1.json)" in text
+    assert "- inv/3.json (24 bytes; JSON: as inv/1.json)" in text
