@@ -32,9 +32,10 @@ import attrs
 import jsonschema
 
 from skvmc.bytecode.program import Const, Program
-from skvmc.vm import json_shape
 from skvmc.vm.agent import AgentLoop, ModelError, RunTimeout, failed, system_prompt
 from skvmc.vm.host import Cancelled, Host, SandboxError
+from skvmc.vm.json_shape import MAX_BYTES as JSON_SHAPE_BYTES
+from skvmc.vm.json_shape import shape as json_shape
 from skvmc.vm.provenance import Provenance
 from skvmc.vm.sandbox import needs_network
 from skvmc.vm.script_usage import documented_commands
@@ -857,10 +858,10 @@ def describe_files(host, limit: int = 40) -> str:
 
 def _json_shape(host, path: str, size: int) -> str | None:
     """A JSON data file's keys (skvmc.vm.json_shape), in place of its first line ``[``."""
-    if not path.lower().endswith(".json") or not 0 < size <= json_shape.MAX_BYTES:
+    if not path.lower().endswith(".json") or not 0 < size <= JSON_SHAPE_BYTES:
         return None
     try:
-        return json_shape.shape(host.read_file(path))
+        return json_shape(host.read_file(path))
     except (SandboxError, UnicodeDecodeError):
         return None
 
