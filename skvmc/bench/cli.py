@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None, *, model=None, model_factory=None,
         return _fail(f"no tasks found in {tasks_dir}", 2)
     if args.report_only:
         args.resume = True
-    elif not args.harness and args.sandbox == "bwrap":
+    elif not args.harness:  # a harness CLI runs its commands in its own sandbox
         from skvmc.vm.sandbox import preflight
 
         problem = preflight(args.sandbox)

@@ -89,10 +89,10 @@ def split_flattened_lines(code: str) -> str | None:
     for line in code.split("\n"):
         body = line.lstrip()
         if body and not _compiles(body):
-            split = split_statements(body)
-            if split is not None and "\n" in split.strip():
+            split = split_statements(body)  # two statements or more, else None
+            if split is not None:
                 pad = line[:len(line) - len(body)]
-                out += [pad + piece for piece in split.rstrip("\n").split("\n")]
+                out += [pad + piece for piece in split.splitlines()]
                 changed = True
                 continue
         out.append(line)

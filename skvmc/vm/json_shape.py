@@ -44,7 +44,7 @@ def shape(text: str) -> str | None:
     """One line describing the JSON in ``text``, or None (not JSON, or nothing to name)."""
     try:
         value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError, ValueError):
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         return None
     if isinstance(value, list):
         first = next((v for v in value if isinstance(v, dict) and v), None)
