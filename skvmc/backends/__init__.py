@@ -45,6 +45,7 @@ class BytecodeOutput:
     granularity: dict  # how the program is cut into model calls, and why
     solidified: list  # commands compiled ahead of time to EXEC
     solidify_refused: list  # commands left to the model, and why
+    retries: dict  # how often a failed step is asked again, and why (backends/retries.py)
 
 
 @attrs.define

@@ -55,6 +55,7 @@ import shlex
 
 from skvmc.backends import BytecodeOutput, PromptOutput
 from skvmc.backends import granularity as granularity_
+from skvmc.backends import retries as retries_
 from skvmc.backends.prompt import bundle_files, compiled_skill_md, skill_root
 from skvmc.backends.solidify import (
     FILE_LIKE,
@@ -203,6 +204,7 @@ class _Lowering:
             analysis = (granularity, tuple(commands), tuple(refused))
         self.analysis = analysis
         self.granularity = analysis[0]
+        self.retry = retries_.choose(inp.target)  # times a failed step is asked again
         self.commands, self.refused = list(analysis[1]), list(analysis[2])  # build() edits them
         self.command_at = {c.line: c for c in self.commands}  # split mode runs them in place
         self.constraints: list[list[str]] = []  # per open section: rules for its steps
@@ -232,8 +234,8 @@ class _Lowering:
             parts.append("Keep to these rules of the skill:\n" + "\n".join(f"- {r}" for r in rules))
         self.context = []
         out = f"s{self.step}"
-        pc = self.b.emit("ask", "\n\n".join(parts), out, schema, self.mask(op), 0, 1,
-                         line=self.line(op))
+        pc = self.b.emit("ask", "\n\n".join(parts), out, schema, self.mask(op), 0,
+                         self.retry.retries, line=self.line(op))
         self.note_step(pc, op)
         self.last = out
         # later steps see this one's answer (prompt economy: the fact, not the whole section)
@@ -398,6 +400,7 @@ class _Lowering:
         self.b.meta["steps"] = self.steps
         self.b.meta["granularity"] = {**self.granularity.to_json(),
                                       "requested": self.inp.granularity}
+        self.b.meta["retries"] = self.retry.to_json()
         if self.uses_skill_dir:
             self.b.meta["skill_dir"] = skill_root(self.inp.harness, self.inp.skill_name)
         return self.b.build()
@@ -434,8 +437,8 @@ class _Lowering:
         prompt = self.inp.output(PromptOutput)
         text = prompt.skill_md if prompt else compiled_skill_md(self.inp)[0]
         out = f"s{self.step}"
-        pc = self.b.emit("ask", "You follow this skill:\n\n" + text, out, None, ACT_ALL, 0, 1,
-                         line=self.line(module))
+        pc = self.b.emit("ask", "You follow this skill:\n\n" + text, out, None, ACT_ALL, 0,
+                         self.retry.retries, line=self.line(module))
         self.steps[str(pc)] = {"line": 1, "requires": _requires(module)}
         self.b.emit("check.outputs", "retry", line=self.line(module))
         for op in module.walk():  # lowerings that validate an output still check it
@@ -653,5 +656,6 @@ def emit(inp) -> dict[str, bytes]:
     data = encode(program)
     inp.publish(BytecodeOutput(len(data), len(program.code), lowering.granularity.to_json(),
                                [c.to_json() for c in lowering.commands],
-                               [r.to_json() for r in lowering.refused]))
+                               [r.to_json() for r in lowering.refused],
+                               lowering.retry.to_json()))
     return {"skill.skbc": data, "skill.skasm": disassemble(program).encode("utf-8")}

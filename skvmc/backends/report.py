@@ -123,6 +123,7 @@ def build(inp) -> dict:
         "bytecode": {"bytes": bytecode.size if bytecode else None,
                      "instructions": bytecode.instructions if bytecode else None,
                      "granularity": bytecode.granularity if bytecode else None,
+                     "retries": bytecode.retries if bytecode else None,
                      "solidified": bytecode.solidified if bytecode else [],
                      "solidify_refused": bytecode.solidify_refused if bytecode else []},
         "diagnostics": list(inp.diagnostics),
