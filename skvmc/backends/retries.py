@@ -36,9 +36,6 @@ class RetryBudget:
         return {"retries": self.retries, "reason": self.reason}
 
 
-_LOOKUP = object()
-
-
 def measurement(target) -> dict | None:
     """The shipped retry measurement of this target's model in its harness."""
     if target is None:
@@ -46,9 +43,8 @@ def measurement(target) -> dict | None:
     return measurement_for("retries", "retries", target.model, target.harness)
 
 
-def choose(target=None, measured=_LOOKUP) -> RetryBudget:
-    """``measured``: the retry record (default: the shipped one for ``target``)."""
-    rec = measurement(target) if measured is _LOOKUP else measured
+def choose(target=None) -> RetryBudget:
+    rec = measurement(target)
     if rec is None:
         return RetryBudget(DEFAULT, "no retry measurement for this target: one retry per step "
                                     "(unknown keeps the default)")

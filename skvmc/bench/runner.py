@@ -86,6 +86,11 @@ def load_tasks(tasks_dir: Path) -> list[Task]:
             if (p / "task.toml").is_file() and (p / "instruction.md").is_file()]
 
 
+def trace_name(task_id: str, condition: str, run_index: int) -> str:
+    """The file name of one run's trace in the bench's traces/ folder."""
+    return f"{task_id}--{condition}--{run_index}.jsonl"
+
+
 def prepare_workdir(task: Task, work_root: Path | None, with_skill: bool) -> Path:
     base = Path(work_root) if work_root else None
     if base:
@@ -352,8 +357,7 @@ def run_unit(task: Task, condition: str, run_index: int, model, *, compiler: Com
         rec["warmup"] = warm
     workdir = prepare_workdir(task, work_root, condition != "no-skill")
     # the run's trace (every model turn and instruction), kept beside the results
-    trace = (Path(trace_dir) / f"{task.id}--{condition}--{run_index}.jsonl"
-             if trace_dir else None)
+    trace = Path(trace_dir) / trace_name(task.id, condition, run_index) if trace_dir else None
     try:
         host = make_host(workdir, tuple(program.meta.get("env_allow", ())) if program else ())
         if condition == "no-skill":
